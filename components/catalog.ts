@@ -1,0 +1,154 @@
+// The app catalog: what each known app needs, so that adding one to a lab is a few lines of config.
+// Images are pinned to a version tag; a lab overrides `image`, `env` or `volumes` in its config.
+
+/** A volume: a named Docker volume, or a path on a NAS share mounted on the Docker host. */
+export type CatalogVolume = { name: string; path: string } | { share: string; subPath?: string; path: string };
+
+/** A port published on the Docker host's LAN address. */
+export interface CatalogPort {
+    host: number;
+    container: number;
+    protocol?: "tcp" | "udp";
+}
+
+/** A database the app gets for itself: its own container, reachable from the app only. */
+export interface CatalogDatabase {
+    engine: "mariadb" | "postgres";
+    /** Environment variable names through which the app learns the database's host, name, user and password. */
+    env: { host: string; name: string; user: string; password: string };
+    /** Suffix appended to the host value, e.g. `:3306` for apps that want host:port. Defaults to none. */
+    hostSuffix?: string;
+}
+
+export interface CatalogEntry {
+    description: string;
+    /** Pinned image. */
+    image: string;
+    /** Container port of the web UI the proxy forwards to. Omitted: the app has no web route. */
+    port?: number;
+    /** Whether the web port speaks TLS itself (the proxy then skips certificate checks). Defaults to false. */
+    tlsUpstream?: boolean;
+    env?: Record<string, string>;
+    /** Environment variables that must be set as secrets in the app's config (`env`). */
+    secretEnv?: string[];
+    volumes?: CatalogVolume[];
+    ports?: CatalogPort[];
+    database?: CatalogDatabase;
+    /** Mount the Docker socket (container managers). Defaults to false. */
+    dockerSocket?: boolean;
+    /** Healthcheck command (CMD-SHELL). */
+    healthcheck?: string;
+}
+
+/** Pinned database images. */
+export const databaseImages = {
+    mariadb: "mariadb:11.4.4",
+    postgres: "postgres:16.6",
+} as const;
+
+const mysqlEnv = (prefix: string) => ({ host: `${prefix}HOST`, name: `${prefix}DATABASE`, user: `${prefix}USER`, password: `${prefix}PASSWORD` });
+
+export const catalog: Record<string, CatalogEntry> = {
+    pihole: {
+        description: "Network ad blocker and local DNS",
+        image: "pihole/pihole:2024.07.0",
+        port: 80,
+        env: { TZ: "Etc/UTC", DNSMASQ_LISTENING: "all" },
+        secretEnv: ["WEBPASSWORD"],
+        volumes: [
+            { name: "pihole-etc", path: "/etc/pihole" },
+            { name: "pihole-dnsmasq", path: "/etc/dnsmasq.d" },
+        ],
+        // DNS is the one service the LAN reaches directly.
+        ports: [
+            { host: 53, container: 53, protocol: "tcp" },
+            { host: 53, container: 53, protocol: "udp" },
+        ],
+        healthcheck: "dig +short +norecurse +retry=0 @127.0.0.1 pi.hole || exit 1",
+    },
+    portainer: {
+        description: "Container management UI",
+        image: "portainer/portainer-ce:2.21.5",
+        port: 9000,
+        volumes: [{ name: "portainer-data", path: "/data" }],
+        dockerSocket: true,
+    },
+    heimdall: {
+        description: "Dashboard of all apps",
+        image: "lscr.io/linuxserver/heimdall:2.6.3",
+        port: 80,
+        env: { PUID: "1000", PGID: "1000", TZ: "Etc/UTC" },
+        volumes: [{ name: "heimdall-config", path: "/config" }],
+    },
+    checkmk: {
+        description: "Monitoring (Checkmk Raw)",
+        image: "checkmk/check-mk-raw:2.3.0p24",
+        port: 5000,
+        env: { CMK_SITE_ID: "cmk" },
+        secretEnv: ["CMK_PASSWORD"],
+        volumes: [{ name: "checkmk-sites", path: "/omd/sites" }],
+    },
+    nextcloud: {
+        description: "Files and collaboration",
+        image: "nextcloud:30.0.4-apache",
+        port: 80,
+        env: { NEXTCLOUD_DATA_DIR: "/var/www/html/data" },
+        secretEnv: ["NEXTCLOUD_ADMIN_PASSWORD"],
+        volumes: [
+            { name: "nextcloud-html", path: "/var/www/html" },
+            { share: "documents", subPath: "nextcloud", path: "/var/www/html/data" },
+        ],
+        database: { engine: "mariadb", env: mysqlEnv("MYSQL_") },
+        healthcheck: "curl -fsS http://127.0.0.1/status.php || exit 1",
+    },
+    photoprism: {
+        description: "Photo library",
+        image: "photoprism/photoprism:240915",
+        port: 2342,
+        env: { PHOTOPRISM_DATABASE_DRIVER: "mysql", PHOTOPRISM_SITE_URL: "" },
+        secretEnv: ["PHOTOPRISM_ADMIN_PASSWORD"],
+        volumes: [
+            { name: "photoprism-storage", path: "/photoprism/storage" },
+            { share: "media", subPath: "photos", path: "/photoprism/originals" },
+        ],
+        database: {
+            engine: "mariadb",
+            env: { host: "PHOTOPRISM_DATABASE_SERVER", name: "PHOTOPRISM_DATABASE_NAME", user: "PHOTOPRISM_DATABASE_USER", password: "PHOTOPRISM_DATABASE_PASSWORD" },
+            hostSuffix: ":3306",
+        },
+    },
+    transmission: {
+        description: "BitTorrent client",
+        image: "lscr.io/linuxserver/transmission:4.0.6",
+        port: 9091,
+        env: { PUID: "1000", PGID: "1000", TZ: "Etc/UTC" },
+        volumes: [
+            { name: "transmission-config", path: "/config" },
+            { share: "media", subPath: "downloads", path: "/downloads" },
+        ],
+    },
+    minidlna: {
+        description: "DLNA server: the media share to the TV",
+        image: "vladgh/minidlna:0.3.3",
+        env: { MINIDLNA_MEDIA_DIR: "/media", MINIDLNA_FRIENDLY_NAME: "homelab" },
+        volumes: [{ share: "media", path: "/media" }],
+        // SSDP discovery needs the LAN; the HTTP stream port rides along.
+        ports: [
+            { host: 8200, container: 8200, protocol: "tcp" },
+            { host: 1900, container: 1900, protocol: "udp" },
+        ],
+    },
+    rclone: {
+        description: "Off-site copy of the backups share on a schedule",
+        image: "rclone/rclone:1.68.2",
+        secretEnv: ["RCLONE_REMOTE"],
+        volumes: [
+            { name: "rclone-config", path: "/config/rclone" },
+            { share: "backups", path: "/data" },
+        ],
+    },
+    generic: {
+        description: "Any image: set image (pinned), port, env and volumes in config",
+        image: "",
+    },
+};

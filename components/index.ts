@@ -1,0 +1,8 @@
+// The library's public surface: `import { ProxmoxHost } from "homelab"`. Importing it creates
+// nothing; the stack program is index.ts at the top level.
+export * from "./proxmoxHost";
+export * from "./remoteScript";
+export { catalog, CatalogEntry, databaseImages } from "./catalog";
+export { LabConfig, labSchema, SecretValue, stackFileJsonSchema } from "../stacks/config";
+export { validateLab, ConfigError, ConfigIssue } from "../stacks/validate";
+export { buildLab } from "../stacks/lab";

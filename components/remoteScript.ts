@@ -1,0 +1,75 @@
+// Runs a script file that ships beside a component on a host over SSH, as one @pulumi/command
+// remote.Command. The script's text is part of the command, so editing the file re-runs it; secrets
+// travel on stdin, never in the command line (which shows in `ps` and in Pulumi's state).
+import * as fs from "fs";
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+
+/** SSH connection to a host. */
+export interface SshConnection {
+    host: pulumi.Input<string>;
+    /** Defaults to root. */
+    user?: pulumi.Input<string>;
+    privateKey: pulumi.Input<string>;
+    port?: pulumi.Input<number>;
+}
+
+/** Quotes one shell word. */
+export function shellQuote(word: string): string {
+    return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The shell command that writes `script` to a private temporary file on the host, runs it with
+ * bash and `args`, and removes it, exiting with the script's status. A quoted here-document keeps
+ * the script byte for byte (no expansion); the delimiter is chosen to not occur in the script.
+ */
+export function scriptCommand(script: string, args: string[] = []): string {
+    let delimiter = "HOMELAB_SCRIPT";
+    while (script.includes(delimiter)) {
+        delimiter += "_";
+    }
+    const body = script.endsWith("\n") ? script : `${script}\n`;
+    return [
+        `f=$(mktemp) && cat > "$f" <<'${delimiter}'`,
+        `${body}${delimiter}`,
+        `bash "$f"${args.map((a) => ` ${shellQuote(a)}`).join("")}; rc=$?; rm -f "$f"; exit $rc`,
+    ].join("\n");
+}
+
+export interface RemoteScriptArgs {
+    connection: SshConnection;
+    /** Absolute path of the script file beside the component. */
+    scriptPath: string;
+    args?: string[];
+    /** Secret input for the script (passwords), sent on stdin. */
+    stdin?: pulumi.Input<string>;
+    /** Values whose change must re-run the script (besides the script and its args). */
+    triggers?: pulumi.Input<unknown>[];
+}
+
+/** A remote.Command that runs a shipped script on create and whenever the script, args or stdin change. */
+export function remoteScript(name: string, args: RemoteScriptArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
+    const script = fs.readFileSync(args.scriptPath, "utf8");
+    const create = scriptCommand(script, args.args ?? []);
+    return new command.remote.Command(
+        name,
+        {
+            connection: {
+                host: args.connection.host,
+                user: args.connection.user ?? "root",
+                privateKey: args.connection.privateKey,
+                port: args.connection.port,
+            },
+            create,
+            // Re-running with the same inputs is how a changed script or config reaches the host;
+            // every shipped script is idempotent, so `update` is the same command.
+            update: create,
+            stdin: args.stdin,
+            triggers: args.triggers,
+            // The scripts print a status line; keep the output out of the logs when stdin is secret.
+            logging: args.stdin === undefined ? "stdoutAndStderr" : "stderr",
+        },
+        opts,
+    );
+}

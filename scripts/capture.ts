@@ -1,0 +1,130 @@
+// Runs a Pulumi program under the SDK's runtime mocks and records every resource registration the
+// way the engine would receive it: type, name, parent, inputs (secrets masked and listed),
+// dependencies and resource options. The offline plan, the benchmark and the tests all use this.
+import * as pulumi from "@pulumi/pulumi";
+
+/** Resource options that matter for safety, as the engine receives them. */
+export interface CapturedOptions {
+    protect: boolean;
+    retainOnDelete: boolean;
+    deleteBeforeReplace: boolean;
+    ignoreChanges: string[];
+}
+
+export interface CapturedResource {
+    urn: string;
+    type: string;
+    name: string;
+    /** URN of the parent ("" for the stack itself). */
+    parent: string;
+    custom: boolean;
+    /** Inputs with every secret replaced by "[secret]". */
+    inputs: Record<string, unknown>;
+    /** Paths (`password`, `connection.privateKey`) of inputs that arrived as secrets. */
+    secretPaths: string[];
+    /** URNs this resource waits for (explicit dependsOn plus the resources its inputs come from). */
+    dependsOn: string[];
+    /** Provider reference `urn::id` ("" for the default provider or a component). */
+    provider: string;
+    options: CapturedOptions;
+}
+
+export interface CaptureResult {
+    resources: CapturedResource[];
+    /** Stack outputs the program returned (secrets masked). */
+    outputs: Record<string, unknown>;
+}
+
+export interface CaptureOptions {
+    project?: string;
+    stack: string;
+    /** Config map `homelab:key` -> value as Pulumi hands it to a program (objects as JSON text). */
+    config: Record<string, string>;
+    secretKeys?: string[];
+    /** Preview (true, like `pulumi preview`) or update. Defaults to true. */
+    preview?: boolean;
+}
+
+/** Masks secrets in a deserialized value and collects the paths where they were. */
+export function maskSecrets(value: unknown, path: string, secretPaths: string[]): unknown {
+    if (pulumi.runtime.isRpcSecret(value)) {
+        secretPaths.push(path || "(value)");
+        return "[secret]";
+    }
+    if (Array.isArray(value)) {
+        return value.map((v, i) => maskSecrets(v, `${path}[${i}]`, secretPaths));
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v, path ? `${path}.${k}` : k, secretPaths)]));
+    }
+    return value;
+}
+
+interface MonitorRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getCustom(): boolean;
+    getObject(): unknown;
+    getDependenciesList(): string[];
+    getProvider(): string;
+    getProtect(): boolean | undefined;
+    getRetainondelete(): boolean | undefined;
+    getDeletebeforereplace(): boolean;
+    getIgnorechangesList(): string[];
+}
+
+/** Mock ids and outputs: each resource's state is its inputs plus a stable id derived from its name. */
+const mocks: pulumi.runtime.Mocks = {
+    newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
+    call: (args) => args.inputs,
+};
+
+/**
+ * Runs `program` (a function that creates resources and may return stack outputs) under mocks with
+ * the given config, and returns every registration in order. The SDK keeps one global runtime:
+ * calls must not overlap.
+ */
+export async function capture(program: () => unknown, opts: CaptureOptions): Promise<CaptureResult> {
+    const project = opts.project ?? "homelab";
+    await pulumi.runtime.setMocks(mocks, project, opts.stack, opts.preview ?? true);
+    pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
+    const resources: CapturedResource[] = [];
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+        registerResource(req: MonitorRequest, cb: (err: unknown, res: unknown) => void): void;
+        newUrn(parent: string, type: string, name: string): string;
+    };
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+        const secretPaths: string[] = [];
+        const raw = pulumi.runtime.deserializeProperties(req.getObject() as never) as Record<string, unknown>;
+        resources.push({
+            urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()),
+            type: req.getType(),
+            name: req.getName(),
+            parent: req.getParent(),
+            custom: req.getCustom(),
+            inputs: maskSecrets(raw, "", secretPaths) as Record<string, unknown>,
+            secretPaths,
+            dependsOn: [...new Set(req.getDependenciesList())].sort(),
+            provider: req.getProvider(),
+            options: {
+                protect: req.getProtect() ?? false,
+                retainOnDelete: req.getRetainondelete() ?? false,
+                deleteBeforeReplace: req.getDeletebeforereplace(),
+                ignoreChanges: req.getIgnorechangesList(),
+            },
+        });
+        register(req, cb);
+    };
+    const outputs: Record<string, unknown> = {};
+    const stackOutputs = await pulumi.runtime.runInPulumiStack(async () => program());
+    // Not in the SDK's typings, but exported: resolves once every registration has been answered.
+    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    for (const [k, v] of Object.entries(stackOutputs ?? {})) {
+        const out = pulumi.output(v);
+        const value = await new Promise((resolve) => out.apply((x) => resolve(x)));
+        outputs[k] = (await pulumi.isSecret(out)) ? "[secret]" : value;
+    }
+    return { resources, outputs };
+}

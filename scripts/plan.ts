@@ -1,0 +1,234 @@
+// The offline plan: runs the real program (index.ts) under Pulumi's runtime mocks with a stack's
+// config file and prints what `pulumi up` would create. Needs no Proxmox, Cloudflare or Pulumi CLI.
+//
+//   npm run plan                          # stack `home`: Pulumi.home.yaml
+//   npm run plan -- --stack NAME          # Pulumi.NAME.yaml
+//   npm run plan -- --json                # machine-readable resources
+//   npm run plan -- --diagram lab.svg     # the lab drawn from config
+//   npm run plan -- --file path/to.yaml   # any stack file (the stack name is taken from --stack)
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { capture, CapturedResource, CaptureResult } from "./capture";
+import { isSecure, markSecrets, namespace } from "../stacks/load";
+import { ConfigError, holders, validateLab } from "../stacks/validate";
+import { LabConfig } from "../stacks/config";
+
+/** Config map and secret keys that `pulumi up` would hand the program for this stack file. */
+export function stackFileConfig(text: string): { config: Record<string, string>; secretKeys: string[] } {
+    const doc = (parse(text) ?? {}) as { config?: Record<string, unknown> };
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    const hasSecure = (v: unknown): boolean =>
+        isSecure(v) || (Array.isArray(v) ? v.some(hasSecure) : v !== null && typeof v === "object" && Object.values(v).some(hasSecure));
+    for (const [key, value] of Object.entries(doc.config ?? {})) {
+        // Pulumi passes plain strings as they are and everything else as JSON.
+        config[key] = typeof value === "string" ? value : JSON.stringify(value);
+        if (hasSecure(value)) {
+            secretKeys.push(key);
+        }
+    }
+    return { config, secretKeys };
+}
+
+/** The program of index.ts as a function, loaded fresh. */
+export function loadProgram(): () => Promise<unknown> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require("../index") as () => Promise<unknown>;
+}
+
+/** The validated lab config of a stack file, as the program will see it. Throws ConfigError. */
+export function stackFileLab(text: string): LabConfig {
+    const doc = (parse(text) ?? {}) as { config?: Record<string, unknown> };
+    const raw: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(doc.config ?? {})) {
+        if (key.startsWith(`${namespace}:`)) {
+            raw[key.slice(namespace.length + 1)] = value;
+        }
+    }
+    return validateLab(markSecrets(raw, new Set()));
+}
+
+/**
+ * Validates a stack file, then runs the program with it under mocks. Rejects with ConfigError
+ * (before any resource is registered) when the config is invalid.
+ */
+export async function planStack(stack: string, file: string): Promise<{ cfg: LabConfig; result: CaptureResult }> {
+    const text = fs.readFileSync(file, "utf8");
+    const cfg = stackFileLab(text);
+    const { config, secretKeys } = stackFileConfig(text);
+    return { cfg, result: await capture(loadProgram(), { stack, config, secretKeys }) };
+}
+
+/** The resources as a tree of `type name` lines, children under their parent. */
+export function resourceTree(resources: CapturedResource[]): string {
+    const children = new Map<string, CapturedResource[]>();
+    for (const r of resources) {
+        children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
+    }
+    const lines: string[] = [];
+    const walk = (r: CapturedResource, prefix: string, last: boolean, root: boolean) => {
+        const flags = [
+            r.options.protect ? "protect" : "",
+            r.options.deleteBeforeReplace ? "deleteBeforeReplace" : "",
+            r.options.retainOnDelete ? "retainOnDelete" : "",
+            r.secretPaths.length > 0 ? `secrets: ${r.secretPaths.join(", ")}` : "",
+        ].filter(Boolean);
+        lines.push(`${root ? "" : `${prefix}${last ? "└─ " : "├─ "}`}${r.type}  ${r.name}${flags.length ? `  [${flags.join("; ")}]` : ""}`);
+        const kids = children.get(r.urn) ?? [];
+        kids.forEach((k, i) => walk(k, root ? "" : `${prefix}${last ? "   " : "│  "}`, i === kids.length - 1, false));
+    };
+    for (const r of children.get("") ?? []) {
+        walk(r, "", true, true);
+    }
+    return lines.join("\n");
+}
+
+/** Every network with the addresses used in it: the address plan. */
+export function addressPlan(cfg: LabConfig): string {
+    const lines: string[] = [];
+    const all = holders(cfg);
+    for (const n of cfg.networks) {
+        const where = [n.bridge ? `bridge ${n.bridge}` : "no bridge", n.vlan !== undefined ? `VLAN ${n.vlan}` : "untagged"].join(", ");
+        lines.push(`${n.name}  ${n.cidr}${n.ipv6 ? ` + ${n.ipv6.cidr}` : ""}  (${where})${n.description ? `  ${n.description}` : ""}`);
+        const rows: [string, string][] = [];
+        if (n.gateway) {
+            rows.push([n.gateway, "gateway"]);
+        }
+        for (const h of all.filter((x) => x.network === n.name)) {
+            const what = h.path.startsWith("homelab:nodes")
+                ? "Proxmox node"
+                : `${h.path.replace(/^homelab:/, "").replace(/\[\d+\]$/, "")} ${h.vmId}${h.node ? ` on ${h.node}` : ""}`;
+            rows.push([h.address, `${h.hostname}  (${what})${h.ipv6 ? `  ${h.ipv6}` : ""}`]);
+        }
+        const key = (a: string) => a.split(".").reduce((acc, p) => acc * 256 + Number(p), 0);
+        rows.sort((a, b) => key(a[0]) - key(b[0]));
+        for (const [addr, text] of rows) {
+            lines.push(`  ${addr.padEnd(16)}${text}`);
+        }
+    }
+    for (const h of cfg.dockerHosts) {
+        lines.push(`${h.hostname}/apps  ${h.appNetwork}  (internal Docker network on ${h.hostname})`);
+    }
+    return lines.join("\n");
+}
+
+function counts(resources: CapturedResource[]): string {
+    const byType = new Map<string, number>();
+    for (const r of resources) {
+        byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
+    }
+    const components = resources.filter((r) => !r.custom).length;
+    const lines = [`${resources.length} resources: ${components} components (incl. the stack), ${resources.length - components} provider resources`];
+    for (const [t, n] of [...byType].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) {
+        lines.push(`  ${String(n).padStart(4)}  ${t}`);
+    }
+    return lines.join("\n");
+}
+
+/** The human-readable plan. */
+export function renderPlan(stack: string, cfg: LabConfig, result: CaptureResult): string {
+    const records = result.resources.filter((r) => r.type === "cloudflare:index/dnsRecord:DnsRecord");
+    const dns = records.map((r) => `  ${String(r.inputs.name).padEnd(32)}${String(r.inputs.type).padEnd(6)}${String(r.inputs.content)}${r.inputs.proxied ? "  (proxied)" : ""}`);
+    const routes = (result.outputs.routes as { url: string; upstream: string }[] | undefined) ?? [];
+    return [
+        `homelab plan: stack ${stack} (offline, under runtime mocks: nothing was contacted)`,
+        "",
+        "== Resources",
+        resourceTree(result.resources),
+        "",
+        "== Address plan",
+        addressPlan(cfg),
+        "",
+        "== DNS names",
+        dns.length ? dns.join("\n") : "  (none)",
+        "",
+        "== Proxy routes",
+        routes.length ? routes.map((r) => `  ${r.url.padEnd(40)}-> ${r.upstream}`).join("\n") : "  (none)",
+        "",
+        "== Counts",
+        counts(result.resources),
+    ].join("\n");
+}
+
+/** The `--json` form: stable keys, secrets masked. */
+export function planJson(stack: string, result: CaptureResult): object {
+    return {
+        stack,
+        resources: result.resources.map((r) => ({
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            parent: r.parent,
+            inputs: r.inputs,
+            dependsOn: r.dependsOn,
+            options: r.options,
+        })),
+        outputs: result.outputs,
+    };
+}
+
+function parseArgs(argv: string[]): { stack: string; file?: string; json: boolean; diagram?: string } {
+    const out: { stack: string; file?: string; json: boolean; diagram?: string } = { stack: "home", json: false };
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        const value = () => {
+            const v = argv[++i];
+            if (v === undefined) {
+                throw new Error(`${a} needs a value`);
+            }
+            return v;
+        };
+        if (a === "--stack") out.stack = value();
+        else if (a === "--file") out.file = value();
+        else if (a === "--json") out.json = true;
+        else if (a === "--diagram") out.diagram = value();
+        else throw new Error(`unknown argument '${a}': use --stack NAME, --file PATH, --json, --diagram FILE.svg`);
+    }
+    return out;
+}
+
+async function main(): Promise<number> {
+    // The SDK captures a stack trace for every Output; the plan never shows them.
+    Error.stackTraceLimit = 0;
+    let args;
+    try {
+        args = parseArgs(process.argv.slice(2));
+    } catch (e) {
+        process.stderr.write(`plan: ${(e as Error).message}\n`);
+        return 2;
+    }
+    const file = args.file ?? path.join(process.cwd(), `Pulumi.${args.stack}.yaml`);
+    if (!fs.existsSync(file)) {
+        process.stderr.write(`plan: no stack file ${file}: create it or pass --stack NAME / --file PATH\n`);
+        return 2;
+    }
+    let planned: { cfg: LabConfig; result: CaptureResult };
+    try {
+        planned = await planStack(args.stack, file);
+    } catch (e) {
+        if (e instanceof ConfigError) {
+            process.stderr.write(`${path.basename(file)}: ${e.message}\n`);
+            return 2;
+        }
+        throw e;
+    }
+    const { cfg, result } = planned;
+    if (args.diagram) {
+        const { renderDiagramSvg } = await import("./diagram");
+        fs.writeFileSync(args.diagram, await renderDiagramSvg(cfg));
+        process.stderr.write(`plan: diagram written to ${args.diagram}\n`);
+    }
+    process.stdout.write(args.json ? `${JSON.stringify(planJson(args.stack, result), null, 2)}\n` : `${renderPlan(args.stack, cfg, result)}\n`);
+    return 0;
+}
+
+if (require.main === module) {
+    main().then(
+        (code) => process.exit(code),
+        (e) => {
+            process.stderr.write(`plan: ${(e as Error).stack ?? e}\n`);
+            process.exit(1);
+        },
+    );
+}

@@ -1,0 +1,392 @@
+// The typed stack config: one zod schema per `homelab:<key>` in Pulumi.<stack>.yaml.
+// Structure and types live here; rules that relate fields to each other live in validate.ts.
+import { z } from "zod";
+
+/**
+ * A value that was stored encrypted (`pulumi config set --secret`). The loader wraps every
+ * `secure:` value in this class, so a password or token given in plain text is caught by type.
+ */
+export class SecretValue {
+    constructor(readonly value: string) {}
+    toString(): string {
+        return "[secret]";
+    }
+    toJSON(): string {
+        return "[secret]";
+    }
+}
+
+/** Marks a field that must be set with `pulumi config set --secret`. */
+const secret = () =>
+    z.custom<SecretValue>((v) => v instanceof SecretValue, { params: { homelab: "secret" } });
+
+const label = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const dnsLabel = () =>
+    z.string().regex(label, "must be a DNS label: lower-case letters, digits and '-', 1-63 characters, not starting or ending with '-'");
+const name = () =>
+    z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, "must start with a letter and hold only lower-case letters, digits and '-' (at most 63)");
+const guestId = () => z.number().int().min(100, "must be a Proxmox guest id from 100 to 999999999").max(999_999_999);
+const ipv4 = () => z.ipv4({ message: "must be an IPv4 address such as 192.168.1.5" });
+const ipv6 = () => z.ipv6({ message: "must be an IPv6 address such as 2001:db8::5" });
+const cidr4 = () => z.cidrv4({ message: "must be an IPv4 network such as 192.168.1.0/24" });
+const cidr6 = () => z.cidrv6({ message: "must be an IPv6 network such as 2001:db8::/64" });
+
+/** `homelab:domain`: the DNS zone the lab's names live under (a Cloudflare zone). */
+export const domainSchema = z
+    .string()
+    .regex(
+        /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+        "must be a lower-case DNS zone name such as thehomelab.site",
+    );
+
+/** `homelab:proxmox`: how Pulumi reaches the Proxmox VE API (and the node shells, for what the API cannot do). */
+export const proxmoxSchema = z.strictObject({
+    /** API endpoint, e.g. https://192.168.1.6:8006/. */
+    endpoint: z.url({ protocol: /^https$/, message: "must be an https URL such as https://192.168.1.6:8006/" }),
+    /** Accept the node's self-signed certificate. Defaults to false. */
+    insecure: z.boolean().default(false),
+    /** API token `user@realm!id=uuid`. Passthrough disks and bind mounts need a root@pam token. */
+    apiToken: secret(),
+    /** SSH user on the nodes, for the operations the API does not offer (uploading snippets, NUT). Defaults to root. */
+    sshUser: z.string().default("root"),
+    /** Create a least-privilege role, user and token (`homelab@pve`) for what does not need root. Defaults to true. */
+    leastPrivilegeToken: z.boolean().default(true),
+});
+
+/** `homelab:ssh`: the admin key put on every guest and used to configure them. */
+export const sshSchema = z.strictObject({
+    /** Public keys allowed to log in to every guest. */
+    publicKeys: z.array(z.string().regex(/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( .*)?$/, "must be an OpenSSH public key line")).min(1),
+    /** The private key Pulumi uses to run set-up commands on the nodes and guests. */
+    privateKey: secret(),
+});
+
+/** One IP network of the lab (`homelab:networks[]`). */
+export const networkSchema = z.strictObject({
+    /** Name other entries refer to (e.g. `lan`). */
+    name: name(),
+    /** IPv4 network, e.g. 192.168.1.0/24. */
+    cidr: cidr4(),
+    /** Default gateway, inside `cidr`. Omit for an isolated network. */
+    gateway: ipv4().optional(),
+    /** Proxmox bridge that carries this network to guests. Omit for networks that no guest joins (e.g. a VPN). */
+    bridge: z.string().regex(/^vmbr\d{1,4}$/, "must be a Proxmox bridge name such as vmbr0").optional(),
+    /** 802.1Q tag; the bridge must be VLAN-aware. */
+    vlan: z.number().int().min(1, "must be a VLAN id from 1 to 4094").max(4094, "must be a VLAN id from 1 to 4094").optional(),
+    /** DNS servers handed to guests. Defaults to the gateway. */
+    dns: z.array(ipv4()).optional(),
+    /** Global IPv6 on this network. */
+    ipv6: z.strictObject({ cidr: cidr6(), gateway: ipv6().optional() }).optional(),
+    /** Free text shown in the plan and diagram. */
+    description: z.string().optional(),
+});
+
+/** A Linux bridge on a node. */
+export const bridgeSchema = z.strictObject({
+    name: z.string().regex(/^vmbr\d{1,4}$/, "must be a Proxmox bridge name such as vmbr0"),
+    /** Physical ports (NICs or bonds) enslaved to the bridge. */
+    ports: z.array(z.string()).default([]),
+    /** Carry tagged VLANs to guests. Defaults to false. */
+    vlanAware: z.boolean().default(false),
+    /** The bridge already exists (the installer made it): reference it, do not create it. Defaults to false. */
+    existing: z.boolean().default(false),
+    comment: z.string().optional(),
+});
+
+/** NUT settings for a UPS on a node's USB port. */
+export const upsSchema = z.strictObject({
+    /** NUT name of the UPS. Defaults to `ups`. */
+    name: z.string().default("ups"),
+    /** NUT driver. Defaults to nutdrv_qx (Megatec/Q1 units such as PowerWalker VI STL). */
+    driver: z.string().default("nutdrv_qx"),
+    /** Driver port. Defaults to auto (USB). */
+    port: z.string().default("auto"),
+    description: z.string().optional(),
+    /** Shut down when the charge falls to this percentage. Defaults to 30. */
+    shutdownPercent: z.number().int().min(5, "must be from 5 to 95").max(95, "must be from 5 to 95").default(30),
+    /** The upsmon password (NUT's own user, on the node only). */
+    password: secret(),
+});
+
+/** One Proxmox VE node (`homelab:nodes[]`). */
+export const nodeSchema = z.strictObject({
+    /** Node name as Proxmox knows it, e.g. proxmox1. */
+    name: name(),
+    /** Management address. */
+    address: ipv4(),
+    /** The network `address` is on. */
+    network: name(),
+    /** CPU and memory, shown in the plan and diagram. */
+    cpu: z.string().optional(),
+    memoryGb: z.number().positive().optional(),
+    /** Datastore for guest disks. Defaults to local-lvm. */
+    diskStorage: z.string().default("local-lvm"),
+    /** Datastore for templates, images and snippets (needs those content types). Defaults to local. */
+    fileStorage: z.string().default("local"),
+    bridges: z.array(bridgeSchema).default([]),
+    ups: upsSchema.optional(),
+});
+
+/** An LXC template or cloud image downloaded to the nodes (`homelab:images[]`). */
+export const imageSchema = z.strictObject({
+    name: name(),
+    /** `lxc` (vztmpl) or `vm` (a cloud disk image, imported as a VM disk). */
+    kind: z.enum(["lxc", "vm"]),
+    url: z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }),
+    /** File name on the storage. Defaults to the last part of the URL (a vm image must end in .img or .qcow2). */
+    fileName: z.string().optional(),
+    /** Pinned checksum `sha256:<hex>` or `sha512:<hex>`: the download is verified and never repeated. */
+    checksum: z.string().regex(/^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/, "must be sha256:<64 hex> or sha512:<128 hex>"),
+    /** Nodes to download to. Defaults to every node. */
+    nodes: z.array(name()).optional(),
+});
+
+/** Where and how a guest sits on the network. */
+const guestFields = {
+    /** Node the guest runs on. Defaults to the first node. */
+    node: name().optional(),
+    /** The network (by name) its one NIC joins. */
+    network: name(),
+    /** Static IPv4 address inside the network. */
+    address: ipv4(),
+    /** Static global IPv6 address inside the network's ipv6.cidr. */
+    ipv6: ipv6().optional(),
+    cores: z.number().int().min(1).max(128),
+    memoryMb: z.number().int().min(128),
+    /** Give the guest a DNS record `<hostname>.<domain>`. Defaults to false. */
+    dns: z.boolean().default(false),
+};
+
+export const shareSchema = z.strictObject({
+    name: name(),
+    /** Users (from `users`) allowed to read and write the share. */
+    users: z.array(name()).min(1, "needs at least one user"),
+    comment: z.string().optional(),
+});
+
+/** `homelab:nas`: the NAS VM. */
+export const nasSchema = z.strictObject({
+    hostname: dnsLabel(),
+    vmId: guestId(),
+    ...guestFields,
+    /** Size of the OS disk in GB. Defaults to 16. */
+    osDiskGb: z.number().int().min(4).default(16),
+    /** Cloud image (from `homelab:images`, kind vm) for the OS disk. */
+    image: name(),
+    /** Data disks passed through whole, by `/dev/disk/by-id/...`, joined into RAID 1. */
+    disks: z.array(z.string().regex(/^\/dev\/disk\/by-id\/[^/\s]+$/, "must be a whole disk by id, /dev/disk/by-id/<id> (see `ls -l /dev/disk/by-id` on the node)")),
+    /** Pass a whole disk controller instead: a PCI hardware mapping name (works with an API token). */
+    controllerMapping: z.string().optional(),
+    /** Mount point of the array. Defaults to /srv/data. */
+    mount: z.string().regex(/^\/[^\s]*$/).default("/srv/data"),
+    /** Alert mails from mdadm go here. Defaults to root. */
+    mailTo: z.string().default("root"),
+    users: z.array(z.strictObject({ name: name(), password: secret() })).min(1, "needs at least one user"),
+    shares: z.array(shareSchema).min(1, "needs at least one share"),
+});
+
+/** A NAS share mounted into a Docker host. */
+export const shareMountSchema = z.strictObject({
+    share: name(),
+    /** Path inside the Docker host. Defaults to /mnt/<share>. */
+    path: z.string().regex(/^\/[^\s]*$/).optional(),
+});
+
+/** `homelab:dockerHosts[]`: a Docker Engine in an LXC (default) or a VM. */
+export const dockerHostSchema = z.strictObject({
+    hostname: dnsLabel(),
+    /** `lxc` (unprivileged container) or `vm` (for apps that need isolation). Defaults to lxc. */
+    kind: z.enum(["lxc", "vm"]).default("lxc"),
+    vmId: guestId(),
+    ...guestFields,
+    /** Template (lxc) or cloud image (vm) from `homelab:images`. */
+    image: name(),
+    /** Root disk in GB. Defaults to 8. */
+    rootDiskGb: z.number().int().min(2).default(8),
+    /** Separate disk for /var/lib/docker in GB. Defaults to 32. */
+    dataDiskGb: z.number().int().min(1).default(32),
+    /** NAS shares mounted for apps. */
+    mounts: z.array(shareMountSchema).default([]),
+    /** The internal Docker network all apps on this host join. Defaults to 10.10.10.0/24. */
+    appNetwork: cidr4().default("10.10.10.0/24"),
+});
+
+/** `homelab:containers[]`: plain LXC guests, from a template or cloned from another container. */
+export const containerSchema = z.strictObject({
+    hostname: dnsLabel(),
+    vmId: guestId(),
+    ...guestFields,
+    /** Template from `homelab:images` (kind lxc). Exactly one of image and cloneOf. */
+    image: name().optional(),
+    /** Hostname of a container with `template: true` to clone. */
+    cloneOf: dnsLabel().optional(),
+    /** Turn this container into a template others clone. Defaults to false. */
+    template: z.boolean().default(false),
+    rootDiskGb: z.number().int().min(2).default(8),
+    unprivileged: z.boolean().default(true),
+});
+
+const volumeSchema = z.union([
+    z.strictObject({ name: name(), path: z.string().regex(/^\//) }),
+    z.strictObject({ share: name(), subPath: z.string().optional(), path: z.string().regex(/^\//) }),
+]);
+
+/** `homelab:apps[]`: an app from the catalog (or any image) on a Docker host. */
+export const appSchema = z.strictObject({
+    name: name(),
+    /** Catalog entry. Defaults to `name`; `generic` runs `image` as given. */
+    catalog: z.string().optional(),
+    /** Docker host (hostname). Defaults to the first Docker host. */
+    host: dnsLabel().optional(),
+    /** Override the catalog's pinned image. */
+    image: z.string().optional(),
+    /** Subdomain of the app's route. Defaults to `name`. */
+    subdomain: dnsLabel().optional(),
+    /** Route it through the proxy and give it a DNS name. Defaults to true for apps with a web port. */
+    expose: z.boolean().optional(),
+    /** Proxied through Cloudflare (public). Defaults to false: names resolve to LAN addresses. */
+    public: z.boolean().default(false),
+    /** The container port the proxy forwards to (overrides the catalog). */
+    port: z.number().int().min(1).max(65535).optional(),
+    /** Extra environment; secrets must be `secure:`. */
+    env: z.record(z.string(), z.union([z.string(), secret()])).default({}),
+    /** Override or add volumes: a named volume or a NAS share path. */
+    volumes: z.array(volumeSchema).optional(),
+    /** Give the app its own database (overrides the catalog), e.g. for a generic image. */
+    database: z
+        .strictObject({
+            engine: z.enum(["mariadb", "postgres"]),
+            /** Variable names through which the app learns host, database name, user and password. */
+            env: z.strictObject({ host: z.string(), name: z.string(), user: z.string(), password: z.string() }),
+        })
+        .optional(),
+    /** Credentials for a private registry. */
+    registry: z.strictObject({ server: z.string(), username: z.string(), password: secret() }).optional(),
+    /** Ports published on the host's LAN address (only where the app must: DNS, for example). */
+    ports: z
+        .array(
+            z.strictObject({
+                host: z.number().int().min(1).max(65535),
+                container: z.number().int().min(1).max(65535),
+                protocol: z.enum(["tcp", "udp"]).default("tcp"),
+            }),
+        )
+        .optional(),
+});
+
+/** `homelab:proxy`: the one reverse proxy. */
+export const proxySchema = z.strictObject({
+    /** Docker host (hostname) that runs it. Defaults to the first Docker host. */
+    host: dnsLabel().optional(),
+    /** ACME account e-mail for Let's Encrypt. */
+    email: z.email({ message: "must be an e-mail address" }),
+    /** Use Let's Encrypt's staging CA (for trying things out). Defaults to false. */
+    staging: z.boolean().default(false),
+});
+
+/** `homelab:cloudflare`: the zone and the token Pulumi uses. */
+export const cloudflareSchema = z.strictObject({
+    accountId: z.string().regex(/^[0-9a-f]{32}$/, "must be the 32-hex-digit Cloudflare account id"),
+    zoneId: z.string().regex(/^[0-9a-f]{32}$/, "must be the 32-hex-digit Cloudflare zone id"),
+    /** Token with Zone:DNS:Edit on the zone and User:API Tokens:Edit (to mint the proxy's DNS-01 token). */
+    apiToken: secret(),
+    /** TTL of the records in seconds (1 = automatic). Defaults to 300. */
+    ttl: z.number().int().min(1).default(300),
+});
+
+/** `homelab:backup`: the nightly vzdump job. */
+export const backupSchema = z.strictObject({
+    /** systemd calendar event. Defaults to 02:00. */
+    schedule: z.string().default("02:00"),
+    /** Target: a NAS share (added as CIFS storage `nas-<share>`) or an existing storage id. */
+    target: z.union([z.strictObject({ share: name(), user: name() }), z.strictObject({ storage: z.string() })]),
+    /** vzdump mode. Defaults to snapshot. */
+    mode: z.enum(["snapshot", "suspend", "stop"]).default("snapshot"),
+    keepDaily: z.number().int().min(0).default(7),
+    keepWeekly: z.number().int().min(0).default(4),
+    keepMonthly: z.number().int().min(0).default(3),
+    /** Hostnames never backed up by this job. Defaults to the NAS (its storage holds the target). */
+    exclude: z.array(dnsLabel()).optional(),
+});
+
+/** `homelab:firewall`: who may talk to whom, as Proxmox cluster firewall rules. */
+export const firewallSchema = z.strictObject({
+    enabled: z.boolean().default(true),
+    rules: z
+        .array(
+            z.strictObject({
+                /** A network name or a guest hostname. */
+                from: z.string(),
+                to: z.string(),
+                action: z.enum(["ACCEPT", "DROP", "REJECT"]).default("ACCEPT"),
+                proto: z.enum(["tcp", "udp", "icmp"]).optional(),
+                port: z.union([z.number().int().min(1).max(65535), z.string().regex(/^\d+(:\d+)?$/)]).optional(),
+                comment: z.string().optional(),
+            }),
+        )
+        .default([]),
+});
+
+/** Every `homelab:<key>` the program reads, with its schema. Keys not listed here are an error. */
+export const labSchema = z.strictObject({
+    domain: domainSchema,
+    proxmox: proxmoxSchema,
+    ssh: sshSchema,
+    networks: z.array(networkSchema).min(1, "needs at least one network"),
+    nodes: z.array(nodeSchema).min(1, "needs at least one Proxmox node"),
+    images: z.array(imageSchema).default([]),
+    nas: nasSchema.optional(),
+    dockerHosts: z.array(dockerHostSchema).default([]),
+    containers: z.array(containerSchema).default([]),
+    apps: z.array(appSchema).default([]),
+    proxy: proxySchema.optional(),
+    cloudflare: cloudflareSchema.optional(),
+    backup: backupSchema.optional(),
+    firewall: firewallSchema.optional(),
+});
+
+export type LabConfig = z.output<typeof labSchema>;
+export type NetworkConfig = LabConfig["networks"][number];
+export type NodeConfig = LabConfig["nodes"][number];
+export type ImageConfig = LabConfig["images"][number];
+export type NasConfig = NonNullable<LabConfig["nas"]>;
+export type DockerHostConfig = LabConfig["dockerHosts"][number];
+export type ContainerConfig = LabConfig["containers"][number];
+export type AppConfig = LabConfig["apps"][number];
+export type UpsConfig = NonNullable<NodeConfig["ups"]>;
+export type BackupConfig = NonNullable<LabConfig["backup"]>;
+
+/** The config keys, in the order the plan and errors list them. */
+export const configKeys = Object.keys(labSchema.shape) as (keyof LabConfig)[];
+
+/** JSON Schema of one `Pulumi.<stack>.yaml` file, for editor completion. */
+export function stackFileJsonSchema(): object {
+    const properties: Record<string, unknown> = {};
+    for (const key of configKeys) {
+        properties[`homelab:${key}`] = z.toJSONSchema(labSchema.shape[key], {
+            io: "input",
+            unrepresentable: "any",
+            override: (ctx) => {
+                const params = (ctx.zodSchema as { _zod?: { def?: { params?: { homelab?: string } } } })._zod?.def?.params;
+                if (params?.homelab === "secret") {
+                    Object.assign(ctx.jsonSchema, {
+                        type: "object",
+                        description: "A secret: set it with `pulumi config set --secret --path ...`.",
+                        properties: { secure: { type: "string" } },
+                        required: ["secure"],
+                    });
+                }
+            },
+        });
+    }
+    return {
+        $schema: "https://json-schema.org/draft/2020-12/schema",
+        title: "homelab stack config (Pulumi.<stack>.yaml)",
+        type: "object",
+        properties: {
+            secretsprovider: { type: "string" },
+            encryptedkey: { type: "string" },
+            config: { type: "object", properties, additionalProperties: true },
+        },
+    };
+}

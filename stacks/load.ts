@@ -1,0 +1,106 @@
+// Reads the `homelab:*` stack config the way `pulumi up` hands it to the program, and marks which
+// values were stored as secrets, so that validation can refuse a password given in plain text.
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { LabConfig, SecretValue } from "./config";
+import { validateLab } from "./validate";
+
+export const namespace = "homelab";
+
+/**
+ * The paths (`nas.users[0].password`, keys without the namespace) of every `secure:` value in a
+ * stack file's config. Pulumi hands the program decrypted objects and marks secrecy only per
+ * top-level key, so the file is where the exact secret fields can be seen.
+ */
+export function securePaths(stackFileText: string): Set<string> {
+    const doc = (parse(stackFileText) ?? {}) as { config?: Record<string, unknown> };
+    const out = new Set<string>();
+    const walk = (value: unknown, p: string) => {
+        if (isSecure(value)) {
+            out.add(p);
+        } else if (Array.isArray(value)) {
+            value.forEach((v, i) => walk(v, `${p}[${i}]`));
+        } else if (value !== null && typeof value === "object") {
+            for (const [k, v] of Object.entries(value)) {
+                walk(v, `${p}.${k}`);
+            }
+        }
+    };
+    for (const [key, value] of Object.entries(doc.config ?? {})) {
+        if (key.startsWith(`${namespace}:`)) {
+            walk(value, key.slice(namespace.length + 1));
+        }
+    }
+    return out;
+}
+
+/** True for a `{ secure: "..." }` node of a stack file. */
+export function isSecure(value: unknown): value is { secure: string } {
+    return value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as { secure?: unknown }).secure === "string";
+}
+
+/** Wraps the values at `paths`, and every `{ secure: ... }` node, in SecretValue. */
+export function markSecrets(raw: Record<string, unknown>, paths: Set<string>): Record<string, unknown> {
+    const wrap = (value: unknown, p: string): unknown => {
+        // The offline plan hands the program the stack file's values as they are: a `secure:`
+        // node is then the ciphertext itself, opaque and secret.
+        if (isSecure(value)) {
+            return new SecretValue(value.secure);
+        }
+        if (paths.has(p) && (typeof value === "string" || typeof value === "number" || typeof value === "boolean")) {
+            return new SecretValue(String(value));
+        }
+        if (Array.isArray(value)) {
+            return value.map((v, i) => wrap(v, `${p}[${i}]`));
+        }
+        if (value !== null && typeof value === "object" && !(value instanceof SecretValue)) {
+            return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, wrap(v, `${p}.${k}`)]));
+        }
+        return value;
+    };
+    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, wrap(v, k)]));
+}
+
+/** The raw `homelab:*` values of the running program's config, JSON-decoded where they are JSON. */
+export function rawConfig(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [key, text] of Object.entries(pulumi.runtime.allConfig())) {
+        if (!key.startsWith(`${namespace}:`)) {
+            continue;
+        }
+        let value: unknown = text;
+        try {
+            value = JSON.parse(text);
+        } catch {
+            // A plain string value (e.g. homelab:domain) is not JSON.
+        }
+        out[key.slice(namespace.length + 1)] = value;
+    }
+    return out;
+}
+
+/**
+ * Loads and validates the lab config of the running stack. Secret fields are recognised from the
+ * stack file `Pulumi.<stack>.yaml` beside the program; a top-level key that Pulumi marks secret
+ * counts as secret as a whole. Throws ConfigError with every problem.
+ */
+export function loadLabConfig(dir: string = process.cwd()): LabConfig {
+    const raw = rawConfig();
+    const file = path.join(dir, `Pulumi.${pulumi.getStack()}.yaml`);
+    const paths = fs.existsSync(file) ? securePaths(fs.readFileSync(file, "utf8")) : new Set<string>();
+    // Not in the SDK's typings, but exported: whether Pulumi holds a whole key as secret.
+    const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret(k: string): boolean }).isConfigSecret;
+    for (const key of Object.keys(raw)) {
+        if (isConfigSecret(`${namespace}:${key}`) && typeof raw[key] !== "object") {
+            paths.add(key);
+        }
+    }
+    return validateLab(markSecrets(raw, paths));
+}
+
+/** A config secret as a Pulumi secret Output. */
+export function secretOf(value: SecretValue): pulumi.Output<string> {
+    return pulumi.secret(value.value);
+}

@@ -1,0 +1,66 @@
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { runOk } from "./exec";
+
+/**
+ * Where built Debian root filesystems (and other slow-to-build test fixtures) are cached between
+ * runs. Outside the repository on purpose: a clean checkout must not carry them, and a second
+ * run on the same machine must not pay for them again.
+ */
+export const cacheDir = process.env.HOMELAB_TEST_CACHE ?? path.join(os.homedir(), ".cache", "homelab-test");
+
+const mirror = process.env.HOMELAB_DEBIAN_MIRROR ?? "http://deb.debian.org/debian";
+
+/**
+ * Returns a tarball of a Debian bookworm root filesystem (debootstrap minbase) with `packages`
+ * installed, building it on first use and caching it under `cacheDir` keyed by the package list.
+ */
+export function debianTarball(packages: string[]): string {
+    const key = crypto.createHash("sha256").update(["bookworm", ...[...packages].sort()].join(" ")).digest("hex").slice(0, 12);
+    const tarball = path.join(cacheDir, `bookworm-${key}.tar`);
+    if (fs.existsSync(tarball)) {
+        return tarball;
+    }
+    fs.mkdirSync(cacheDir, { recursive: true });
+    const root = fs.mkdtempSync(path.join(cacheDir, "build-"));
+    try {
+        runOk("debootstrap", ["--variant=minbase", "bookworm", root, mirror], { timeoutMs: 600_000 });
+        if (packages.length > 0) {
+            // Package install scripts must not start services in the build root.
+            fs.writeFileSync(path.join(root, "usr/sbin/policy-rc.d"), "#!/bin/sh\nexit 101\n", { mode: 0o755 });
+            const mounts = ["proc", "sys", "dev"];
+            for (const m of mounts) {
+                runOk("mount", ["--bind", `/${m}`, path.join(root, m)]);
+            }
+            try {
+                runOk("chroot", [root, "apt-get", "update", "-qq"], { timeoutMs: 600_000 });
+                runOk("chroot", [root, "apt-get", "install", "-y", "-qq", "--no-install-recommends", ...packages], {
+                    timeoutMs: 900_000,
+                    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+                });
+                runOk("chroot", [root, "apt-get", "clean"]);
+            } finally {
+                for (const m of mounts.reverse()) {
+                    runOk("umount", ["-l", path.join(root, m)]);
+                }
+                fs.rmSync(path.join(root, "usr/sbin/policy-rc.d"), { force: true });
+            }
+        }
+        const tmp = `${tarball}.tmp`;
+        runOk("tar", ["-C", root, "-cf", tmp, "."], { timeoutMs: 600_000 });
+        fs.renameSync(tmp, tarball);
+        return tarball;
+    } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+    }
+}
+
+/** Extracts a fresh copy of the cached root filesystem with `packages` into a new temporary directory. */
+export function debianRoot(packages: string[]): string {
+    const tarball = debianTarball(packages);
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-root-"));
+    runOk("tar", ["-C", root, "-xf", tarball], { timeoutMs: 600_000 });
+    return root;
+}
