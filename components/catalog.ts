@@ -1,8 +1,26 @@
 // The app catalog: what each known app needs, so that adding one to a lab is a few lines of config.
 // Images are pinned to a version tag; a lab overrides `image`, `env` or `volumes` in its config.
 
-/** A volume: a named Docker volume, or a path on a NAS share mounted on the Docker host. */
-export type CatalogVolume = { name: string; path: string } | { share: string; subPath?: string; path: string };
+/**
+ * A volume: a named Docker volume (`name` is its role; the Docker volume is `<app>-<name>`), or a
+ * path on a NAS share mounted on the Docker host.
+ */
+export type CatalogVolume =
+    | { name: string; path: string }
+    | {
+          share: string;
+          /** Folder inside the share. Defaults to the share's root. */
+          subPath?: string;
+          path: string;
+          /** Mount it read-only: the app only reads the share. Defaults to false. */
+          readOnly?: boolean;
+          /**
+           * The user id (inside the app container) that writes to the share. A CIFS mount shows
+           * every file with one owner, so the Docker host mounts the share as this user. Defaults
+           * to none: root in the container, which may write to any file of the share.
+           */
+          uid?: number;
+      };
 
 /** A port published on the Docker host's LAN address. */
 export interface CatalogPort {
@@ -38,6 +56,17 @@ export interface CatalogEntry {
     dockerSocket?: boolean;
     /** Healthcheck command (CMD-SHELL). */
     healthcheck?: string;
+    /** Replace the image's entrypoint. */
+    entrypoint?: string[];
+    /** Replace the image's command. */
+    command?: string[];
+    /**
+     * Run in the Docker host's network namespace instead of on the apps' network: for services
+     * that must see the LAN's multicast (DLNA/SSDP discovery does not cross Docker's NAT). `ports`
+     * then lists the ports it occupies on the host, for conflict checks; nothing is published.
+     * Defaults to false.
+     */
+    hostNetwork?: boolean;
 }
 
 /** Pinned database images. */
@@ -56,8 +85,8 @@ export const catalog: Record<string, CatalogEntry> = {
         env: { TZ: "Etc/UTC", DNSMASQ_LISTENING: "all" },
         secretEnv: ["WEBPASSWORD"],
         volumes: [
-            { name: "pihole-etc", path: "/etc/pihole" },
-            { name: "pihole-dnsmasq", path: "/etc/dnsmasq.d" },
+            { name: "etc", path: "/etc/pihole" },
+            { name: "dnsmasq", path: "/etc/dnsmasq.d" },
         ],
         // DNS is the one service the LAN reaches directly.
         ports: [
@@ -70,7 +99,7 @@ export const catalog: Record<string, CatalogEntry> = {
         description: "Container management UI",
         image: "portainer/portainer-ce:2.21.5",
         port: 9000,
-        volumes: [{ name: "portainer-data", path: "/data" }],
+        volumes: [{ name: "data", path: "/data" }],
         dockerSocket: true,
     },
     heimdall: {
@@ -78,7 +107,7 @@ export const catalog: Record<string, CatalogEntry> = {
         image: "lscr.io/linuxserver/heimdall:2.6.3",
         port: 80,
         env: { PUID: "1000", PGID: "1000", TZ: "Etc/UTC" },
-        volumes: [{ name: "heimdall-config", path: "/config" }],
+        volumes: [{ name: "config", path: "/config" }],
     },
     checkmk: {
         description: "Monitoring (Checkmk Raw)",
@@ -86,7 +115,7 @@ export const catalog: Record<string, CatalogEntry> = {
         port: 5000,
         env: { CMK_SITE_ID: "cmk" },
         secretEnv: ["CMK_PASSWORD"],
-        volumes: [{ name: "checkmk-sites", path: "/omd/sites" }],
+        volumes: [{ name: "sites", path: "/omd/sites" }],
     },
     nextcloud: {
         description: "Files and collaboration",
@@ -95,8 +124,9 @@ export const catalog: Record<string, CatalogEntry> = {
         env: { NEXTCLOUD_DATA_DIR: "/var/www/html/data" },
         secretEnv: ["NEXTCLOUD_ADMIN_PASSWORD"],
         volumes: [
-            { name: "nextcloud-html", path: "/var/www/html" },
-            { share: "documents", subPath: "nextcloud", path: "/var/www/html/data" },
+            { name: "html", path: "/var/www/html" },
+            // Apache runs Nextcloud as www-data (33), which must own its data directory.
+            { share: "documents", subPath: "nextcloud", path: "/var/www/html/data", uid: 33 },
         ],
         database: { engine: "mariadb", env: mysqlEnv("MYSQL_") },
         healthcheck: "curl -fsS http://127.0.0.1/status.php || exit 1",
@@ -105,10 +135,10 @@ export const catalog: Record<string, CatalogEntry> = {
         description: "Photo library",
         image: "photoprism/photoprism:240915",
         port: 2342,
-        env: { PHOTOPRISM_DATABASE_DRIVER: "mysql", PHOTOPRISM_SITE_URL: "" },
+        env: { PHOTOPRISM_DATABASE_DRIVER: "mysql" },
         secretEnv: ["PHOTOPRISM_ADMIN_PASSWORD"],
         volumes: [
-            { name: "photoprism-storage", path: "/photoprism/storage" },
+            { name: "storage", path: "/photoprism/storage" },
             { share: "media", subPath: "photos", path: "/photoprism/originals" },
         ],
         database: {
@@ -123,16 +153,18 @@ export const catalog: Record<string, CatalogEntry> = {
         port: 9091,
         env: { PUID: "1000", PGID: "1000", TZ: "Etc/UTC" },
         volumes: [
-            { name: "transmission-config", path: "/config" },
-            { share: "media", subPath: "downloads", path: "/downloads" },
+            { name: "config", path: "/config" },
+            { share: "media", subPath: "downloads", path: "/downloads", uid: 1000 },
         ],
     },
     minidlna: {
         description: "DLNA server: the media share to the TV",
         image: "vladgh/minidlna:0.3.3",
         env: { MINIDLNA_MEDIA_DIR: "/media", MINIDLNA_FRIENDLY_NAME: "homelab" },
-        volumes: [{ share: "media", path: "/media" }],
-        // SSDP discovery needs the LAN; the HTTP stream port rides along.
+        volumes: [{ share: "media", path: "/media", readOnly: true }],
+        // TVs find a DLNA server by SSDP multicast, which Docker's port publishing does not carry:
+        // the server runs in the host's network namespace and these are the ports it occupies.
+        hostNetwork: true,
         ports: [
             { host: 8200, container: 8200, protocol: "tcp" },
             { host: 1900, container: 1900, protocol: "udp" },
@@ -141,10 +173,21 @@ export const catalog: Record<string, CatalogEntry> = {
     rclone: {
         description: "Off-site copy of the backups share on a schedule",
         image: "rclone/rclone:1.68.2",
+        // RCLONE_REMOTE is a whole remote as an rclone connection string, e.g.
+        // `:b2,account=ID,key=KEY:bucket/homelab`, so no rclone.conf is needed.
         secretEnv: ["RCLONE_REMOTE"],
         volumes: [
-            { name: "rclone-config", path: "/config/rclone" },
-            { share: "backups", path: "/data" },
+            { name: "config", path: "/config/rclone" },
+            { share: "backups", path: "/data", readOnly: true },
+        ],
+        // Once at start and then every 24 hours: make the remote an exact copy of the backups
+        // share (backups that Proxmox prunes disappear off-site as well). A failed run is logged
+        // and retried the next day; restarting the container starts a run at once.
+        entrypoint: ["/bin/sh", "-c"],
+        command: [
+            'while true; do echo "rclone: sync started $(date -u +%FT%TZ)"; ' +
+                'if rclone sync /data "$RCLONE_REMOTE" --config /config/rclone/rclone.conf --stats-one-line --stats 0; ' +
+                'then echo "rclone: sync done"; else echo "rclone: sync FAILED, next try in 24 h"; fi; sleep 86400; done',
         ],
     },
     generic: {

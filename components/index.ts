@@ -2,6 +2,7 @@
 // nothing; the stack program is index.ts at the top level.
 export * from "./proxmoxHost";
 export * from "./remoteScript";
+export * from "./nasVm";
 export { catalog, CatalogEntry, databaseImages } from "./catalog";
 export { LabConfig, labSchema, SecretValue, stackFileJsonSchema } from "../stacks/config";
 export { validateLab, ConfigError, ConfigIssue } from "../stacks/validate";

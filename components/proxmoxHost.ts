@@ -120,21 +120,10 @@ export class ProxmoxHost extends pulumi.ComponentResource {
     readonly nodeNames: string[];
 
     constructor(name: string, args: ProxmoxHostArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Validate before registering anything, so that bad args leave no trace in the stack.
+        validateProxmoxHostArgs(args);
         super("homelab:index:ProxmoxHost", name, {}, opts);
-        if (args.nodes.length === 0) {
-            throw new Error("ProxmoxHost: nodes must list at least one node");
-        }
         const nodeNames = args.nodes.map((n) => n.name);
-        for (const image of args.images ?? []) {
-            for (const n of image.nodes ?? []) {
-                if (!nodeNames.includes(n)) {
-                    throw new Error(`ProxmoxHost: image '${image.name}' names unknown node '${n}'; nodes are ${nodeNames.join(", ")}`);
-                }
-            }
-            if (!/^(sha256|sha512):[0-9a-f]+$/.test(image.checksum)) {
-                throw new Error(`ProxmoxHost: image '${image.name}' checksum must be sha256:<hex> or sha512:<hex>`);
-            }
-        }
         const sshUser = args.sshUser ?? "root";
 
         this.provider = new proxmoxve.Provider(
@@ -242,5 +231,23 @@ export class ProxmoxHost extends pulumi.ComponentResource {
             throw new Error(`ProxmoxHost: image '${image}' is not downloaded to node '${node}'`);
         }
         return id;
+    }
+}
+
+/** Throws an exact message for args that cannot describe a Proxmox installation. */
+export function validateProxmoxHostArgs(args: ProxmoxHostArgs): void {
+    if (args.nodes.length === 0) {
+        throw new Error("ProxmoxHost: nodes must list at least one node");
+    }
+    const nodeNames = args.nodes.map((n) => n.name);
+    for (const image of args.images ?? []) {
+        for (const n of image.nodes ?? []) {
+            if (!nodeNames.includes(n)) {
+                throw new Error(`ProxmoxHost: image '${image.name}' names unknown node '${n}'; nodes are ${nodeNames.join(", ")}`);
+            }
+        }
+        if (!/^(sha256|sha512):[0-9a-f]+$/.test(image.checksum)) {
+            throw new Error(`ProxmoxHost: image '${image.name}' checksum must be sha256:<hex> or sha512:<hex>`);
+        }
     }
 }

@@ -118,13 +118,21 @@ export async function capture(program: () => unknown, opts: CaptureOptions): Pro
         register(req, cb);
     };
     const outputs: Record<string, unknown> = {};
-    const stackOutputs = await pulumi.runtime.runInPulumiStack(async () => program());
+    let returned: unknown;
+    // The stack's own output is unknown as a whole in a preview when any part is; keep each
+    // returned value apart instead.
+    await pulumi.runtime.runInPulumiStack(async () => (returned = await program()));
     // Not in the SDK's typings, but exported: resolves once every registration has been answered.
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-    for (const [k, v] of Object.entries(stackOutputs ?? {})) {
-        const out = pulumi.output(v);
-        const value = await new Promise((resolve) => out.apply((x) => resolve(x)));
-        outputs[k] = (await pulumi.isSecret(out)) ? "[secret]" : value;
+    for (const [k, v] of Object.entries((returned ?? {}) as Record<string, unknown>)) {
+        const out = pulumi.output(v) as pulumi.Output<unknown> & { isKnown: Promise<boolean> };
+        if (!(await out.isKnown)) {
+            outputs[k] = "[unknown]";
+        } else if (await pulumi.isSecret(out)) {
+            outputs[k] = "[secret]";
+        } else {
+            outputs[k] = await new Promise((resolve) => out.apply((x) => resolve(x)));
+        }
     }
     return { resources, outputs };
 }

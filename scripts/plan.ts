@@ -224,8 +224,9 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
+    // exitCode, not exit(): exit() would cut off output still queued for a pipe.
     main().then(
-        (code) => process.exit(code),
+        (code) => (process.exitCode = code),
         (e) => {
             process.stderr.write(`plan: ${(e as Error).stack ?? e}\n`);
             process.exit(1);

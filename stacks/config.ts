@@ -307,6 +307,10 @@ export const backupSchema = z.strictObject({
     keepMonthly: z.number().int().min(0).default(3),
     /** Hostnames never backed up by this job. Defaults to the NAS (its storage holds the target). */
     exclude: z.array(dnsLabel()).optional(),
+    /** Storage for the NAS VM's own (OS disk) backup, which cannot go to the NAS. Defaults to local. */
+    nasStorage: z.string().default("local"),
+    /** Schedule of the NAS VM's own backup. Defaults to weekly, Sunday 03:00. */
+    nasSchedule: z.string().default("sun 03:00"),
 });
 
 /** `homelab:firewall`: who may talk to whom, as Proxmox cluster firewall rules. */

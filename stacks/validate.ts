@@ -40,7 +40,7 @@ function zodIssues(error: z.ZodError): ConfigIssue[] {
         if (issue.code === "unrecognized_keys") {
             return { path, message: `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `'${k}'`).join(", ")}: remove or correct ${issue.keys.length > 1 ? "them" : "it"} (see the README's config reference)` };
         }
-        if (issue.code === "invalid_type" && issue.input === undefined) {
+        if (issue.code === "invalid_type" && issue.message.endsWith("received undefined")) {
             return { path, message: `is required (${issue.expected})` };
         }
         return { path, message: issue.message };
@@ -70,7 +70,7 @@ export function validateLab(raw: Record<string, unknown>): LabConfig {
             issues.push(...zodIssues(new z.ZodError(result.error.issues.map((i) => ({ ...i, path: [key, ...i.path] })))));
         }
     }
-    issues.push(...crossCheck(parsed as LabConfig, broken));
+    issues.push(...crossCheck(parsed as LabConfig, broken, raw));
     if (issues.length > 0) {
         throw new ConfigError(issues);
     }
@@ -86,6 +86,7 @@ interface Holder {
     network: string;
     address: string;
     ipv6?: string;
+    dns?: boolean;
 }
 
 /** Guests and nodes of the lab, with the config path of each: the basis of most cross-field rules. */
@@ -119,7 +120,38 @@ function duplicates<T>(items: T[], key: (t: T) => string | number | undefined, p
 }
 
 /** The rules that relate fields across keys. Keys that failed to parse are skipped. */
-function crossCheck(cfg: LabConfig, broken: Set<string>): ConfigIssue[] {
+/** Just what address and name rules need of a guest; parsed loosely so that a guest with some other broken field still gets its address checked. */
+const guestIdentity = z.object({
+    hostname: z.string(),
+    vmId: z.number().int(),
+    node: z.string().optional(),
+    network: z.string(),
+    address: z.ipv4(),
+    ipv6: z.ipv6().optional(),
+    dns: z.boolean().optional(),
+});
+
+/** The guests of the raw config whose identity fields parse, whatever else is wrong with them. */
+function salvageGuests(raw: Record<string, unknown>): Holder[] {
+    const out: Holder[] = [];
+    const take = (value: unknown, p: string) => {
+        const r = guestIdentity.safeParse(value);
+        if (r.success) {
+            out.push({ path: p, ...r.data });
+        }
+    };
+    if (raw.nas !== undefined) {
+        take(raw.nas, "homelab:nas");
+    }
+    for (const key of ["dockerHosts", "containers"]) {
+        if (Array.isArray(raw[key])) {
+            (raw[key] as unknown[]).forEach((g, i) => take(g, `homelab:${key}[${i}]`));
+        }
+    }
+    return out;
+}
+
+function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unknown>): ConfigIssue[] {
     const issues: ConfigIssue[] = [];
     const add = (path: string, message: string) => issues.push({ path, message });
     const ok = (...keys: string[]) => keys.every((k) => !broken.has(k));
@@ -207,13 +239,7 @@ function crossCheck(cfg: LabConfig, broken: Set<string>): ConfigIssue[] {
     }
 
     // Guests: names, ids, addresses, placement
-    const guestKeys = ["nas", "dockerHosts", "containers"].filter((k) => ok(k));
-    const all = holders({
-        nodes: ok("nodes") ? cfg.nodes : undefined,
-        nas: guestKeys.includes("nas") ? cfg.nas : undefined,
-        dockerHosts: guestKeys.includes("dockerHosts") ? cfg.dockerHosts : undefined,
-        containers: guestKeys.includes("containers") ? cfg.containers : undefined,
-    });
+    const all = [...holders({ nodes: ok("nodes") ? cfg.nodes : undefined }), ...salvageGuests(raw)];
     const guests = all.filter((h) => !h.path.startsWith("homelab:nodes"));
     issues.push(...duplicates(all, (h) => h.hostname, (h) => `${h.path}.${h.path.startsWith("homelab:nodes") ? "name" : "hostname"}`, "hostname"));
     issues.push(...duplicates(guests, (h) => h.vmId, (h) => `${h.path}.vmId`, "VM/CT id"));
@@ -337,7 +363,7 @@ function crossCheck(cfg: LabConfig, broken: Set<string>): ConfigIssue[] {
             return a.expose ?? (entry?.port !== undefined || a.port !== undefined);
         });
         issues.push(...duplicates(routed, ({ a }) => a.subdomain ?? a.name, ({ i }) => `homelab:apps[${i}].subdomain`, "subdomain"));
-        const dnsNames = new Set(all.filter((h) => h.path.startsWith("homelab:nodes") || (h as { dns?: boolean }).dns).map((h) => h.hostname));
+        const dnsNames = new Set(all.filter((h) => h.path.startsWith("homelab:nodes") || h.dns).map((h) => h.hostname));
         for (const { a, i } of routed) {
             const sub = a.subdomain ?? a.name;
             if (dnsNames.has(sub)) {
@@ -419,14 +445,14 @@ function crossCheck(cfg: LabConfig, broken: Set<string>): ConfigIssue[] {
         }
         const names = new Set(guests.map((g) => g.hostname));
         cfg.backup.exclude?.forEach((h, i) => {
-            if (!names.has(h)) {
+            if (ok("nas", "dockerHosts", "containers") && !names.has(h)) {
                 add(`homelab:backup.exclude[${i}]`, `unknown guest '${h}': use one of ${[...names].join(", ")}`);
             }
         });
     }
 
     // Firewall
-    if (cfg.firewall && ok("firewall")) {
+    if (cfg.firewall && ok("firewall", "networks", "nodes", "nas", "dockerHosts", "containers")) {
         const known = new Set([...nets.keys(), ...all.map((h) => h.hostname)]);
         cfg.firewall.rules.forEach((r, i) => {
             for (const side of ["from", "to"] as const) {

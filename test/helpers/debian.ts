@@ -48,6 +48,8 @@ export function debianTarball(packages: string[]): string {
                 fs.rmSync(path.join(root, "usr/sbin/policy-rc.d"), { force: true });
             }
         }
+        // mkdtemp made the build root 0700; as `/` of a guest it must be world-readable.
+        fs.chmodSync(root, 0o755);
         const tmp = `${tarball}.tmp`;
         runOk("tar", ["-C", root, "-cf", tmp, "."], { timeoutMs: 600_000 });
         fs.renameSync(tmp, tarball);

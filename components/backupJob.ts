@@ -1,0 +1,120 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
+
+/** A NAS share used as Proxmox backup storage (added as CIFS storage). */
+export interface CifsTargetArgs {
+    /** Storage id on Proxmox, e.g. `nas-backups`. */
+    storageId: string;
+    /** NAS address. */
+    server: pulumi.Input<string>;
+    share: string;
+    username: string;
+    password: pulumi.Input<string>;
+}
+
+export interface BackupJobArgs {
+    /** Back up to a NAS share (created as CIFS storage) or to an existing storage id. */
+    target: { cifs: CifsTargetArgs } | { storage: string };
+    /** Nodes the storage and the job cover. */
+    nodes: string[];
+    /** systemd calendar event. Defaults to 02:00. */
+    schedule?: string;
+    /** vzdump mode. Defaults to snapshot. */
+    mode?: "snapshot" | "suspend" | "stop";
+    /** Retention. Defaults: 7 daily, 4 weekly, 3 monthly. */
+    keepDaily?: number;
+    keepWeekly?: number;
+    keepMonthly?: number;
+    /** Guest ids never backed up by this job (the NAS: its storage holds the target). */
+    excludeIds?: number[];
+    /**
+     * The NAS VM's own backup, in a separate job to a storage outside the NAS (its OS disk only:
+     * the passthrough data disks are never part of a vzdump). Omit for none.
+     */
+    nas?: { vmId: number; storage: string; schedule: string };
+    provider: proxmoxve.Provider;
+}
+
+/**
+ * The nightly vzdump job of every guest to the backup storage, and the NAS VM's own job to a
+ * storage that does not live on the NAS.
+ */
+export class BackupJob extends pulumi.ComponentResource {
+    /** The storage id backups go to. */
+    readonly storageId: string;
+    readonly storage?: proxmoxve.storage.Cifs;
+    readonly job: proxmoxve.backup.Job;
+    readonly nasJob?: proxmoxve.backup.Job;
+
+    constructor(name: string, args: BackupJobArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("homelab:index:BackupJob", name, {}, opts);
+        if (args.nodes.length === 0) {
+            throw new Error("BackupJob: nodes must list at least one node");
+        }
+        if (args.nas && args.excludeIds && !args.excludeIds.includes(args.nas.vmId)) {
+            throw new Error(`BackupJob: the NAS (${args.nas.vmId}) has its own job; add it to excludeIds`);
+        }
+        const own = { parent: this, provider: args.provider };
+        const keep = {
+            "keep-daily": String(args.keepDaily ?? 7),
+            "keep-weekly": String(args.keepWeekly ?? 4),
+            "keep-monthly": String(args.keepMonthly ?? 3),
+        };
+
+        if ("cifs" in args.target) {
+            const t = args.target.cifs;
+            this.storage = new proxmoxve.storage.Cifs(
+                `${name}-storage`,
+                {
+                    resourceId: t.storageId,
+                    server: t.server,
+                    share: t.share,
+                    username: t.username,
+                    password: pulumi.secret(t.password),
+                    contents: ["backup"],
+                    nodes: args.nodes,
+                },
+                own,
+            );
+            this.storageId = t.storageId;
+        } else {
+            this.storageId = args.target.storage;
+        }
+
+        this.job = new proxmoxve.backup.Job(
+            name,
+            {
+                resourceId: name,
+                schedule: args.schedule ?? "02:00",
+                storage: this.storageId,
+                all: true,
+                excludes: (args.excludeIds ?? []).map(String),
+                mode: args.mode ?? "snapshot",
+                compress: "zstd",
+                pruneBackups: keep,
+                mailnotification: "failure",
+                enabled: true,
+            },
+            { ...own, dependsOn: this.storage ? [this.storage] : [] },
+        );
+
+        if (args.nas) {
+            this.nasJob = new proxmoxve.backup.Job(
+                `${name}-nas`,
+                {
+                    resourceId: `${name}-nas`,
+                    schedule: args.nas.schedule,
+                    storage: args.nas.storage,
+                    vmids: [String(args.nas.vmId)],
+                    mode: args.mode ?? "snapshot",
+                    compress: "zstd",
+                    pruneBackups: keep,
+                    mailnotification: "failure",
+                    enabled: true,
+                },
+                own,
+            );
+        }
+        this.registerOutputs({ storageId: this.storageId });
+    }
+}

@@ -1,0 +1,211 @@
+import { BlockList, isIP } from "net";
+import * as pulumi from "@pulumi/pulumi";
+import * as cloudflare from "@pulumi/cloudflare";
+
+/** An app's name under the domain, pointing at the reverse proxy. */
+export interface DnsAppArgs {
+    /** The DNS label: `nextcloud` makes `nextcloud.<domain>`. */
+    subdomain: string;
+    /**
+     * Proxied through Cloudflare (orange cloud): the name resolves to Cloudflare, which forwards to
+     * the proxy. Needs a public proxy address (Cloudflare refuses to proxy to private ones).
+     * Defaults to false: the name resolves to the proxy's LAN address.
+     */
+    public?: boolean;
+}
+
+/** A guest with a name of its own (`dns: true` in the config). */
+export interface DnsHostArgs {
+    /** The DNS label: `nas` makes `nas.<domain>`. */
+    hostname: string;
+    /** Its IPv4 address (the A record). */
+    address: pulumi.Input<string>;
+    /** Its global IPv6 address, when it has one (an AAAA record). */
+    ipv6?: pulumi.Input<string>;
+}
+
+export interface CloudflareDnsArgs {
+    /** The zone's name, e.g. thehomelab.site. */
+    domain: string;
+    /** The zone's id (32 hex digits). */
+    zoneId: pulumi.Input<string>;
+    /** Token with DNS edit on the zone, and API Tokens edit when `acmeToken` is on. Always stored as a secret. */
+    apiToken: pulumi.Input<string>;
+    /** TTL of the records in seconds: 1 (automatic) or 30 to 86400. Defaults to 300. Proxied records always get 1. */
+    ttl?: number;
+    /** Where every app's name points: the reverse proxy's address. Required when `apps` is not empty. */
+    proxy?: {
+        /** The proxy's IPv4 address (the Docker host's LAN address). */
+        address: pulumi.Input<string>;
+        /** The proxy's global IPv6 address, when its host has one: every app then gets an AAAA record too. */
+        ipv6?: pulumi.Input<string>;
+    };
+    /** The apps behind the proxy. Defaults to none. */
+    apps?: DnsAppArgs[];
+    /** Guests with names of their own. Defaults to none. */
+    hosts?: DnsHostArgs[];
+    /** Mint a token that can edit DNS records of this one zone only, for the proxy's DNS-01 challenge. Defaults to true. */
+    acmeToken?: boolean;
+}
+
+/**
+ * Cloudflare API permission group ids, as listed by the "List permission groups" endpoint
+ * (https://developers.cloudflare.com/fundamentals/api/reference/permissions/ links it; the ids are
+ * global and stable). Constants rather than a `getApiTokenPermissionGroupsList` lookup: a lookup
+ * is one more API call on every run, needs a permission of its own, and answers nothing useful
+ * under the test mocks.
+ */
+export const permissionGroups = {
+    /** "DNS Write" (Zone scope): create, edit and delete the zone's DNS records. */
+    dnsWrite: "4755a26eedb94da69e1066d98aa820be",
+    /** "Zone Read" (Zone scope): read the zone itself. */
+    zoneRead: "c8fed203ed3043cba015a93ad1616f1f",
+} as const;
+
+const label = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+// Addresses Cloudflare refuses as the target of a proxied record (API error 9003,
+// "Target <ip> is not allowed for a proxied record").
+const nonRoutable = new BlockList();
+for (const [net, prefix] of [["10.0.0.0", 8], ["172.16.0.0", 12], ["192.168.0.0", 16], ["127.0.0.0", 8], ["169.254.0.0", 16], ["100.64.0.0", 10], ["0.0.0.0", 8]] as const) {
+    nonRoutable.addSubnet(net, prefix, "ipv4");
+}
+for (const [net, prefix] of [["fc00::", 7], ["fe80::", 10], ["::1", 128], ["::", 128]] as const) {
+    nonRoutable.addSubnet(net, prefix, "ipv6");
+}
+
+/** True for a private, loopback, link-local or CGNAT address: one that Cloudflare cannot proxy to. */
+export function isNonRoutable(address: string): boolean {
+    const family = isIP(address);
+    return family !== 0 && nonRoutable.check(address, family === 4 ? "ipv4" : "ipv6");
+}
+
+/**
+ * The lab's names in its Cloudflare zone: an A (and, with IPv6, AAAA) record per app pointing at the
+ * reverse proxy, one per guest that wants a name, and a token for the proxy's DNS-01 challenge
+ * that can touch this one zone's DNS records and nothing else.
+ */
+export class CloudflareDns extends pulumi.ComponentResource {
+    /** The provider with the configured token. */
+    readonly provider: cloudflare.Provider;
+    /** Every record, by `<name>/<type>` (e.g. `nextcloud/A`). */
+    readonly records: Record<string, cloudflare.DnsRecord>;
+    /** The proxy's DNS-01 token (secret), when minted. */
+    readonly acmeToken?: pulumi.Output<string>;
+    /** Fully qualified names with records, sorted. */
+    readonly names: string[];
+
+    constructor(name: string, args: CloudflareDnsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("homelab:index:CloudflareDns", name, {}, opts);
+        const apps = args.apps ?? [];
+        const hosts = args.hosts ?? [];
+        const ttl = args.ttl ?? 300;
+        if (ttl !== 1 && !(Number.isInteger(ttl) && ttl >= 30 && ttl <= 86400)) {
+            throw new Error(`CloudflareDns: ttl must be 1 (automatic) or from 30 to 86400 seconds, got ${ttl}`);
+        }
+        const seen = new Set<string>();
+        for (const l of [...apps.map((a) => a.subdomain), ...hosts.map((h) => h.hostname)]) {
+            if (!label.test(l)) {
+                throw new Error(`CloudflareDns: '${l}' is not a DNS label (a-z, 0-9, inner hyphens, at most 63 characters)`);
+            }
+            if (seen.has(l)) {
+                throw new Error(`CloudflareDns: '${l}.${args.domain}' is given twice`);
+            }
+            seen.add(l);
+        }
+        const family = (what: string, value: pulumi.Input<string> | undefined, v: 4 | 6) => {
+            if (typeof value === "string" && isIP(value) !== v) {
+                throw new Error(`CloudflareDns: ${what} '${value}' is not an IPv${v} address`);
+            }
+        };
+        family("proxy.address", args.proxy?.address, 4);
+        family("proxy.ipv6", args.proxy?.ipv6, 6);
+        for (const h of hosts) {
+            family(`host '${h.hostname}' address`, h.address, 4);
+            family(`host '${h.hostname}' ipv6`, h.ipv6, 6);
+        }
+        const proxy = args.proxy;
+        if (apps.length > 0 && !proxy) {
+            throw new Error(`CloudflareDns: apps ${apps.map((a) => a.subdomain).join(", ")} need proxy.address to point at`);
+        }
+        for (const a of apps.filter((x) => x.public)) {
+            for (const target of [proxy?.address, proxy?.ipv6]) {
+                if (typeof target === "string" && isNonRoutable(target)) {
+                    throw new Error(
+                        `CloudflareDns: app '${a.subdomain}' is public, but Cloudflare cannot proxy to the private address ${target}: give the proxy a public address or make the app not public`,
+                    );
+                }
+            }
+        }
+
+        // The provider marks the token secret itself; an explicit provider keeps this zone's
+        // token from mixing with any ambient CLOUDFLARE_API_TOKEN.
+        this.provider = new cloudflare.Provider(name, { apiToken: pulumi.secret(args.apiToken) }, { parent: this });
+        const own = { parent: this, provider: this.provider };
+
+        this.records = {};
+        const record = (key: string, fqdn: string, type: "A" | "AAAA", content: pulumi.Input<string>, proxied: boolean) => {
+            this.records[`${key}/${type}`] = new cloudflare.DnsRecord(
+                `${name}-${key}-${type.toLowerCase()}`,
+                {
+                    zoneId: args.zoneId,
+                    name: fqdn,
+                    type,
+                    content,
+                    proxied,
+                    // Cloudflare stores 1 (automatic) for every proxied record whatever is sent, so
+                    // anything else would show as a change on every run.
+                    ttl: proxied ? 1 : ttl,
+                    comment: "Managed by Pulumi (homelab)",
+                },
+                own,
+            );
+        };
+        for (const a of apps) {
+            const fqdn = `${a.subdomain}.${args.domain}`;
+            record(a.subdomain, fqdn, "A", proxy!.address, a.public ?? false);
+            if (proxy!.ipv6 !== undefined) {
+                record(a.subdomain, fqdn, "AAAA", proxy!.ipv6, a.public ?? false);
+            }
+        }
+        for (const h of hosts) {
+            const fqdn = `${h.hostname}.${args.domain}`;
+            // A guest's own name is never proxied: it is for SSH, SMB and the like, not HTTP.
+            record(h.hostname, fqdn, "A", h.address, false);
+            if (h.ipv6 !== undefined) {
+                record(h.hostname, fqdn, "AAAA", h.ipv6, false);
+            }
+        }
+
+        if (args.acmeToken ?? true) {
+            const token = new cloudflare.ApiToken(
+                `${name}-acme`,
+                {
+                    name: `homelab ${args.domain} DNS-01 (reverse proxy)`,
+                    policies: [acmeTokenPolicy(args.zoneId)],
+                },
+                own,
+            );
+            this.acmeToken = pulumi.secret(token.value);
+        }
+
+        this.names = [...seen].sort().map((l) => `${l}.${args.domain}`);
+        this.registerOutputs({ acmeToken: this.acmeToken, names: this.names });
+    }
+}
+
+/**
+ * The one policy of the proxy's DNS-01 token: on the one zone only, edit its DNS records and read
+ * the zone. Caddy's Cloudflare module (libdns/cloudflare) looks the zone id up by name before it
+ * writes the `_acme-challenge` TXT record, which needs Zone Read; its README lists exactly
+ * "Zone / Zone / Read" and "Zone / DNS / Edit" (https://github.com/libdns/cloudflare), and the
+ * lookup works with a token scoped to one zone since Cloudflare's change of May 2020
+ * (https://github.com/pfsense/pfsense/pull/4482).
+ */
+export function acmeTokenPolicy(zoneId: pulumi.Input<string>): cloudflare.types.input.ApiTokenPolicy {
+    return {
+        effect: "allow",
+        permissionGroups: [{ id: permissionGroups.dnsWrite }, { id: permissionGroups.zoneRead }],
+        resources: pulumi.output(zoneId).apply((z) => JSON.stringify({ [`com.cloudflare.api.account.zone.${z}`]: "*" })),
+    };
+}

@@ -1,0 +1,163 @@
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import * as command from "@pulumi/command";
+import { remoteScript, SshConnection } from "./remoteScript";
+import { caddyfilePath, defaultTokenEnv, ProxyRoute, proxyImage, reloadCommand, renderCaddyfile } from "./reverseProxy/caddyfile";
+
+/** The script that installs the rendered Caddyfile on the Docker host and reloads Caddy (see its header). */
+export const installCaddyfileScriptPath = path.join(__dirname, "reverseProxy", "install-caddyfile.sh");
+
+/** Let's Encrypt's staging CA: untrusted certificates, but rate limits that allow trying things out. */
+export const letsEncryptStagingCa = "https://acme-staging-v02.api.letsencrypt.org/directory";
+
+export interface ReverseProxyArgs {
+    /** The lab's domain (a Cloudflare zone): every route is served as `https://<subdomain>.<domain>`. */
+    domain: string;
+    /** ACME account e-mail: Let's Encrypt sends certificate expiry warnings there. */
+    email: string;
+    /** The apps behind the proxy. Their order does not matter (the Caddyfile is sorted). */
+    routes: pulumi.Input<pulumi.Input<ProxyRoute>[]>;
+    /** The Docker host's LAN address: ports 80 and 443 are published on it only, and the Caddyfile is uploaded to it over SSH. */
+    address: pulumi.Input<string>;
+    /** The Docker host's global IPv6 address, when it has one: 80 and 443 are published on it too (the AAAA records point there). */
+    ipv6Address?: pulumi.Input<string>;
+    /** Docker provider of the host that runs the proxy. */
+    provider: docker.Provider;
+    /** Docker networks the proxy joins: the app network of its host, where every upstream container is reachable by name. */
+    networks: pulumi.Input<string>[];
+    /** SSH login on the Docker host (at `address`), for uploading the Caddyfile. */
+    connection: Omit<SshConnection, "host">;
+    /** Cloudflare API token with DNS edit on the zone, for the DNS-01 challenge. Always stored as a secret. */
+    cloudflareApiToken: pulumi.Input<string>;
+    /** Get certificates from Let's Encrypt's staging CA (untrusted, for trying things out). Defaults to false. */
+    staging?: boolean;
+    /** Also publish 443/udp, for HTTP/3. Defaults to false: browsers fall back to HTTP/2 over TCP, and a LAN firewall rule for 443/tcp is then all the proxy needs. */
+    http3?: boolean;
+    /** Name of the container (and the prefix of its volumes) on the Docker host. Defaults to `name`. */
+    containerName?: string;
+    /** Where the Caddyfile lives on the Docker host; its directory is mounted into the container. Defaults to /etc/homelab/proxy/Caddyfile. */
+    configPath?: string;
+}
+
+const containerNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/**
+ * The lab's one reverse proxy: a Caddy container (with the Cloudflare DNS module) that is the only
+ * container publishing 80 and 443 on the Docker host's LAN address, with Let's Encrypt
+ * certificates by DNS-01 through Cloudflare. Routes live in a Caddyfile on the host: changing
+ * them rewrites the file and reloads Caddy in place, without restarting any container.
+ */
+export class ReverseProxy extends pulumi.ComponentResource {
+    /** The proxy container. */
+    readonly container: docker.Container;
+    /** The command that installs the Caddyfile and reloads Caddy. */
+    readonly config: command.remote.Command;
+    /** The Caddyfile as uploaded. */
+    readonly caddyfile: pulumi.Output<string>;
+    /** Where the Caddyfile lives on the Docker host. */
+    readonly configPath: string;
+    /** Name of the proxy container on the Docker host. */
+    readonly containerName: string;
+
+    constructor(name: string, args: ReverseProxyArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("homelab:index:ReverseProxy", name, {}, opts);
+        const containerName = args.containerName ?? name;
+        if (!containerNamePattern.test(containerName)) {
+            throw new Error(`ReverseProxy: containerName '${containerName}' is not a Docker container name`);
+        }
+        const configPath = args.configPath ?? "/etc/homelab/proxy/Caddyfile";
+        if (!/^\/[A-Za-z0-9_./-]+\/[A-Za-z0-9_.-]+$/.test(configPath) || configPath.split("/").includes("..")) {
+            throw new Error(`ReverseProxy: configPath '${configPath}' must be an absolute file path of [A-Za-z0-9_./-], not directly under /`);
+        }
+        if (args.networks.length === 0) {
+            throw new Error("ReverseProxy: networks must list the app network the upstream containers are on");
+        }
+        const tls = { mode: "acme-cloudflare", email: args.email } as const;
+        // Renders once with no routes so that a bad domain or e-mail fails here, with the renderer's
+        // own message, instead of later inside an apply.
+        renderCaddyfile({ domain: args.domain, routes: [], tls });
+
+        const own = { parent: this, provider: args.provider };
+        const image = new docker.RemoteImage(name, { name: proxyImage, keepLocally: true }, own);
+        // Certificates, ACME account and OCSP staples: on volumes, so a re-created container does
+        // not order new certificates (Let's Encrypt allows 5 duplicate certificates a week).
+        const data = new docker.Volume(`${name}-data`, { name: `${containerName}-data` }, own);
+        const caddyConfig = new docker.Volume(`${name}-config`, { name: `${containerName}-config` }, own);
+
+        this.caddyfile = pulumi.output(args.routes).apply((routes) => {
+            const text = renderCaddyfile({ domain: args.domain, routes: routes.map((r) => ({ subdomain: r.subdomain, upstream: r.upstream })), tls });
+            return args.staging ? withAcmeCa(text, letsEncryptStagingCa) : text;
+        });
+        this.config = remoteScript(
+            `${name}-config`,
+            {
+                connection: { ...args.connection, host: args.address },
+                scriptPath: installCaddyfileScriptPath,
+                args: ["--path", configPath, "--container", containerName, "--reload", reloadCommand(containerName, caddyfilePath)],
+                // The Caddyfile holds no secret (the token is an environment variable), so the
+                // script's output may be logged.
+                stdin: this.caddyfile,
+            },
+            // The host's address is plain config, so nothing else orders this after the host: the
+            // Docker provider stands for "the host is up and Docker is installed" (it waits for
+            // the host's set-up), and the script needs both.
+            { parent: this, dependsOn: [args.provider] },
+        );
+
+        const binds = [args.address, ...(args.ipv6Address !== undefined ? [args.ipv6Address] : [])];
+        const ports = binds.flatMap((ip) => [
+            { internal: 80, external: 80, ip, protocol: "tcp" },
+            { internal: 443, external: 443, ip, protocol: "tcp" },
+            ...(args.http3 ? [{ internal: 443, external: 443, ip, protocol: "udp" }] : []),
+        ]);
+        this.container = new docker.Container(
+            name,
+            {
+                name: containerName,
+                image: image.imageId,
+                restart: "unless-stopped",
+                ports,
+                networksAdvanced: args.networks.map((n) => ({ name: n })),
+                envs: [pulumi.secret(pulumi.interpolate`${defaultTokenEnv}=${args.cloudflareApiToken}`)],
+                volumes: [
+                    { volumeName: data.name, containerPath: "/data" },
+                    { volumeName: caddyConfig.name, containerPath: "/config" },
+                    // The directory, not the file: the script replaces the file by rename, and a
+                    // single-file bind keeps showing the old inode.
+                    { hostPath: path.posix.dirname(configPath), containerPath: path.posix.dirname(caddyfilePath), readOnly: true },
+                ],
+            },
+            {
+                ...own,
+                // No input of the container comes from the routes: a route change updates only the
+                // config command, which rewrites the file and reloads Caddy in place. Were the
+                // Caddyfile (or a hash of it) an input, Docker could only apply it by replacing the
+                // container, dropping every open connection. The dependency only orders the first
+                // start after the file exists, so Caddy never starts without its config.
+                dependsOn: [this.config],
+            },
+        );
+
+        this.configPath = configPath;
+        this.containerName = containerName;
+        this.registerOutputs({ caddyfile: this.caddyfile, configPath, containerName });
+    }
+}
+
+/**
+ * `caddyfile` with the ACME directory set to `ca`: an `acme_ca` line first in the global options
+ * block (the renderer has no CA option; `acme_ca` is a global option, valid anywhere in the block).
+ */
+export function withAcmeCa(caddyfile: string, ca: string): string {
+    if (!/^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9._~/-]*$/.test(ca)) {
+        throw new Error(`withAcmeCa: '${ca}' is not an https URL`);
+    }
+    const lines = caddyfile.split("\n");
+    const open = lines.findIndex((l) => l.trim() !== "" && !l.startsWith("#"));
+    if (open < 0 || lines[open] !== "{") {
+        throw new Error("withAcmeCa: the Caddyfile does not start with a global options block");
+    }
+    lines.splice(open + 1, 0, `\tacme_ca ${ca}`);
+    return lines.join("\n");
+}

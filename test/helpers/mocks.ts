@@ -1,0 +1,56 @@
+// Test helpers over scripts/capture.ts: run a program (a component, or the whole stack) under the
+// runtime mocks and query what it registered.
+import * as fs from "fs";
+import * as path from "path";
+import { capture, CapturedResource, CaptureResult } from "../../scripts/capture";
+import { planStack, stackFileConfig, stackFileLab } from "../../scripts/plan";
+import { LabConfig } from "../../stacks/config";
+
+export { CapturedResource, CaptureResult };
+
+export const repoRoot = path.join(__dirname, "..", "..");
+
+/** Runs `program` (which creates resources) under mocks with no config. */
+export function captureProgram(program: () => unknown, config: Record<string, string> = {}): Promise<CaptureResult> {
+    return capture(program, { stack: "test", config });
+}
+
+/** Runs the real program (index.ts) with the reference lab's Pulumi.home.yaml, or with `text`. */
+export async function captureStack(text?: string): Promise<{ cfg: LabConfig; result: CaptureResult }> {
+    if (text === undefined) {
+        return planStack("home", path.join(repoRoot, "Pulumi.home.yaml"));
+    }
+    const file = path.join(fs.mkdtempSync(path.join(require("os").tmpdir(), "homelab-stack-")), "Pulumi.test.yaml");
+    fs.writeFileSync(file, text);
+    return planStack("test", file);
+}
+
+/** The reference lab's validated config. */
+export function homeConfig(): LabConfig {
+    return stackFileLab(homeYaml());
+}
+
+export function homeYaml(): string {
+    return fs.readFileSync(path.join(repoRoot, "Pulumi.home.yaml"), "utf8");
+}
+
+export { stackFileConfig };
+
+/** Every resource of `type` (a full type token). */
+export function ofType(resources: CapturedResource[], type: string): CapturedResource[] {
+    return resources.filter((r) => r.type === type);
+}
+
+/** The one resource with this type and name; fails the test when there is not exactly one. */
+export function one(resources: CapturedResource[], type: string, name: string): CapturedResource {
+    const found = resources.filter((r) => r.type === type && r.name === name);
+    if (found.length !== 1) {
+        throw new Error(`expected one ${type} named ${name}, found ${found.length}; registered: ${resources.map((r) => `${r.type} ${r.name}`).join(", ")}`);
+    }
+    return found[0];
+}
+
+/** Direct children of the resource with `urn`, as `type name` strings, sorted. */
+export function childrenOf(resources: CapturedResource[], urn: string): string[] {
+    return resources.filter((r) => r.parent === urn).map((r) => `${r.type} ${r.name}`).sort();
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# nasDriver.sh: runs inside the QEMU guest of test/nasVm.raid.test.ts (a oneshot unit starts it
+# at boot, and the guest powers off when it returns). It calls the real storage.sh and samba.sh
+# the way the NasVm component will, records what they print and what the system looks like
+# afterwards into /run/homelab-results, and writes that directory as a tar archive onto the raw
+# disk with serial "results" for the host to read. It asserts nothing itself: the mocha test does.
+#
+# The scenario comes from the kernel command line: homelab.scenario=first|reboot|degraded.
+# Data disks are addressed by /dev/disk/by-id/virtio-<serial>, as production uses by-id paths.
+set -uo pipefail
+
+readonly out=/run/homelab-results
+readonly bin=/opt/homelab
+readonly id=/dev/disk/by-id/virtio
+readonly data=/srv/data
+mkdir -p "$out"
+
+# step NAME CMD...: runs CMD, keeping its stdout, stderr and exit code as NAME.{out,err,rc}.
+step() {
+    local name=$1
+    shift
+    "$@" >"$out/$name.out" 2>"$out/$name.err"
+    echo $? >"$out/$name.rc"
+}
+storage() { "$bin/storage.sh" --name data --mount "$data" --mail root "$@"; }
+# record NAME CMD...: keeps CMD's combined output as NAME (for facts, not for steps under test).
+record() {
+    local name=$1
+    shift
+    "$@" >"$out/$name" 2>&1
+}
+sums() { (cd "$data" && sha256sum photo.bin notes/doc.txt); }
+
+scenario=$(sed -n 's/.*homelab\.scenario=\([a-z]*\).*/\1/p' /proc/cmdline)
+echo "$scenario" >"$out/scenario"
+udevadm settle --timeout=30
+
+case "$scenario" in
+first)
+    step refuse-ext4 storage --member "$id-nas-e" --member "$id-nas-a"
+    step refuse-parted storage --member "$id-nas-b" --member "$id-nas-p"
+    step create storage --member "$id-nas-a" --member "$id-nas-b"
+    mkdir -p "$data/notes"
+    head -c 5M /dev/urandom >"$data/photo.bin"
+    echo "family notes" >"$data/notes/doc.txt"
+    sync
+    record sums sums
+    record files-before stat -c '%n %i %Y' /etc/fstab /etc/mdadm/mdadm.conf
+    step second storage --member "$id-nas-a" --member "$id-nas-b"
+    record files-after stat -c '%n %i %Y' /etc/fstab /etc/mdadm/mdadm.conf
+    step foreign "$bin/storage.sh" --name other --mount /srv/other --member "$id-nas-a" --member "$id-nas-b"
+    record detail mdadm --detail --export /dev/md/data
+    record fstab-entry findmnt --fstab -n -o SOURCE,TARGET,FSTYPE,OPTIONS --target "$data"
+    record mount findmnt -n -o SOURCE,UUID,TARGET --mountpoint "$data"
+    record conf-scan mdadm --detail --scan --config=/etc/mdadm/mdadm.conf
+    cp /etc/mdadm/mdadm.conf "$out/mdadm.conf"
+    record mdmonitor systemctl is-active mdmonitor.service
+    record reminder systemctl is-enabled mdmonitor-oneshot.timer
+    ;;
+reboot)
+    # fstab and mdadm.conf from the first boot should bring the array up without storage.sh.
+    for _ in $(seq 60); do
+        mountpoint -q "$data" && break
+        sleep 1
+    done
+    record boot-mount findmnt -n -o SOURCE,UUID,TARGET --mountpoint "$data"
+    step again storage --member "$id-nas-a" --member "$id-nas-b"
+    record sums sums
+    record detail mdadm --detail --export /dev/md/data
+    step samba1 "$bin/samba.sh" --config "$bin/smb.conf" --mount "$data" <"$bin/users.tsv"
+    step samba2 "$bin/samba.sh" --config "$bin/smb.conf" --mount "$data" <"$bin/users.tsv"
+    record smbd systemctl is-active smbd.service
+    systemctl start systemd-networkd.service
+    # Tell the host that smbd is ready, then wait for it to drop the flag file over SMB.
+    echo "HOMELAB-READY" >/dev/ttyS0
+    for _ in $(seq 300); do
+        [ -e "$data/backups/done" ] && break
+        sleep 1
+    done
+    record share-files stat -c '%n %U %G %a' "$data/backups" "$data/documents" "$data/media" \
+        "$data/backups/from-proxmox.txt" "$data/documents/from-docker.txt" "$data/media/from-docker.txt"
+    ;;
+degraded)
+    step degraded storage --member "$id-nas-a" --member "$id-nas-b"
+    record sums sums
+    record detail mdadm --detail --export /dev/md/data
+    # A blank disk in place of the missing one is reported, not used.
+    step blank-partner storage --member "$id-nas-a" --member "$id-nas-c"
+    ;;
+*)
+    echo "unknown scenario '$scenario'" >"$out/error"
+    ;;
+esac
+
+cat /proc/mdstat >"$out/mdstat" 2>&1
+journalctl -b --no-pager -o short-monotonic >"$out/journal" 2>&1
+tar -C "$out" -cf "$id-results" .
+sync

@@ -1,0 +1,84 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { schemaFile, schemaText } from "../scripts/schema";
+import { run } from "./helpers/exec";
+import { homeYaml, repoRoot } from "./helpers/mocks";
+
+/** Runs `npm run plan -- ARGS` as a user would (through tsx), in the repository. */
+function plan(args: string[]) {
+    return run(path.join(repoRoot, "node_modules/.bin/tsx"), ["scripts/plan.ts", ...args], { cwd: repoRoot, timeoutMs: 120_000 });
+}
+
+describe("npm run plan", function () {
+    this.timeout(120_000);
+
+    it("prints the home lab's resources, address plan, DNS names, routes and counts", () => {
+        const r = plan([]);
+        assert.strictEqual(r.status, 0, r.stderr);
+        for (const heading of ["== Resources", "== Address plan", "== DNS names", "== Proxy routes", "== Counts"]) {
+            assert.ok(r.stdout.includes(heading), `missing ${heading}`);
+        }
+        assert.match(r.stdout, /^  192\.168\.1\.5 +nas {2}\(nas 100 on proxmox1\)$/m);
+        assert.match(r.stdout, /[├└]─ homelab:index:ProxmoxHost {2}proxmox$/m);
+    });
+
+    it("never prints a secret, in text or JSON", () => {
+        for (const args of [[], ["--json"]]) {
+            const r = plan(args);
+            assert.strictEqual(r.status, 0, r.stderr);
+            assert.doesNotMatch(r.stdout, /placeholder/);
+            assert.doesNotMatch(r.stdout, /v1:/);
+        }
+    });
+
+    it("--json gives every resource with urn, type, parent, inputs, dependsOn and safety options", () => {
+        const r = plan(["--json"]);
+        assert.strictEqual(r.status, 0, r.stderr);
+        const doc = JSON.parse(r.stdout) as { stack: string; resources: Record<string, unknown>[] };
+        assert.strictEqual(doc.stack, "home");
+        for (const res of doc.resources) {
+            assert.deepStrictEqual(Object.keys(res), ["urn", "type", "name", "parent", "inputs", "dependsOn", "options"]);
+            assert.deepStrictEqual(Object.keys(res.options as object), ["protect", "retainOnDelete", "deleteBeforeReplace", "ignoreChanges"]);
+        }
+        const provider = doc.resources.find((x) => x.type === "pulumi:providers:proxmoxve" && x.name === "proxmox")!;
+        assert.strictEqual((provider.inputs as Record<string, unknown>).apiToken, "[secret]");
+        assert.ok(doc.resources.some((x) => x.type === "proxmoxve:download/file:File"));
+    });
+
+    it("is the same on a second run (no churn)", () => {
+        const a = plan(["--json"]);
+        const b = plan(["--json"]);
+        assert.strictEqual(a.stdout, b.stdout);
+    });
+
+    it("exits 2 with the full error list and no stack trace for a broken stack file", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-plan-"));
+        const broken = homeYaml()
+            .replace("address: 192.168.1.5", "address: 192.168.9.5")
+            .replace("- /dev/disk/by-id/ata-Samsung_SSD_870_EVO_1TB_S6PTNM0T100002B", "- /dev/sdc")
+            .replace("domain: thehomelab.site", "domain: The Home Lab");
+        const file = path.join(dir, "Pulumi.broken.yaml");
+        fs.writeFileSync(file, broken);
+        const r = plan(["--stack", "broken", "--file", file]);
+        assert.strictEqual(r.status, 2, r.stdout + r.stderr);
+        assert.strictEqual(r.stdout, "");
+        assert.match(r.stderr, /invalid stack config \(3 problems\)/);
+        assert.match(r.stderr, /homelab:domain: must be a lower-case DNS zone name/);
+        assert.match(r.stderr, /homelab:nas\.disks\[1\]: must be a whole disk by id/);
+        assert.match(r.stderr, /homelab:nas\.address: 192\.168\.9\.5 is not a host address inside network 'lan'/);
+        assert.doesNotMatch(r.stderr, /^\s+at /m);
+    });
+
+    it("exits 2 on an unknown argument or a missing stack file", () => {
+        assert.strictEqual(plan(["--frobnicate"]).status, 2);
+        const r = plan(["--stack", "nosuchstack"]);
+        assert.strictEqual(r.status, 2);
+        assert.match(r.stderr, /no stack file .*Pulumi\.nosuchstack\.yaml/);
+    });
+
+    it("keeps homelab.schema.json in step with the config schema (run `npm run schema`)", () => {
+        assert.strictEqual(fs.readFileSync(schemaFile, "utf8"), schemaText());
+    });
+});
