@@ -3,6 +3,8 @@
 export * from "./proxmoxHost";
 export * from "./remoteScript";
 export * from "./nasVm";
+export * from "./reverseProxy";
+export * from "./cloudflareDns";
 export { catalog, CatalogEntry, databaseImages } from "./catalog";
 export { LabConfig, labSchema, SecretValue, stackFileJsonSchema } from "../stacks/config";
 export { validateLab, ConfigError, ConfigIssue } from "../stacks/validate";

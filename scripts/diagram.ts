@@ -197,7 +197,6 @@ export function labDot(cfg: LabConfig): string {
     dot.line(`edge${attrs({ fontname: FONT, fontsize: 9, fontcolor: colour.detail, arrowsize: 0.6, penwidth: 1.1 })};`);
 
     // Outside: the internet, the Cloudflare zone with its records, and the router.
-    dot.node("internet", { label: label("Internet"), shape: "ellipse", style: "filled", fillcolor: "#f5f7fa", color: colour.internet });
     const hostRecords = [
         ...cfg.nodes.map((n) => ({ name: n.name, address: n.address, ipv6: undefined as string | undefined })),
         ...guests.filter((g) => g.c.dns).map((g) => ({ name: g.c.hostname, address: g.c.address, ipv6: g.c.ipv6 })),
@@ -230,6 +229,7 @@ export function labDot(cfg: LabConfig): string {
             }
         },
     );
+    dot.node("internet", { label: label("Internet"), shape: "ellipse", style: "filled", fillcolor: "#f5f7fa", color: colour.internet });
     const gateways = cfg.networks.filter((n) => n.gateway);
     if (gateways.length > 0) {
         dot.node("router", {
@@ -358,8 +358,11 @@ export function labDot(cfg: LabConfig): string {
                 });
                 dot.edge(`guest:${nas.hostname}`, `raid:${nas.hostname}`, { label: "passthrough", arrowhead: "none", color: colour.nas });
                 for (const s of nas.shares) {
+                    // Where the share is mounted is written on the share: labels on the mount lines
+                    // would float in the middle of the Docker host's box (the lines are clipped there).
+                    const mountedAt = cfg.dockerHosts.flatMap((h) => h.mounts.filter((m) => m.share === s.name).map((m) => `${h.hostname}:${m.path ?? `/mnt/${s.name}`}`));
                     dot.node(`share:${s.name}`, {
-                        label: label(`\\\\${nas.hostname}\\${s.name}`, s.comment, `users: ${s.users.join(", ")}`),
+                        label: label(`\\\\${nas.hostname}\\${s.name}`, s.comment, `users: ${s.users.join(", ")}`, mountedAt.length > 0 && `mounted on ${mountedAt.join(", ")}`),
                         shape: "folder",
                         style: "filled",
                         fillcolor: "white",
@@ -464,9 +467,10 @@ export function labDot(cfg: LabConfig): string {
         // shares), so they neither stretch the layout nor loop back; the arrow is drawn at the host
         // because the data comes from the share. weight=0: they must not pull the Docker host a
         // column to the right (closer to the shares), which would push all its apps with it.
+        // ltail ends them at the Docker host's box: a line across its apps would say nothing more.
         for (const h of cfg.dockerHosts) {
             for (const m of h.mounts) {
-                dot.edge(`guest:${h.hostname}`, `share:${m.share}`, { label: m.path ?? `/mnt/${m.share}`, style: "dashed", color: colour.mount, dir: "back", weight: 0 });
+                dot.edge(`guest:${h.hostname}`, `share:${m.share}`, { style: "dashed", color: colour.mount, dir: "back", weight: 0, ltail: `cluster_guest_${h.hostname}` });
             }
         }
         const target = cfg.backup?.target;

@@ -2,6 +2,10 @@
 // Dependencies are only the real ones, so that independent parts provision in parallel.
 import * as pulumi from "@pulumi/pulumi";
 import { BackupJob } from "../components/backupJob";
+import { App, AppRoute, ResolvedApp, resolveApp, shareOwners } from "../components/app";
+import { DockerHost } from "../components/dockerHost";
+import { Firewall } from "../components/firewall";
+import { LxcContainer } from "../components/lxcContainer";
 import { NasVm } from "../components/nasVm";
 import { ProxmoxHost } from "../components/proxmoxHost";
 import { LabConfig, SecretValue } from "./config";
@@ -82,11 +86,126 @@ export function buildLab(cfg: LabConfig): LabOutputs {
             { dependsOn: bridge ? [bridge] : [] },
         );
     }
-    void nas; // read by the Docker host and backup regions once they use it
 
     // --- Docker hosts and apps ---
+    // Keyed by hostname and app name, never by position: reordering the config replaces nothing.
+    const dockerHosts: Record<string, DockerHost> = {};
+    const routes: AppRoute[] = [];
+    const apps = cfg.apps.map(resolveApp);
+    const hostOfApp = (a: ResolvedApp) => a.host ?? cfg.dockerHosts[0].hostname;
+    for (const h of cfg.dockerHosts) {
+        const node = h.node ?? cfg.nodes[0].name;
+        const net = cfg.networks.find((x) => x.name === h.network)!;
+        const bridge = hypervisor.bridges[node]?.[net.bridge!];
+        // One CIFS mount has one owner: the user the apps on this host write the share as.
+        const owners = shareOwners(apps.filter((a) => hostOfApp(a) === h.hostname));
+        const mounts = h.mounts.map((m) => {
+            // validate.ts guarantees the NAS and the share; the share's first user mounts it.
+            const user = cfg.nas!.shares.find((s) => s.name === m.share)!.users[0];
+            const password = cfg.nas!.users.find((u) => u.name === user)!.password;
+            return { share: m.share, path: m.path, server: cfg.nas!.address, username: user, password: secret(password), uid: owners[m.share] };
+        });
+        dockerHosts[h.hostname] = new DockerHost(
+            h.hostname,
+            {
+                kind: h.kind,
+                nodeName: node,
+                nodeAddress: cfg.nodes.find((n) => n.name === node)!.address,
+                nodeSshUser: cfg.proxmox.sshUser,
+                vmId: h.vmId,
+                // Bind mount points and the keyctl feature need the root@pam token.
+                provider: hypervisor.provider,
+                imageId: hypervisor.imageId(h.image, node),
+                bridge: net.bridge,
+                vlanId: net.vlan,
+                ipv4: `${h.address}/${net.cidr.split("/")[1]}`,
+                gateway: net.gateway,
+                ipv6: h.ipv6 !== undefined && net.ipv6 ? `${h.ipv6}/${net.ipv6.cidr.split("/")[1]}` : undefined,
+                ipv6Gateway: net.ipv6?.gateway,
+                dnsServers: net.dns ?? (net.gateway ? [net.gateway] : undefined),
+                cores: h.cores,
+                memoryMb: h.memoryMb,
+                diskStorage: cfg.nodes.find((n) => n.name === node)!.diskStorage,
+                rootDiskGb: h.rootDiskGb,
+                dataDiskGb: h.dataDiskGb,
+                sshPublicKeys: cfg.ssh.publicKeys,
+                sshPrivateKey,
+                appNetwork: h.appNetwork,
+                mounts,
+            },
+            { dependsOn: [...(bridge ? [bridge] : []), ...(nas && mounts.length > 0 ? [nas] : [])] },
+        );
+    }
+    for (const a of apps) {
+        const app = new App(a.name, { app: a, host: dockerHosts[hostOfApp(a)] });
+        if (app.route) {
+            routes.push(app.route);
+        }
+    }
 
     // --- Reverse proxy and DNS ---
+
+    // --- Plain containers (templates first, so that clones can wait for them) ---
+    const containers: Record<string, LxcContainer> = {};
+    const ordered = [...cfg.containers.filter((c) => c.template), ...cfg.containers.filter((c) => !c.template)];
+    for (const c of ordered) {
+        const node = c.node ?? cfg.nodes[0].name;
+        const net = cfg.networks.find((x) => x.name === c.network)!;
+        const source = c.cloneOf !== undefined ? cfg.containers.find((t) => t.hostname === c.cloneOf)! : undefined;
+        containers[c.hostname] = new LxcContainer(c.hostname, {
+            hostname: c.hostname,
+            vmId: c.vmId,
+            node,
+            template: c.image !== undefined ? hypervisor.imageId(c.image, node) : undefined,
+            cloneOf: source && { vmId: source.vmId, resource: containers[source.hostname] },
+            isTemplate: c.template,
+            cores: c.cores,
+            memoryMb: c.memoryMb,
+            rootDiskGb: c.rootDiskGb,
+            diskStorage: cfg.nodes.find((n) => n.name === node)!.diskStorage,
+            unprivileged: c.unprivileged,
+            network: {
+                bridge: net.bridge!,
+                vlan: net.vlan,
+                address: `${c.address}/${net.cidr.split("/")[1]}`,
+                gateway: net.gateway,
+                ipv6: c.ipv6 !== undefined && net.ipv6 ? `${c.ipv6}/${net.ipv6.cidr.split("/")[1]}` : undefined,
+                ipv6Gateway: net.ipv6?.gateway,
+                dns: net.dns,
+            },
+            sshPublicKeys: cfg.ssh.publicKeys,
+            // Plain containers need no root-only feature: the least-privilege token creates them.
+            provider: hypervisor.guestProvider,
+        });
+    }
+
+    // --- Firewall ---
+    if (cfg.firewall?.enabled && cfg.firewall.rules.length > 0) {
+        const guestList = [
+            ...(cfg.nas ? [{ ...cfg.nas, kind: "vm" as const }] : []),
+            ...cfg.dockerHosts,
+            ...cfg.containers.map((c) => ({ ...c, kind: "lxc" as const })),
+        ];
+        const nodeNets = new Set(cfg.nodes.map((n) => n.network));
+        // A rule's side is a network (its IPv4 and IPv6 prefixes) or a host (its addresses).
+        const sourcesOf = (ref: string): string[] => {
+            const net = cfg.networks.find((n) => n.name === ref);
+            if (net) {
+                return [net.cidr, ...(net.ipv6 ? [net.ipv6.cidr] : [])];
+            }
+            const host = [...cfg.nodes.map((n) => ({ hostname: n.name, address: n.address, ipv6: undefined as string | undefined })), ...guestList].find((h) => h.hostname === ref)!;
+            return [host.address, ...(host.ipv6 ? [host.ipv6] : [])];
+        };
+        new Firewall("firewall", {
+            guests: guestList.map((g) => ({ hostname: g.hostname, node: g.node ?? cfg.nodes[0].name, vmId: g.vmId, kind: g.kind })),
+            // Rules to a Proxmox node itself are not managed here: the node keeps its own firewall.
+            rules: cfg.firewall.rules
+                .filter((r) => guestList.some((g) => g.hostname === r.to))
+                .map((r) => ({ sources: sourcesOf(r.from), to: r.to, action: r.action, proto: r.proto, port: r.port, comment: r.comment })),
+            managementSources: cfg.networks.filter((n) => nodeNets.has(n.name)).map((n) => n.cidr),
+            provider: hypervisor.provider,
+        });
+    }
 
     // --- Backups ---
     if (cfg.backup) {
@@ -112,6 +231,8 @@ export function buildLab(cfg: LabConfig): LabOutputs {
                 nas: cfg.nas && exclude.includes(cfg.nas.hostname) ? { vmId: cfg.nas.vmId, storage: b.nasStorage, schedule: b.nasSchedule } : undefined,
                 provider: hypervisor.provider,
             },
+            // The CIFS storage needs the share served: wait for Samba on the NAS, nothing else.
+            { dependsOn: nas ? [nas.samba] : [] },
         );
     }
 

@@ -300,6 +300,11 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
         issues.push(...duplicates(nas.users, (u) => u.name, (_, i) => `homelab:nas.users[${i}].name`, "user"));
         issues.push(...duplicates(nas.shares, (s) => s.name, (_, i) => `homelab:nas.shares[${i}].name`, "share"));
         const users = new Set(nas.users.map((u) => u.name));
+        nas.users.forEach((u, i) => {
+            if (!nas.shares.some((s) => s.users.includes(u.name))) {
+                add(`homelab:nas.users[${i}].name`, `user '${u.name}' is in no share: add it to a share's users or remove it`);
+            }
+        });
         nas.shares.forEach((s, i) => {
             shares.set(s.name, s.users);
             s.users.forEach((u, j) => {

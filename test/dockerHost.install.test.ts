@@ -77,6 +77,22 @@ function removeCgroup(dir: string): void {
     fs.rmdirSync(dir);
 }
 
+/** The longest a test container may live, even when nobody stops it. */
+const containerLifetimeSeconds = 600;
+
+function readProc(pid: number, file: string): string {
+    try {
+        return fs.readFileSync(`/proc/${pid}/${file}`, "utf8").trim();
+    } catch {
+        return ""; // gone, or not started yet
+    }
+}
+
+/** The first child of a process, or 0. */
+function childOf(pid: number): number {
+    return pid > 0 ? Number(readProc(pid, `task/${pid}/children`).split(" ")[0]) || 0 : 0;
+}
+
 class BootedDebian {
     private nspawn?: ChildProcess;
     private exited?: Promise<void>;
@@ -102,23 +118,23 @@ class BootedDebian {
         const joinThenExec = 'while [ "$1" != -- ]; do echo $$ > "$1/cgroup.procs"; shift; done; shift; exec "$@"';
         this.nspawn = spawn(
             "sh",
-            ["-c", joinThenExec, "cgjoin", ...this.cgroups, "--", "systemd-nspawn", ...nspawnOptions, "-b", "-D", this.root],
+            // `timeout` powers the container off even if this test process dies without stop().
+            ["-c", joinThenExec, "cgjoin", ...this.cgroups, "--", "timeout", "--kill-after=30", String(containerLifetimeSeconds), "systemd-nspawn", ...nspawnOptions, "-b", "-D", this.root],
             { stdio: ["ignore", logFd, logFd], env: { ...process.env, SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: "1" } },
         );
         fs.closeSync(logFd);
         const nspawn = this.nspawn;
         this.exited = new Promise((resolve) => nspawn.once("exit", () => resolve()));
 
-        // The container's init is nspawn's only child.
+        // The container's init is the only child of nspawn, the only child of timeout.
         const deadline = Date.now() + 20_000;
         while (this.leader === 0) {
             if (nspawn.exitCode !== null || Date.now() > deadline) {
                 throw new Error(`systemd-nspawn did not start a container:\n${fs.readFileSync(this.log, "utf8")}`);
             }
-            const children = `/proc/${nspawn.pid}/task/${nspawn.pid}/children`;
-            const pid = fs.existsSync(children) ? Number(fs.readFileSync(children, "utf8").trim().split(" ")[0]) : 0;
-            if (pid > 0 && fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "systemd") {
-                this.leader = pid;
+            const init = childOf(childOf(nspawn.pid ?? 0));
+            if (init > 0 && readProc(init, "comm") === "systemd") {
+                this.leader = init;
             } else {
                 await sleep(100);
             }
@@ -161,12 +177,20 @@ class BootedDebian {
         return this.exec(["bash", "-s", "--", ...args], { input: script, timeoutMs: 120_000 });
     }
 
-    /** Powers the container off (SIGTERM to nspawn halts it cleanly), then kills it if it hangs. */
+    /**
+     * Powers the container off (timeout passes SIGTERM on to nspawn, which halts the container
+     * cleanly), then kills it if it hangs.
+     */
     async stop(): Promise<void> {
         const nspawn = this.nspawn;
         if (nspawn && nspawn.exitCode === null && nspawn.signalCode === null) {
             nspawn.kill("SIGTERM");
-            const timedOut = await Promise.race([this.exited!.then(() => false), sleep(30_000).then(() => true)]);
+            let timer: NodeJS.Timeout | undefined;
+            const timedOut = await Promise.race([
+                this.exited!.then(() => false),
+                new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), 30_000))),
+            ]);
+            clearTimeout(timer); // a pending timer would keep mocha from exiting
             if (timedOut) {
                 nspawn.kill("SIGKILL");
                 await this.exited;

@@ -130,7 +130,7 @@ function resolve(args: DaemonJsonArgs): Resolved {
 export function renderDaemonJson(args: DaemonJsonArgs): string {
     const r = resolve(args);
     const daemon = {
-
+        bip: r.bridgeIp,
         ...(r.dataRoot !== undefined ? { "data-root": r.dataRoot } : {}),
         "default-address-pools": [{ base: r.addressPool, size: r.poolSize }],
         // Containers keep running while dockerd restarts to pick up a new daemon.json.

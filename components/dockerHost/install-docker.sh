@@ -160,6 +160,7 @@ fi
 # keep dockerd from starting).
 render_daemon_json() {
     printf '{\n'
+    printf '  "bip": "%s",\n' "$bridge_ip"
     if [ -n "$data_root" ]; then
         printf '  "data-root": "%s",\n' "$data_root"
     fi

@@ -1,0 +1,323 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import * as command from "@pulumi/command";
+import { catalog, CatalogDatabase, CatalogPort, CatalogVolume, databaseImages } from "./catalog";
+import { AppConfig, SecretValue } from "../stacks/config";
+
+/** A catalog entry merged with an app's config: everything `App` needs, as plain data. */
+export interface ResolvedApp {
+    /** App name: the container's name, which the proxy and other apps reach it by. */
+    name: string;
+    /** The catalog entry it came from. */
+    catalog: string;
+    /** Pinned image. */
+    image: string;
+    /** Container port of the web UI. */
+    port?: number;
+    /** Routed through the reverse proxy. */
+    expose: boolean;
+    subdomain: string;
+    public: boolean;
+    tlsUpstream: boolean;
+    /** Environment: catalog defaults, then config (config wins). SecretValues stay secret. */
+    env: Record<string, string | SecretValue>;
+    volumes: CatalogVolume[];
+    /** Ports published on the host's LAN address (or occupied, with hostNetwork). */
+    ports: Required<CatalogPort>[];
+    database?: CatalogDatabase;
+    dockerSocket: boolean;
+    hostNetwork: boolean;
+    healthcheck?: string;
+    entrypoint?: string[];
+    command?: string[];
+    registry?: { server: string; username: string; password: SecretValue };
+    /** Docker host (hostname), when the config names one. */
+    host?: string;
+}
+
+/**
+ * Merges the catalog entry of `app` with the app's config (image, env, volumes, port, ports,
+ * database, expose, subdomain). Pure. Throws on an app that cannot run as configured.
+ */
+export function resolveApp(app: AppConfig): ResolvedApp {
+    const entryName = app.catalog ?? app.name;
+    const entry = catalog[entryName];
+    if (!entry) {
+        throw new Error(`app '${app.name}': unknown catalog entry '${entryName}': use one of ${Object.keys(catalog).join(", ")}`);
+    }
+    const image = app.image ?? entry.image;
+    if (!image) {
+        throw new Error(`app '${app.name}': catalog entry '${entryName}' has no image: set image to a pinned image such as nginx:1.27.3`);
+    }
+    const env: Record<string, string | SecretValue> = { ...(entry.env ?? {}), ...app.env };
+    for (const key of entry.secretEnv ?? []) {
+        if (!(env[key] instanceof SecretValue)) {
+            throw new Error(
+                `app '${app.name}': env ${key} must be set as a secret: pulumi config set --secret --path 'homelab:apps[<index of ${app.name}>].env.${key}' <value>`,
+            );
+        }
+    }
+    const ports = (app.ports ?? entry.ports ?? []).map((p) => ({ host: p.host, container: p.container, protocol: p.protocol ?? "tcp" }));
+    for (const p of ports) {
+        if ((p.host === 80 || p.host === 443) && p.protocol === "tcp") {
+            throw new Error(`app '${app.name}': port ${p.host}/tcp belongs to the reverse proxy: expose the app through its route instead`);
+        }
+    }
+    const port = app.port ?? entry.port;
+    const expose = app.expose ?? port !== undefined;
+    if (expose && port === undefined) {
+        throw new Error(`app '${app.name}': an exposed app needs the container port the proxy forwards to: set port`);
+    }
+    const hostNetwork = entry.hostNetwork ?? false;
+    if (expose && hostNetwork) {
+        throw new Error(`app '${app.name}': an app on the host's network is not on the apps' network, so the proxy cannot reach it: set expose: false`);
+    }
+    return {
+        name: app.name,
+        catalog: entryName,
+        image,
+        port,
+        expose,
+        subdomain: app.subdomain ?? app.name,
+        public: app.public,
+        tlsUpstream: entry.tlsUpstream ?? false,
+        env,
+        volumes: app.volumes ?? entry.volumes ?? [],
+        ports,
+        database: app.database ?? entry.database,
+        dockerSocket: entry.dockerSocket ?? false,
+        hostNetwork,
+        healthcheck: entry.healthcheck,
+        entrypoint: entry.entrypoint,
+        command: entry.command,
+        registry: app.registry,
+        host: app.host,
+    };
+}
+
+/**
+ * The user id each share must be mounted as on a Docker host, from the apps on it that write to
+ * the share (catalog `uid`). Shares no app claims are absent (the host's default applies).
+ * Throws when two apps want the same share owned by different users: one CIFS mount has one owner.
+ */
+export function shareOwners(apps: ResolvedApp[]): Record<string, number> {
+    const owners: Record<string, { uid: number; app: string }> = {};
+    for (const app of apps) {
+        for (const v of app.volumes) {
+            if (!("share" in v) || v.uid === undefined) {
+                continue;
+            }
+            const prev = owners[v.share];
+            if (prev && prev.uid !== v.uid) {
+                throw new Error(
+                    `apps '${prev.app}' and '${app.name}' want share '${v.share}' owned by different users (${prev.uid} and ${v.uid}) on one Docker host: run them on different hosts or give one its own share`,
+                );
+            }
+            owners[v.share] = prev ?? { uid: v.uid, app: app.name };
+        }
+    }
+    return Object.fromEntries(Object.entries(owners).map(([share, o]) => [share, o.uid]));
+}
+
+/** What an App needs of its Docker host (a DockerHost has all of it). */
+export interface AppHost {
+    hostname: string;
+    provider: docker.Provider;
+    appNetwork: docker.Network;
+    /** Where each mounted share is inside the host, by share name. */
+    sharePaths: Record<string, string>;
+    /** `ssh://root@<address>` and the ssh options: a private registry needs a provider of its own. */
+    dockerHostUrl: string;
+    sshOpts: string[];
+}
+
+export interface AppArgs {
+    /** The app, from `resolveApp`. */
+    app: ResolvedApp;
+    host: AppHost;
+}
+
+/** Where each database engine keeps its data, its port, and its readiness check. */
+const engines = {
+    mariadb: { dataPath: "/var/lib/mysql", port: 3306, healthcheck: "healthcheck.sh --connect --innodb_initialized" },
+    postgres: { dataPath: "/var/lib/postgresql/data", port: 5432, healthcheck: 'pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB"' },
+} as const;
+
+/** A route for the reverse proxy. */
+export interface AppRoute {
+    /** `nextcloud` serves `https://nextcloud.<domain>`. */
+    subdomain: string;
+    /** Container name and port on the apps' network, e.g. `nextcloud:80`. */
+    upstream: string;
+    /** The app serves TLS itself. */
+    tlsUpstream: boolean;
+    /** Proxied through Cloudflare (public) rather than a LAN-only name. */
+    public: boolean;
+}
+
+/**
+ * One app on a Docker host: its pinned image, its container on the hosts' apps network, its named
+ * volumes and NAS share paths, and its own database when it needs one. Only the entry's ports are
+ * published on the LAN, never 80/443 (the proxy's). A database sits on a network of its own that
+ * only the app and the database join (`internal`: no way out), and publishes nothing.
+ */
+export class App extends pulumi.ComponentResource {
+    readonly container: docker.Container;
+    /** The database container, when the app has one. */
+    readonly database?: docker.Container;
+    /** How the proxy reaches it; undefined when not exposed. */
+    readonly route?: AppRoute;
+
+    constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("homelab:index:App", name, {}, opts);
+        const app = args.app;
+        const host = args.host;
+        for (const v of app.volumes) {
+            if ("share" in v && host.sharePaths[v.share] === undefined) {
+                throw new Error(
+                    `App ${name}: share '${v.share}' is not mounted on Docker host '${host.hostname}': add { share: ${v.share} } to its mounts`,
+                );
+            }
+        }
+        const own = { parent: this, provider: host.provider };
+
+        // A private registry's credentials belong to the pull only: a provider of its own for
+        // this one image, so that no other app's pulls see them.
+        const pullProvider = app.registry
+            ? new docker.Provider(
+                  `${name}-registry`,
+                  {
+                      host: host.dockerHostUrl,
+                      sshOpts: host.sshOpts,
+                      registryAuth: [{ address: app.registry.server, username: app.registry.username, password: pulumi.secret(app.registry.password.value) }],
+                  },
+                  { parent: this, dependsOn: [host.provider] },
+              )
+            : host.provider;
+        // keepLocally: removing the resource must not delete an image a running container uses.
+        const image = new docker.RemoteImage(name, { name: app.image, keepLocally: true }, { parent: this, provider: pullProvider });
+
+        const env: pulumi.Input<string>[] = Object.entries(app.env)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([k, v]) => (v instanceof SecretValue ? pulumi.secret(`${k}=${v.value}`) : `${k}=${v}`));
+
+        const networks: docker.types.input.ContainerNetworksAdvanced[] = app.hostNetwork ? [] : [{ name: host.appNetwork.name }];
+        const dependsOn: pulumi.Resource[] = [];
+        if (app.database) {
+            const db = this.createDatabase(name, app, app.database, own);
+            env.push(...db.env);
+            networks.push({ name: db.network.name });
+            dependsOn.push(db.container);
+            this.database = db.container;
+        }
+
+        const volumes: docker.types.input.ContainerVolume[] = [];
+        for (const v of app.volumes) {
+            if ("share" in v) {
+                const hostPath = [host.sharePaths[v.share], v.subPath].filter((p) => p).join("/");
+                volumes.push({ hostPath, containerPath: v.path, readOnly: v.readOnly ?? false });
+            } else {
+                const volume = new docker.Volume(`${name}-${v.name}`, { name: `${app.name}-${v.name}` }, own);
+                volumes.push({ volumeName: volume.name, containerPath: v.path });
+            }
+        }
+        if (app.dockerSocket) {
+            volumes.push({ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" });
+        }
+
+        this.container = new docker.Container(
+            name,
+            {
+                name: app.name,
+                image: image.imageId,
+                restart: "unless-stopped",
+                envs: env,
+                entrypoints: app.entrypoint,
+                command: app.command,
+                ...(app.hostNetwork ? { networkMode: "host" } : { networksAdvanced: networks }),
+                // With host networking the ports are the host's already; publishing would be refused.
+                ports: app.hostNetwork ? [] : app.ports.map((p) => ({ internal: p.container, external: p.host, protocol: p.protocol })),
+                volumes,
+                healthcheck: app.healthcheck ? healthcheck(app.healthcheck) : undefined,
+                logDriver: "json-file",
+            },
+            { ...own, dependsOn },
+        );
+
+        if (app.expose && app.port !== undefined) {
+            this.route = { subdomain: app.subdomain, upstream: `${app.name}:${app.port}`, tlsUpstream: app.tlsUpstream, public: app.public };
+        }
+        this.registerOutputs({ container: this.container.name, route: this.route });
+    }
+
+    /** The app's own database: password, private network, data volume, image, container. */
+    private createDatabase(name: string, app: ResolvedApp, db: CatalogDatabase, own: pulumi.CustomResourceOptions) {
+        const engine = engines[db.engine];
+        const dbName = app.name.replace(/-/g, "_");
+        const password = generatedPassword(`${name}-db-password`, this);
+        const network = new docker.Network(
+            `${name}-db`,
+            // internal: the database has no way out and nothing outside the network reaches it.
+            { name: `${app.name}-db`, driver: "bridge", internal: true },
+            own,
+        );
+        const data = new docker.Volume(`${name}-db-data`, { name: `${app.name}-db-data` }, own);
+        const image = new docker.RemoteImage(`${name}-db`, { name: databaseImages[db.engine], keepLocally: true }, own);
+        const dbEnv: pulumi.Input<string>[] =
+            db.engine === "mariadb"
+                ? [
+                      `MARIADB_DATABASE=${dbName}`,
+                      `MARIADB_USER=${dbName}`,
+                      pulumi.secret(pulumi.interpolate`MARIADB_PASSWORD=${password}`),
+                      pulumi.secret(pulumi.interpolate`MARIADB_ROOT_PASSWORD=${generatedPassword(`${name}-db-root-password`, this)}`),
+                  ]
+                : [`POSTGRES_DB=${dbName}`, `POSTGRES_USER=${dbName}`, pulumi.secret(pulumi.interpolate`POSTGRES_PASSWORD=${password}`)];
+        const container = new docker.Container(
+            `${name}-db`,
+            {
+                name: `${app.name}-db`,
+                image: image.imageId,
+                restart: "unless-stopped",
+                envs: dbEnv,
+                networksAdvanced: [{ name: network.name }],
+                // No ports: only the app, on the database's own network, reaches it.
+                ports: [],
+                volumes: [{ volumeName: data.name, containerPath: engine.dataPath }],
+                healthcheck: healthcheck(engine.healthcheck),
+                logDriver: "json-file",
+            },
+            own,
+        );
+        const env: pulumi.Input<string>[] = [
+            `${db.env.host}=${app.name}-db${db.hostSuffix ?? ""}`,
+            `${db.env.name}=${dbName}`,
+            `${db.env.user}=${dbName}`,
+            pulumi.secret(pulumi.interpolate`${db.env.password}=${password}`),
+        ];
+        return { container, network, env };
+    }
+}
+
+function healthcheck(cmd: string): docker.types.input.ContainerHealthcheck {
+    return { tests: ["CMD-SHELL", cmd], interval: "30s", timeout: "10s", retries: 3, startPeriod: "60s" };
+}
+
+/**
+ * A random password made once and kept in the state (as a secret). Stand-in for
+ * `random.RandomPassword` while @pulumi/random is not a dependency: a local command whose output
+ * is recorded at create and never re-run, since `create` runs only when the resource is created
+ * and `ignoreChanges` keeps an edit of the command from replacing it (the database keeps the
+ * password it was initialised with). Needs `head`, `base64` and `tr` where Pulumi runs.
+ */
+export function generatedPassword(name: string, parent: pulumi.Resource): pulumi.Output<string> {
+    const cmd = new command.local.Command(
+        name,
+        {
+            // 32 characters of [A-Za-z0-9]: safe in env files, URLs and connection strings.
+            create: "LC_ALL=C tr -dc A-Za-z0-9 </dev/urandom | head -c 32",
+            logging: "none",
+        },
+        { parent, additionalSecretOutputs: ["stdout"], ignoreChanges: ["create"] },
+    );
+    return pulumi.secret(cmd.stdout);
+}

@@ -1,0 +1,230 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
+import { DockerHost, DockerHostArgs, mountSharesScriptPath, nodeMountPath, overlaps, sshOptions } from "../components/dockerHost";
+import { installDockerArgs } from "../components/dockerHost/daemonJson";
+import { capture } from "../scripts/capture";
+import { have, run, runOk } from "./helpers/exec";
+import { CapturedResource, childrenOf, one } from "./helpers/mocks";
+
+const documents = { share: "documents", server: "192.168.1.5", username: "docker", password: pulumi.secret("smb-pass"), uid: 33 };
+const media = { share: "media", server: "192.168.1.5", username: "docker", password: pulumi.secret("smb-pass"), path: "/srv/media" };
+
+// A function, so that the provider is created inside each mocked program, never at import.
+const args = (over: Partial<DockerHostArgs> = {}): DockerHostArgs => ({
+    nodeName: "proxmox1",
+    nodeAddress: "192.168.1.6",
+    vmId: 101,
+    provider: new proxmoxve.Provider("pve", { endpoint: "https://192.168.1.6:8006/" }),
+    imageId: "local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst",
+    ipv4: "192.168.1.4/24",
+    gateway: "192.168.1.1",
+    cores: 3,
+    memoryMb: 4096,
+    dataDiskGb: 64,
+    sshPublicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKey admin@laptop"],
+    sshPrivateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----"),
+    mounts: [documents, media],
+    ...over,
+});
+
+// Update mode, not preview: outputs computed from inputs are then known, so secrets stay visible
+// as secrets in every input that carries them.
+const run_ = (program: () => unknown) => capture(program, { stack: "test", config: {}, preview: false });
+
+const prefix = "urn:pulumi:test::homelab::homelab:index:DockerHost$";
+
+describe("DockerHost (lxc)", () => {
+    let resources: CapturedResource[];
+    before(async () => {
+        ({ resources } = await run_(() => new DockerHost("docker", args())));
+    });
+
+    it("creates exactly the node mounts, the container, the Docker set-up, the provider and the apps network", () => {
+        const host = one(resources, "homelab:index:DockerHost", "docker");
+        assert.deepStrictEqual(childrenOf(resources, host.urn), [
+            "command:remote:Command docker-docker",
+            "command:remote:Command docker-mount-documents",
+            "command:remote:Command docker-mount-media",
+            "docker:index/network:Network docker-apps",
+            "proxmoxve:index/containerLegacy:ContainerLegacy docker",
+            "pulumi:providers:docker docker",
+        ]);
+    });
+
+    it("makes an unprivileged container with nesting and keyctl, started at boot after the NAS", () => {
+        const ct = one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", "docker").inputs;
+        assert.strictEqual(ct.unprivileged, true);
+        assert.deepStrictEqual(ct.features, { nesting: true, keyctl: true });
+        assert.strictEqual(ct.startOnBoot, true);
+        assert.deepStrictEqual(ct.startup, { order: 2 });
+        assert.deepStrictEqual(ct.operatingSystem, { templateFileId: "local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst", type: "debian" });
+        assert.deepStrictEqual(ct.disk, { datastoreId: "local-lvm", size: 8 });
+        assert.deepStrictEqual(ct.initialization, {
+            hostname: "docker",
+            ipConfigs: [{ ipv4: { address: "192.168.1.4/24", gateway: "192.168.1.1" } }],
+            userAccount: { keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKey admin@laptop"] },
+        });
+        assert.deepStrictEqual(ct.networkInterfaces, [{ name: "eth0", bridge: "vmbr0", firewall: true }]);
+    });
+
+    it("gives /var/lib/docker its own backed-up volume and bind-mounts each node-side share mount", () => {
+        const ct = one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", "docker");
+        assert.deepStrictEqual(ct.inputs.mountPoints, [
+            { volume: "local-lvm", size: "64G", path: "/var/lib/docker", backup: true },
+            { volume: "/mnt/homelab/docker/documents", path: "/mnt/documents" },
+            { volume: "/mnt/homelab/docker/media", path: "/srv/media" },
+        ]);
+        // A bind mount whose source is not mounted yet would start the container on an empty directory.
+        for (const share of ["documents", "media"]) {
+            assert.ok(ct.dependsOn.includes(`${prefix}command:remote:Command::docker-mount-${share}`), share);
+        }
+    });
+
+    it("mounts each share on the node as the container's mapped id, with the credentials on stdin as a secret", () => {
+        const docs = one(resources, "command:remote:Command", "docker-mount-documents");
+        assert.deepStrictEqual(docs.secretPaths.sort(), ["connection", "stdin"]);
+        const create = String(docs.inputs.create);
+        assert.ok(
+            create.endsWith(
+                'bash "$f" --name docker-documents --server 192.168.1.5 --share documents --target /mnt/homelab/docker/documents --uid 100033 --gid 100033; rc=$?; rm -f "$f"; exit $rc',
+            ),
+            create.slice(-300),
+        );
+        assert.ok(!create.includes("smb-pass"));
+        const media = String(one(resources, "command:remote:Command", "docker-mount-media").inputs.create);
+        assert.ok(media.includes("--target /mnt/homelab/docker/media --uid 101000 --gid 101000;"), media.slice(-300));
+    });
+
+    it("installs Docker in the container after it exists, with the internal pool apart from the apps network", () => {
+        const install = one(resources, "command:remote:Command", "docker-docker");
+        assert.deepStrictEqual(install.dependsOn, [`${prefix}proxmoxve:index/containerLegacy:ContainerLegacy::docker`]);
+        assert.ok(String(install.inputs.create).includes(`bash "$f" ${installDockerArgs({ addressPool: "172.18.0.0/16" }).join(" ")};`));
+        assert.deepStrictEqual(install.secretPaths, ["connection"]);
+    });
+
+    it("reaches Docker over SSH as root, only after the set-up", () => {
+        const provider = one(resources, "pulumi:providers:docker", "docker");
+        assert.strictEqual(provider.inputs.host, "ssh://root@192.168.1.4");
+        assert.strictEqual(provider.inputs.sshOpts, JSON.stringify(["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new"]));
+        assert.deepStrictEqual(provider.dependsOn, [`${prefix}command:remote:Command::docker-docker`]);
+    });
+
+    it("creates the apps network with the configured subnet, on this host's Docker", () => {
+        const net = one(resources, "docker:index/network:Network", "docker-apps");
+        assert.deepStrictEqual(net.inputs, { name: "apps", driver: "bridge", ipamConfigs: [{ subnet: "10.10.10.0/24" }], internal: false });
+        assert.ok(net.provider.startsWith(`${prefix}pulumi:providers:docker::docker::`), net.provider);
+    });
+});
+
+describe("DockerHost (vm)", () => {
+    let resources: CapturedResource[];
+    before(async () => {
+        ({ resources } = await run_(
+            () =>
+                new DockerHost(
+                    "isolated",
+                    args({ kind: "vm", vmId: 120, ipv4: "192.168.1.20/24", imageId: "local:iso/debian-12-genericcloud-amd64.img", mounts: [media] }),
+                ),
+        ));
+    });
+
+    it("creates exactly the VM, the share mount inside it, the Docker set-up, the provider and the network", () => {
+        assert.deepStrictEqual(childrenOf(resources, one(resources, "homelab:index:DockerHost", "isolated").urn), [
+            "command:remote:Command isolated-docker",
+            "command:remote:Command isolated-mount-media",
+            "docker:index/network:Network isolated-apps",
+            "proxmoxve:index/vmLegacy:VmLegacy isolated",
+            "pulumi:providers:docker isolated",
+        ]);
+    });
+
+    it("boots the cloud image with root's keys and one disk for system and Docker data", () => {
+        const vm = one(resources, "proxmoxve:index/vmLegacy:VmLegacy", "isolated").inputs as Record<string, any>;
+        assert.deepStrictEqual(vm.disks, [
+            { interface: "scsi0", datastoreId: "local-lvm", fileId: "local:iso/debian-12-genericcloud-amd64.img", size: 72, discard: "on", iothread: true },
+        ]);
+        assert.deepStrictEqual(vm.initialization.userAccount, { username: "root", keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKey admin@laptop"] });
+        assert.deepStrictEqual(vm.initialization.ipConfigs, [{ ipv4: { address: "192.168.1.20/24", gateway: "192.168.1.1" } }]);
+        assert.strictEqual(vm.onBoot, true);
+        assert.deepStrictEqual(vm.startup, { order: 2 });
+    });
+
+    it("mounts the share inside the VM with the VM's own ids, before Docker is used", () => {
+        const mount = one(resources, "command:remote:Command", "isolated-mount-media");
+        assert.ok(String(mount.inputs.create).includes("--target /srv/media --uid 1000 --gid 1000;"));
+        assert.deepStrictEqual(mount.dependsOn, [`${prefix}proxmoxve:index/vmLegacy:VmLegacy::isolated`]);
+        assert.deepStrictEqual(one(resources, "pulumi:providers:docker", "isolated").dependsOn, [
+            `${prefix}command:remote:Command::isolated-docker`,
+            `${prefix}command:remote:Command::isolated-mount-media`,
+        ]);
+    });
+});
+
+describe("DockerHost arguments", () => {
+    const bad: [string, Partial<DockerHostArgs>, string][] = [
+        ["an address without prefix", { ipv4: "192.168.1.4" }, 'DockerHost docker: ipv4 must be an address with prefix such as 192.168.1.4/24, got "192.168.1.4"'],
+        ["no SSH keys", { sshPublicKeys: [] }, "DockerHost docker: sshPublicKeys must hold at least one key, or Pulumi could not set the host up"],
+        ["an internal pool over the apps network", { internalPool: "10.10.0.0/16" }, "DockerHost docker: internalPool 10.10.0.0/16 overlaps appNetwork 10.10.10.0/24: choose ranges apart"],
+        [
+            "a share mounted twice",
+            { mounts: [documents, documents] },
+            "DockerHost docker: share 'documents' is mounted twice",
+        ],
+        [
+            "a mount path with a space",
+            { mounts: [{ ...documents, path: "/mnt/my docs" }] },
+            'DockerHost docker: mount path of share \'documents\' must be an absolute path of plain names, got "/mnt/my docs"',
+        ],
+    ];
+    for (const [what, over, message] of bad) {
+        it(`rejects ${what}`, async () => {
+            await assert.rejects(run_(() => new DockerHost("docker", args(over))), { message });
+        });
+    }
+
+    it("overlaps() compares IPv4 ranges", () => {
+        const cases: [string, string, boolean][] = [
+            ["10.10.10.0/24", "10.10.0.0/16", true],
+            ["10.10.10.0/24", "10.10.11.0/24", false],
+            ["172.18.0.0/16", "10.10.10.0/24", false],
+            ["192.168.1.0/24", "192.168.1.128/25", true],
+        ];
+        for (const [a, b, want] of cases) {
+            assert.strictEqual(overlaps(a, b), want, `${a} ${b}`);
+        }
+    });
+
+    it("sshOptions() adds the identity file only when given", () => {
+        assert.deepStrictEqual(sshOptions("/home/me/.ssh/lab"), [
+            "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new", "-i", "/home/me/.ssh/lab", "-o", "IdentitiesOnly=yes",
+        ]);
+        assert.strictEqual(nodeMountPath("docker", "media"), "/mnt/homelab/docker/media");
+    });
+});
+
+describe("mount-shares.sh", () => {
+    it("passes shellcheck", () => {
+        assert.ok(have("shellcheck"), "shellcheck is not installed (Debian package shellcheck)");
+        runOk("shellcheck", ["--severity=info", mountSharesScriptPath]);
+    });
+
+    const good = ["--name", "docker-media", "--server", "192.168.1.5", "--share", "media", "--target", "/mnt/homelab/docker/media", "--uid", "101000", "--gid", "101000"];
+    const refused: [string, string[], string, string][] = [
+        ["a target with a space", ["--target", "/mnt/a b"], "", '--target must be an absolute path of plain names, got "/mnt/a b"'],
+        ["a comma in the share (it would add mount options)", ["--share", "media,uid=0"], "", "--share must be a share name of letters, digits, '.', '_' and '-', got \"media,uid=0\""],
+        ["a non-numeric uid", ["--uid", "root"], "", '--uid must be a number, got "root"'],
+        ["a mode that is not octal", ["--mode", "0999"], "", '--mode must be an octal mode such as 0770, got "0999"'],
+        ["no password on stdin", [], "docker\n", "stdin must hold the SMB password on its second line"],
+        ["an unknown argument", ["--password", "x"], "", 'unknown argument "--password"'],
+    ];
+    for (const [what, over, stdin, message] of refused) {
+        it(`refuses ${what} with exit 2 before touching anything`, () => {
+            // Later flags win, so appending an override replaces the good value.
+            const r = run("bash", [mountSharesScriptPath, ...good, ...over], { input: stdin });
+            assert.strictEqual(r.status, 2, r.stderr);
+            assert.strictEqual(r.stderr.trim(), `mount-shares: ${message}`);
+            assert.strictEqual(r.stdout, "");
+        });
+    }
+});

@@ -1,0 +1,121 @@
+// The other labs of LAB.md, described by config alone (test/labs/Pulumi.<lab>.yaml), planned by
+// the same program as the home lab.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { captureStack, CapturedResource, ofType, one } from "./helpers/mocks";
+
+function lab(name: string) {
+    return captureStack(fs.readFileSync(path.join(__dirname, "labs", `Pulumi.${name}.yaml`), "utf8"));
+}
+
+const nic = (r: CapturedResource) => (r.inputs.networkInterfaces as Record<string, unknown>[])[0];
+
+describe("other labs from config alone", function () {
+    this.timeout(60_000);
+
+    describe("VLANs, IPv6 and firewall rules, no NAS", () => {
+        let resources: CapturedResource[];
+        before(async () => {
+            resources = (await lab("vlans")).result.resources;
+        });
+
+        it("creates the VLAN-aware bridge and tags each guest with its network's VLAN", () => {
+            assert.deepStrictEqual(one(resources, "proxmoxve:network/linux/bridge:Bridge", "proxmox-pve-vmbr1").inputs, {
+                nodeName: "pve",
+                name: "vmbr1",
+                ports: ["eno2"],
+                vlanAware: true,
+                comment: "trunk for the VLANs",
+                autostart: true,
+            });
+            const apps = one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", "apps");
+            const mqtt = one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", "mqtt");
+            assert.strictEqual(nic(apps).vlanId, 20);
+            assert.strictEqual(nic(apps).bridge, "vmbr1");
+            assert.strictEqual(nic(mqtt).vlanId, 30);
+        });
+
+        it("gives guests their global IPv6 address", () => {
+            const apps = one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", "apps");
+            const init = apps.inputs.initialization as { ipConfigs: { ipv6?: { address: string; gateway?: string } }[] };
+            assert.deepStrictEqual(init.ipConfigs[0].ipv6, { address: "2001:db8:20::10/64", gateway: "2001:db8:20::1" });
+        });
+
+        it("turns the firewall on for each protected guest with SSH from management first and the rules in order", () => {
+            const rules = one(resources, "proxmoxve:firewall/rulesLegacy:RulesLegacy", "firewall-mqtt-rules");
+            const list = rules.inputs.rules as Record<string, unknown>[];
+            assert.deepStrictEqual(
+                list.map((r) => [r.action, r.proto, r.dport, r.source]),
+                [
+                    ["ACCEPT", "tcp", "22", "10.0.0.0/24"],
+                    ["ACCEPT", "tcp", "1883", "10.0.30.0/24"],
+                    ["ACCEPT", "tcp", "1883", "10.0.20.10"],
+                    ["ACCEPT", "tcp", "1883", "2001:db8:20::10"],
+                ],
+            );
+            assert.strictEqual(rules.inputs.containerId, 130);
+            const apps = one(resources, "proxmoxve:firewall/rulesLegacy:RulesLegacy", "firewall-apps-rules");
+            assert.deepStrictEqual(
+                (apps.inputs.rules as Record<string, unknown>[]).map((r) => [r.action, r.dport, r.source]),
+                [
+                    ["ACCEPT", "22", "10.0.0.0/24"],
+                    ["ACCEPT", "443", "10.0.0.0/24"],
+                    ["DROP", undefined, "10.0.30.0/24"],
+                ],
+            );
+            const options = one(resources, "proxmoxve:firewall/optionsLegacy:OptionsLegacy", "firewall-apps");
+            assert.strictEqual(options.inputs.inputPolicy, "DROP");
+            assert.ok(rules.dependsOn.some((u) => u.endsWith("OptionsLegacy::firewall-mqtt")));
+        });
+
+        it("has no NAS, and plain containers use the least-privilege provider", () => {
+            assert.deepStrictEqual(ofType(resources, "homelab:index:NasVm"), []);
+            assert.deepStrictEqual(ofType(resources, "proxmoxve:index/vmLegacy:VmLegacy"), []);
+            assert.match(one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", "mqtt").provider, /::proxmox-guests::/);
+        });
+    });
+
+    describe("a three-node cluster with a template, clones and a Docker VM", () => {
+        let resources: CapturedResource[];
+        before(async () => {
+            resources = (await lab("cluster")).result.resources;
+        });
+
+        it("builds the template first and clones it, each clone with its own address", () => {
+            const base = one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", "base");
+            assert.strictEqual(base.inputs.template, true);
+            assert.strictEqual(base.inputs.started, false);
+            for (const [host, address] of [["web1", "172.16.0.21/24"], ["web2", "172.16.0.22/24"], ["web3", "172.16.0.23/24"]]) {
+                const c = one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", host);
+                assert.deepStrictEqual(c.inputs.clone, { vmId: 900, nodeName: "pve1" });
+                assert.strictEqual(c.inputs.operatingSystem, undefined);
+                assert.ok(c.dependsOn.includes(base.urn), `${host} must wait for the template`);
+                const init = c.inputs.initialization as { hostname: string; ipConfigs: { ipv4: { address: string } }[] };
+                assert.strictEqual(init.hostname, host);
+                assert.strictEqual(init.ipConfigs[0].ipv4.address, address);
+            }
+        });
+
+        it("places every guest on its named node and downloads images only where asked", () => {
+            assert.strictEqual(one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", "docker1").inputs.nodeName, "pve2");
+            assert.strictEqual(one(resources, "proxmoxve:index/vmLegacy:VmLegacy", "vault").inputs.nodeName, "pve3");
+            assert.deepStrictEqual(
+                ofType(resources, "proxmoxve:download/file:File").map((f) => f.name).sort(),
+                ["proxmox-pve1-debian-12-lxc", "proxmox-pve2-debian-12-lxc", "proxmox-pve3-debian-12-cloud"],
+            );
+        });
+
+        it("runs the isolated app on its own Docker VM and leaves the unexposed app without a route", async () => {
+            const vaultwarden = one(resources, "docker:index/container:Container", "vaultwarden");
+            assert.match(vaultwarden.provider, /pulumi:providers:docker::vault::/);
+            const { result } = await lab("cluster");
+            const routes = result.outputs.routes as { url: string; upstream: string }[];
+            assert.deepStrictEqual(
+                routes.map((r) => r.url).sort(),
+                ["https://heimdall.cluster.example.net", "https://vaultwarden.cluster.example.net"],
+            );
+            assert.deepStrictEqual(one(resources, "docker:index/container:Container", "backup-agent").inputs.ports, []);
+        });
+    });
+});
