@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import * as command from "@pulumi/command";
+import * as random from "@pulumi/random";
 import { catalog, CatalogDatabase, CatalogPort, CatalogVolume, databaseImages } from "./catalog";
 import { AppConfig, SecretValue } from "../stacks/config";
 
@@ -22,10 +22,11 @@ export interface ResolvedApp {
     /** Environment: catalog defaults, then config (config wins). SecretValues stay secret. */
     env: Record<string, string | SecretValue>;
     volumes: CatalogVolume[];
-    /** Ports published on the host's LAN address (or occupied, with hostNetwork). */
+    /** Ports published on the host's LAN address (with hostNetwork: occupied there, not published). */
     ports: Required<CatalogPort>[];
     database?: CatalogDatabase;
     dockerSocket: boolean;
+    /** Runs in the Docker host's network namespace (no Docker network, nothing published). */
     hostNetwork: boolean;
     healthcheck?: string;
     entrypoint?: string[];
@@ -235,7 +236,8 @@ export class App extends pulumi.ComponentResource {
                 entrypoints: app.entrypoint,
                 command: app.command,
                 ...(app.hostNetwork ? { networkMode: "host" } : { networksAdvanced: networks }),
-                // With host networking the ports are the host's already; publishing would be refused.
+                // Only what the entry or config lists (never 80/443, the proxy's). With host
+                // networking the ports are the host's already, and Docker refuses to publish them.
                 ports: app.hostNetwork ? [] : app.ports.map((p) => ({ internal: p.container, external: p.host, protocol: p.protocol })),
                 volumes,
                 healthcheck: app.healthcheck ? healthcheck(app.healthcheck) : undefined,
@@ -303,21 +305,9 @@ function healthcheck(cmd: string): docker.types.input.ContainerHealthcheck {
 }
 
 /**
- * A random password made once and kept in the state (as a secret). Stand-in for
- * `random.RandomPassword` while @pulumi/random is not a dependency: a local command whose output
- * is recorded at create and never re-run, since `create` runs only when the resource is created
- * and `ignoreChanges` keeps an edit of the command from replacing it (the database keeps the
- * password it was initialised with). Needs `head`, `base64` and `tr` where Pulumi runs.
+ * A random password made once and kept in the state as a secret: the database keeps the password
+ * it was initialised with. 32 characters of [A-Za-z0-9], safe in env files, URLs and connection strings.
  */
 export function generatedPassword(name: string, parent: pulumi.Resource): pulumi.Output<string> {
-    const cmd = new command.local.Command(
-        name,
-        {
-            // 32 characters of [A-Za-z0-9]: safe in env files, URLs and connection strings.
-            create: "LC_ALL=C tr -dc A-Za-z0-9 </dev/urandom | head -c 32",
-            logging: "none",
-        },
-        { parent, additionalSecretOutputs: ["stdout"], ignoreChanges: ["create"] },
-    );
-    return pulumi.secret(cmd.stdout);
+    return new random.RandomPassword(name, { length: 32, special: false }, { parent }).result;
 }

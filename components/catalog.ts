@@ -162,8 +162,9 @@ export const catalog: Record<string, CatalogEntry> = {
         image: "vladgh/minidlna:0.3.3",
         env: { MINIDLNA_MEDIA_DIR: "/media", MINIDLNA_FRIENDLY_NAME: "homelab" },
         volumes: [{ share: "media", path: "/media", readOnly: true }],
-        // TVs find a DLNA server by SSDP multicast, which Docker's port publishing does not carry:
-        // the server runs in the host's network namespace and these are the ports it occupies.
+        // TVs find a DLNA server by SSDP multicast (M-SEARCH and NOTIFY to 239.255.255.250:1900),
+        // which Docker's port publishing does not carry: the server runs in the host's network
+        // namespace, and these are the ports it occupies there (the stream and SSDP).
         hostNetwork: true,
         ports: [
             { host: 8200, container: 8200, protocol: "tcp" },

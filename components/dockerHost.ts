@@ -96,6 +96,11 @@ export interface DockerHostArgs {
     internalPool?: string;
     /** NAS shares the apps use. */
     mounts?: ShareMountArgs[];
+    /**
+     * What the share mounts wait for: the NAS's Samba set-up (`NasVm.samba`). Explicit, because a
+     * component's own `dependsOn` does not reach its children's registrations. Defaults to none.
+     */
+    mountsAfter?: pulumi.Resource[];
     /** First host uid of the unprivileged container's id map. Defaults to Proxmox's 100000. */
     idmapBase?: number;
 }
@@ -202,7 +207,7 @@ export class DockerHost extends pulumi.ComponentResource {
                         args: mountArgs(m, nodeMountPath(hostname, m.share), idmapBase),
                         stdin: credentials(m),
                     },
-                    { parent: this },
+                    { parent: this, dependsOn: args.mountsAfter ?? [] },
                 ),
             );
             this.guest = new proxmoxve.ContainerLegacy(
@@ -288,7 +293,7 @@ export class DockerHost extends pulumi.ComponentResource {
                         args: mountArgs(m, this.sharePaths[m.share], 0),
                         stdin: credentials(m),
                     },
-                    { parent: this, dependsOn: [this.guest] },
+                    { parent: this, dependsOn: [this.guest, ...(args.mountsAfter ?? [])] },
                 ));
             }
         }

@@ -3,6 +3,8 @@
 export * from "./proxmoxHost";
 export * from "./remoteScript";
 export * from "./nasVm";
+export { DockerHost, DockerHostArgs, ShareMountArgs, nodeMountPath, sshOptions } from "./dockerHost";
+export { App, AppArgs, AppHost, AppRoute, ResolvedApp, resolveApp, shareOwners } from "./app";
 export * from "./reverseProxy";
 export * from "./cloudflareDns";
 export { catalog, CatalogEntry, databaseImages } from "./catalog";

@@ -83,7 +83,8 @@ export class ReverseProxy extends pulumi.ComponentResource {
         // Certificates, ACME account and OCSP staples: on volumes, so a re-created container does
         // not order new certificates (Let's Encrypt allows 5 duplicate certificates a week).
         const data = new docker.Volume(`${name}-data`, { name: `${containerName}-data` }, own);
-        const caddyConfig = new docker.Volume(`${name}-config`, { name: `${containerName}-config` }, own);
+        // Caddy's /config (its autosaved JSON config); named apart from the `-config` command.
+        const caddyConfig = new docker.Volume(`${name}-caddyconfig`, { name: `${containerName}-config` }, own);
 
         this.caddyfile = pulumi.output(args.routes).apply((routes) => {
             const text = renderCaddyfile({ domain: args.domain, routes: routes.map((r) => ({ subdomain: r.subdomain, upstream: r.upstream })), tls });

@@ -76,7 +76,11 @@ interface MonitorRequest {
 
 /** Mock ids and outputs: each resource's state is its inputs plus a stable id derived from its name. */
 const mocks: pulumi.runtime.Mocks = {
-    newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
+    newResource: (args) => ({
+        id: `${args.name}-id`,
+        // Generated passwords are provider outputs, not inputs: give them a stand-in value.
+        state: args.type === "random:index/randomPassword:RandomPassword" ? { ...args.inputs, result: `generated-${args.name}` } : args.inputs,
+    }),
     call: (args) => args.inputs,
 };
 

@@ -76,9 +76,14 @@ function memory(mb: number): string {
     return mb >= 1024 ? `${Number((mb / 1024).toFixed(1))} GB RAM` : `${mb} MB RAM`;
 }
 
-/** Accumulates DOT lines with indentation, so the output stays readable when debugging a layout. */
+/**
+ * Accumulates DOT lines with indentation, so the output stays readable when debugging a layout.
+ * Edges are kept apart and written at the top level: an edge written inside a subgraph makes both
+ * its ends members of that subgraph, which would pull a Docker host into its own app network.
+ */
 class Dot {
     private readonly lines: string[] = [];
+    private readonly edges: string[] = [];
     private depth = 1;
     line(text: string): void {
         this.lines.push(`${"    ".repeat(this.depth)}${text}`);
@@ -87,7 +92,7 @@ class Dot {
         this.line(`${q(id)}${attrs(a)};`);
     }
     edge(from: string, to: string, a: Record<string, string | number | boolean | undefined> = {}): void {
-        this.line(`${from.startsWith('"') ? from : q(from)} -> ${q(to)}${attrs(a)};`);
+        this.edges.push(`    ${from.startsWith('"') ? from : q(from)} -> ${q(to)}${attrs(a)};`);
     }
     cluster(id: string, a: Record<string, string | number | boolean | undefined>, body: () => void): void {
         this.line(`subgraph ${q(id)} {`);
@@ -102,7 +107,7 @@ class Dot {
         this.line("}");
     }
     text(): string {
-        return this.lines.join("\n");
+        return [...this.lines, ...this.edges].join("\n");
     }
 }
 
@@ -213,7 +218,7 @@ export function labDot(cfg: LabConfig): string {
                     .join("");
                 dot.node("dns:apps", {
                     shape: "plain",
-                    label: `<<TABLE BORDER="1" COLOR="${colour.cloudflare}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" STYLE="ROUNDED" BGCOLOR="white"><TR><TD ALIGN="LEFT"><B>app names</B> <FONT POINT-SIZE="9" COLOR="${colour.detail}">A ${esc(proxyAddress ?? "")} (the proxy)</FONT></TD></TR>${rows}</TABLE>>`,
+                    label: `<<TABLE BORDER="1" COLOR="${colour.cloudflare}" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2" STYLE="ROUNDED" BGCOLOR="white"><TR><TD ALIGN="LEFT"><B>app names</B> <FONT POINT-SIZE="9" COLOR="${colour.detail}">A ${esc(proxyAddress ?? "")} (the proxy)</FONT></TD></TR>${rows}</TABLE>>`,
                     fontsize: 10,
                 });
             }
@@ -223,7 +228,7 @@ export function labDot(cfg: LabConfig): string {
                     .join("");
                 dot.node("dns:hosts", {
                     shape: "plain",
-                    label: `<<TABLE BORDER="1" COLOR="${colour.cloudflare}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" STYLE="ROUNDED" BGCOLOR="white"><TR><TD COLSPAN="2" ALIGN="LEFT"><B>host names</B></TD></TR>${rows}</TABLE>>`,
+                    label: `<<TABLE BORDER="1" COLOR="${colour.cloudflare}" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2" STYLE="ROUNDED" BGCOLOR="white"><TR><TD COLSPAN="2" ALIGN="LEFT"><B>host names</B></TD></TR>${rows}</TABLE>>`,
                     fontsize: 10,
                 });
             }

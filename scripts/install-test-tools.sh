@@ -16,6 +16,7 @@ caddy caddy
 wrk wrk
 cloud-init cloud-init
 curl curl
+rsvg-convert librsvg2-bin
 '
 
 missing=()

@@ -2,12 +2,14 @@
 // Dependencies are only the real ones, so that independent parts provision in parallel.
 import * as pulumi from "@pulumi/pulumi";
 import { BackupJob } from "../components/backupJob";
+import { CloudflareDns } from "../components/cloudflareDns";
 import { App, AppRoute, ResolvedApp, resolveApp, shareOwners } from "../components/app";
 import { DockerHost } from "../components/dockerHost";
 import { Firewall } from "../components/firewall";
 import { LxcContainer } from "../components/lxcContainer";
 import { NasVm } from "../components/nasVm";
 import { ProxmoxHost } from "../components/proxmoxHost";
+import { ReverseProxy } from "../components/reverseProxy";
 import { LabConfig, SecretValue } from "./config";
 
 /** A config secret as a Pulumi secret. */
@@ -132,6 +134,7 @@ export function buildLab(cfg: LabConfig): LabOutputs {
                 sshPrivateKey,
                 appNetwork: h.appNetwork,
                 mounts,
+                mountsAfter: nas ? [nas.samba] : [],
             },
             { dependsOn: [...(bridge ? [bridge] : []), ...(nas && mounts.length > 0 ? [nas] : [])] },
         );
@@ -144,6 +147,45 @@ export function buildLab(cfg: LabConfig): LabOutputs {
     }
 
     // --- Reverse proxy and DNS ---
+    // The records use the addresses from config, so they wait for nothing and are created while the
+    // guests are still being built; only the proxy container waits for its token.
+    const proxyHost = cfg.proxy && cfg.dockerHosts.find((h) => h.hostname === (cfg.proxy!.host ?? cfg.dockerHosts[0].hostname))!;
+    const tlsRoute = routes.find((r) => r.tlsUpstream);
+    if (proxyHost && tlsRoute) {
+        // renderCaddyfile has no HTTPS upstreams yet; a plain-HTTP route to a TLS port would only ever answer 502.
+        throw new Error(`app route '${tlsRoute.subdomain}': the reverse proxy cannot forward to a TLS upstream yet`);
+    }
+    let dns: CloudflareDns | undefined;
+    if (cfg.cloudflare) {
+        dns = new CloudflareDns("dns", {
+            domain: cfg.domain,
+            zoneId: cfg.cloudflare.zoneId,
+            apiToken: secret(cfg.cloudflare.apiToken),
+            ttl: cfg.cloudflare.ttl,
+            proxy: proxyHost && { address: proxyHost.address, ipv6: proxyHost.ipv6 },
+            apps: proxyHost ? routes.map((r) => ({ subdomain: r.subdomain, public: r.public })) : [],
+            hosts: [...(cfg.nas ? [cfg.nas] : []), ...cfg.dockerHosts, ...cfg.containers]
+                .filter((g) => g.dns)
+                .map((g) => ({ hostname: g.hostname, address: g.address, ipv6: g.ipv6 })),
+            acmeToken: cfg.proxy !== undefined,
+        });
+    }
+    if (cfg.proxy && proxyHost) {
+        const host = dockerHosts[proxyHost.hostname];
+        new ReverseProxy("proxy", {
+            domain: cfg.domain,
+            email: cfg.proxy.email,
+            routes: routes.map((r) => ({ subdomain: r.subdomain, upstream: r.upstream })),
+            address: host.address,
+            ipv6Address: proxyHost.ipv6,
+            provider: host.provider,
+            networks: [host.appNetwork.name],
+            connection: { privateKey: sshPrivateKey },
+            // validate.ts requires homelab:cloudflare whenever there is a proxy.
+            cloudflareApiToken: dns!.acmeToken!,
+            staging: cfg.proxy.staging,
+        });
+    }
 
     // --- Plain containers (templates first, so that clones can wait for them) ---
     const containers: Record<string, LxcContainer> = {};
@@ -237,7 +279,7 @@ export function buildLab(cfg: LabConfig): LabOutputs {
     }
 
     return {
-        routes: [],
+        routes: proxyHost ? routes.map((r) => ({ url: `https://${r.subdomain}.${cfg.domain}`, upstream: r.upstream })) : [],
         guestApiToken: hypervisor.guestApiToken,
     };
 }

@@ -257,6 +257,8 @@ describe("lab diagram", () => {
             for (const id of ["proxy", "db:nextcloud", "db:photoprism", "db:portfolio"]) {
                 drawing.assertInside(id, "cluster_apps_docker");
             }
+            // The host is the box around the app network, not a member of it.
+            drawing.assertInside("guest:docker", "cluster_guest_docker", ["cluster_apps_docker"]);
             drawing.assertInside("dns:apps", "cluster_cloudflare", ["cluster_net_lan"]);
         });
 
@@ -380,6 +382,8 @@ describe("lab diagram", () => {
             d.assertInside("app:untrusted", "cluster_apps_sandbox", ["cluster_apps_apps", "cluster_node_pve1"]);
             d.assertInside("app:heimdall", "cluster_apps_apps", ["cluster_apps_sandbox", "cluster_node_pve2"]);
             d.assertInside("proxy", "cluster_apps_apps", ["cluster_node_pve2"]);
+            d.assertInside("guest:apps", "cluster_guest_apps", ["cluster_apps_apps"]);
+            d.assertInside("guest:sandbox", "cluster_guest_sandbox", ["cluster_apps_sandbox"]);
         });
 
         it("nests a node in its lane only when all its guests are on that network", () => {

@@ -11,9 +11,14 @@ import * as docker from "@pulumi/docker";
 import { ReverseProxy, ReverseProxyArgs, letsEncryptStagingCa, withAcmeCa } from "../components/reverseProxy";
 import { caddyfilePath, proxyImage, reloadCommand, renderCaddyfile, ProxyRoute } from "../components/reverseProxy/caddyfile";
 import { scriptCommand } from "../components/remoteScript";
-import { CapturedResource, captureProgram, captureStack, childrenOf, homeYaml, ofType, one } from "./helpers/mocks";
+import { CapturedResource, captureProgram, captureStack, childrenOf, homeYaml, ofType, one, stackFileConfig } from "./helpers/mocks";
+import { capture } from "../scripts/capture";
+import { loadProgram } from "../scripts/plan";
 import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { installCaddyfileScriptPath } from "../components/reverseProxy";
+import { run } from "./helpers/exec";
 
 const T = {
     component: "homelab:index:ReverseProxy",
@@ -77,12 +82,12 @@ describe("ReverseProxy", () => {
             `${T.command} proxy-config`,
             `${T.container} proxy`,
             `${T.image} proxy`,
-            `${T.volume} proxy-config`,
+            `${T.volume} proxy-caddyconfig`,
             `${T.volume} proxy-data`,
         ]);
         assert.deepEqual(one(resources, T.image, "proxy").inputs, { name: proxyImage, keepLocally: true });
         assert.equal(one(resources, T.volume, "proxy-data").inputs.name, "proxy-data");
-        assert.equal(one(resources, T.volume, "proxy-config").inputs.name, "proxy-config");
+        assert.equal(one(resources, T.volume, "proxy-caddyconfig").inputs.name, "proxy-config");
         // Every Docker child goes to the given host's provider, not a default one.
         for (const r of resources.filter((x) => x.type.startsWith("docker:index/") && x.custom)) {
             assert.match(r.provider, /::docker::/, `${r.type} ${r.name} uses provider ${r.provider}`);
@@ -181,6 +186,96 @@ describe("ReverseProxy", () => {
     }
 });
 
+/**
+ * The config command's own text (script and arguments, exactly as the component sends it) run with
+ * bash against a stub `docker` that records what it is asked and what the file held at that moment.
+ */
+describe("install-caddyfile.sh, as the config command runs it", () => {
+    let dir: string;
+    let file: string;
+    let log: string;
+    const v1 = renderCaddyfile({ domain, routes, tls: acme });
+    const v2 = renderCaddyfile({ domain, routes: [...routes, { subdomain: "photoprism", upstream: "photoprism:2342" }], tls: acme });
+
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "install-caddyfile-"));
+        file = path.join(dir, "etc", "homelab", "proxy", "Caddyfile");
+        log = path.join(dir, "docker.log");
+        fs.mkdirSync(path.join(dir, "bin"));
+        // inspect: prints STUB_STATE, or fails like docker for a missing container when it is empty.
+        // exec: logs its arguments and the installed file, then exits STUB_EXEC_RC.
+        fs.writeFileSync(
+            path.join(dir, "bin", "docker"),
+            [
+                "#!/bin/sh",
+                'case "$1" in',
+                '  inspect) [ -n "$STUB_STATE" ] || { echo "Error: No such object" >&2; exit 1; }; echo "$STUB_STATE" ;;',
+                '  exec) echo "exec $*" >> "$STUB_LOG"; cat "$STUB_FILE" >> "$STUB_LOG"; exit "${STUB_EXEC_RC:-0}" ;;',
+                '  *) exit 64 ;;',
+                "esac",
+                "",
+            ].join("\n"),
+            { mode: 0o755 },
+        );
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    function install(stdin: string, state: string, execRc = 0) {
+        return run("bash", ["-c", expectedCreate(file, "proxy")], {
+            input: stdin,
+            env: { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, STUB_STATE: state, STUB_LOG: log, STUB_FILE: file, STUB_EXEC_RC: String(execRc) },
+        });
+    }
+    const execs = () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "");
+    const leftovers = () => fs.readdirSync(path.dirname(file)).filter((f) => f !== "Caddyfile");
+    const reload = `exec ${reloadCommand("proxy", caddyfilePath).replace(/^docker /, "")}\n`;
+
+    it("installs the file (0644) and reloads nothing while the container does not exist", () => {
+        const r = install(v1, "");
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(fs.readFileSync(file, "utf8"), v1);
+        assert.equal(fs.statSync(file).mode & 0o777, 0o644);
+        assert.equal(execs(), "");
+        assert.deepEqual(leftovers(), []);
+    });
+
+    it("replaces the file and then reloads the running container, which sees the new file", () => {
+        assert.equal(install(v1, "false").status, 0);
+        const r = install(v2, "true");
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(fs.readFileSync(file, "utf8"), v2);
+        assert.equal(execs(), reload + v2);
+        assert.deepEqual(leftovers(), []);
+    });
+
+    it("does not reload when the file is already the same", () => {
+        assert.equal(install(v1, "true").status, 0);
+        fs.rmSync(log);
+        const r = install(v1, "true");
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stdout, /already up to date/);
+        assert.equal(execs(), "");
+    });
+
+    it("puts the previous file back and fails when Caddy rejects the new one", () => {
+        assert.equal(install(v1, "false").status, 0);
+        const r = install(v2, "true", 1);
+        assert.equal(r.status, 1);
+        assert.match(r.stderr, /Caddy rejected the new .*; the previous file is back in place/);
+        assert.equal(fs.readFileSync(file, "utf8"), v1);
+        assert.deepEqual(leftovers(), []);
+    });
+
+    it("refuses an empty stdin and keeps the file", () => {
+        assert.equal(install(v1, "false").status, 0);
+        const r = install("", "true");
+        assert.equal(r.status, 1);
+        assert.equal(fs.readFileSync(file, "utf8"), v1);
+        assert.equal(execs(), "");
+        assert.deepEqual(leftovers(), []);
+    });
+});
+
 describe("withAcmeCa", () => {
     it("puts acme_ca first in the global block and leaves every other line alone", () => {
         const text = renderCaddyfile({ domain, routes, tls: acme });
@@ -212,12 +307,13 @@ describe("the home stack's reverse proxy", () => {
         assert.deepEqual(published(one(home.resources, T.container, "proxy")), ["192.168.1.4:443/tcp", "192.168.1.4:80/tcp"]);
     });
 
-    it("leaves Pi-hole's 53 and minidlna's ports as the only other published ports", () => {
-        const others = ofType(home.resources, T.container)
-            .filter((c) => c.name !== "proxy")
-            .flatMap((c) => published(c).map((p) => `${c.inputs.name}@${p.replace(/^.*:(\d+\/\w+)$/, "$1")}`))
-            .sort();
-        assert.deepEqual(others, ["minidlna@1900/udp", "minidlna@8200/tcp", "pihole@53/tcp", "pihole@53/udp"]);
+    it("leaves Pi-hole's 53 as the only other published port, and minidlna as the only container on the host's network", () => {
+        const containers = ofType(home.resources, T.container).filter((c) => c.name !== "proxy");
+        const others = containers.flatMap((c) => published(c).map((p) => `${c.inputs.name}@${p.replace(/^.*:(\d+\/\w+)$/, "$1")}`)).sort();
+        assert.deepEqual(others, ["pihole@53/tcp", "pihole@53/udp"]);
+        // Host networking publishes whatever the container listens on: minidlna's 8200 and SSDP's 1900.
+        assert.deepEqual(containers.filter((c) => c.inputs.networkMode === "host").map((c) => c.inputs.name), ["minidlna"]);
+        assert.notEqual(one(home.resources, T.container, "proxy").inputs.networkMode, "host");
     });
 
     it("serves a route for every exposed app of the reference lab, and the plan shows them", () => {
@@ -239,19 +335,27 @@ describe("the home stack's reverse proxy", () => {
         );
     });
 
-    it("gives the container the zone-scoped ACME token, not the admin token", () => {
-        const c = one(home.resources, T.container, "proxy");
+    it("gives the container the zone-scoped ACME token, as a secret, not the admin token", async () => {
+        // In a preview the minted token is unknown, and unknowns carry no secret flag: run as an update.
+        const { config, secretKeys } = stackFileConfig(homeYaml());
+        const { resources } = await capture(loadProgram(), { stack: "home", config, secretKeys, preview: false });
+        const c = one(resources, T.container, "proxy");
+        assert.equal(c.inputs.envs, "[secret]");
         assert.deepEqual(c.secretPaths, ["envs"]);
-        const token = one(home.resources, "cloudflare:index/apiToken:ApiToken", "dns-acme");
-        assert.ok(c.dependsOn.includes(token.urn), "the container's env comes from the minted token");
+        const token = one(resources, "cloudflare:index/apiToken:ApiToken", "dns-acme");
+        assert.ok(c.dependsOn.includes(token.urn), "the env comes from the minted token");
+        const admin = one(resources, "pulumi:providers:cloudflare", "dns");
+        assert.ok(!c.dependsOn.includes(admin.urn), "and not from the admin token's provider");
     });
 
     it("changes only the config command when an app's subdomain changes", async () => {
         const doc = parse(homeYaml()) as { config: Record<string, { name: string; subdomain?: string }[]> };
         doc.config["homelab:apps"].find((a) => a.name === "heimdall")!.subdomain = "start";
+        // Both runs under the same stack name, so that the URNs match.
+        const original = (await captureStack(homeYaml())).result;
         const changed = (await captureStack(stringify(doc))).result;
         const byUrn = (rs: CapturedResource[]) => new Map(rs.map((r) => [r.urn, r]));
-        const before = byUrn(home.resources);
+        const before = byUrn(original.resources);
         const after = byUrn(changed.resources);
         const differs = [...before.keys()]
             .filter((urn) => after.has(urn))
@@ -263,7 +367,8 @@ describe("the home stack's reverse proxy", () => {
         assert.match(stdin, /^start\.thehomelab\.site \{\n\treverse_proxy heimdall:80\n\}$/m);
         assert.doesNotMatch(stdin, /^heimdall\.thehomelab\.site/m);
         // The proxy container's inputs are the same, so Pulumi neither updates nor replaces it.
-        const c = one(home.resources, T.container, "proxy");
+        const c = one(original.resources, T.container, "proxy");
         assert.deepEqual(after.get(c.urn)!.inputs, c.inputs);
+        assert.deepEqual(after.get(c.urn)!.dependsOn, c.dependsOn);
     });
 });

@@ -24,7 +24,8 @@
 # already use (and that the tests can reach), it is security-supported by Debian, and it needs no
 # extra apt key or repository. Docker's own apt repository (download.docker.com) is not set up
 # here: it cannot be reached from where this script is tested, and untested setup code is not
-# shipped. When the packages are already installed, no apt command runs at all.
+# shipped. When the packages are already installed, no apt command runs at all (the tests run
+# with them preinstalled, so the apt-get install branch itself is not exercised there).
 #
 # The daemon.json written here must stay byte-identical to renderDaemonJson() in daemonJson.ts
 # (keys sorted, two-space indent): the Pulumi side previews it and re-runs this script when it
@@ -151,7 +152,7 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
     log "installing ${missing[*]} from Debian"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
+    apt-get update -qq >&2
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
     changed=yes
 fi
@@ -220,15 +221,13 @@ if [ "$config_changed" = yes ] || ! systemctl is-active --quiet docker.service; 
 fi
 
 # 5. Ready means the API answers, not just that systemd started the process.
-version=""
-for _ in $(seq "$ready_timeout"); do
-    if version=$(timeout 5 docker info --format '{{.ServerVersion}}' 2>/dev/null) && [ -n "$version" ]; then
-        break
-    fi
-    version=""
+deadline=$((SECONDS + ready_timeout))
+while :; do
+    version=$(timeout 5 docker info --format '{{.ServerVersion}}' 2>/dev/null || true)
+    [ -z "$version" ] || break
+    ((SECONDS < deadline)) || die 1 "docker did not answer 'docker info' within $ready_timeout s"
     sleep 1
 done
-[ -n "$version" ] || die 1 "docker did not answer 'docker info' within $ready_timeout s"
 
 if [ "$changed" = no ]; then
     log "Docker was already set up as wanted: nothing changed"

@@ -1,0 +1,437 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import { parse, stringify } from "yaml";
+import { App, AppHost, ResolvedApp, resolveApp, shareOwners } from "../components/app";
+import { databaseImages } from "../components/catalog";
+import { AppConfig, appSchema, SecretValue } from "../stacks/config";
+import { capture } from "../scripts/capture";
+import { captureStack, CapturedResource, childrenOf, homeConfig, homeYaml, ofType, one } from "./helpers/mocks";
+
+/** An app as the config loader hands it over (defaults filled). */
+const appConfig = (raw: Record<string, unknown>): AppConfig => appSchema.parse(raw);
+const s = (v: string) => new SecretValue(v);
+
+describe("resolveApp", () => {
+    const ok: [string, Record<string, unknown>, Partial<ResolvedApp>][] = [
+        [
+            "a catalog app with its defaults",
+            { name: "pihole", env: { WEBPASSWORD: s("pw") } },
+            {
+                catalog: "pihole",
+                image: "pihole/pihole:2024.07.0",
+                port: 80,
+                expose: true,
+                subdomain: "pihole",
+                hostNetwork: false,
+                ports: [
+                    { host: 53, container: 53, protocol: "tcp" },
+                    { host: 53, container: 53, protocol: "udp" },
+                ],
+            },
+        ],
+        [
+            "overrides of image, port, subdomain and expose",
+            { name: "heimdall", image: "lscr.io/linuxserver/heimdall:2.6.1", port: 8080, subdomain: "home", expose: false },
+            { image: "lscr.io/linuxserver/heimdall:2.6.1", port: 8080, subdomain: "home", expose: false },
+        ],
+        [
+            "config env over catalog env",
+            { name: "heimdall", env: { TZ: "Europe/Berlin", EXTRA: "1" } },
+            { env: { PUID: "1000", PGID: "1000", TZ: "Europe/Berlin", EXTRA: "1" } },
+        ],
+        [
+            "config volumes instead of the catalog's",
+            { name: "transmission", volumes: [{ share: "media", subPath: "torrents", path: "/downloads" }] },
+            { volumes: [{ share: "media", subPath: "torrents", path: "/downloads" }] },
+        ],
+        [
+            "config ports instead of the catalog's",
+            { name: "pihole", env: { WEBPASSWORD: s("pw") }, ports: [{ host: 5353, container: 53, protocol: "udp" }] },
+            { ports: [{ host: 5353, container: 53, protocol: "udp" }] },
+        ],
+        [
+            "a generic image with its own database, not exposed without a port",
+            { name: "worker", catalog: "generic", image: "example/worker:1.0", database: { engine: "postgres", env: { host: "H", name: "N", user: "U", password: "P" } } },
+            { catalog: "generic", image: "example/worker:1.0", port: undefined, expose: false, database: { engine: "postgres", env: { host: "H", name: "N", user: "U", password: "P" } } },
+        ],
+        ["the catalog's database", { name: "nextcloud", env: { NEXTCLOUD_ADMIN_PASSWORD: s("pw") } }, { database: { engine: "mariadb", env: { host: "MYSQL_HOST", name: "MYSQL_DATABASE", user: "MYSQL_USER", password: "MYSQL_PASSWORD" } } }],
+        [
+            "minidlna on the host's network, not routed, with the LAN ports it occupies",
+            { name: "minidlna" },
+            {
+                hostNetwork: true,
+                expose: false,
+                port: undefined,
+                ports: [
+                    { host: 8200, container: 8200, protocol: "tcp" },
+                    { host: 1900, container: 1900, protocol: "udp" },
+                ],
+            },
+        ],
+        ["portainer with the Docker socket", { name: "portainer" }, { dockerSocket: true, expose: true, port: 9000 }],
+    ];
+    for (const [what, raw, want] of ok) {
+        it(`resolves ${what}`, () => {
+            const got = resolveApp(appConfig(raw)) as unknown as Record<string, unknown>;
+            for (const [k, v] of Object.entries(want)) {
+                assert.deepStrictEqual(got[k], v, k);
+            }
+        });
+    }
+
+    const bad: [string, Record<string, unknown>, string][] = [
+        ["an unknown catalog entry", { name: "plex" }, "app 'plex': unknown catalog entry 'plex': use one of pihole, portainer, heimdall, checkmk, nextcloud, photoprism, transmission, minidlna, rclone, generic"],
+        ["a generic app without image", { name: "x", catalog: "generic", port: 80 }, "app 'x': catalog entry 'generic' has no image: set image to a pinned image such as nginx:1.27.3"],
+        [
+            "a required secret given in plain text",
+            { name: "pihole", env: { WEBPASSWORD: "plain" } },
+            "app 'pihole': env WEBPASSWORD must be set as a secret: pulumi config set --secret --path 'homelab:apps[<index of pihole>].env.WEBPASSWORD' <value>",
+        ],
+        ["a required secret left out", { name: "rclone" }, "app 'rclone': env RCLONE_REMOTE must be set as a secret: pulumi config set --secret --path 'homelab:apps[<index of rclone>].env.RCLONE_REMOTE' <value>"],
+        ["publishing 443", { name: "heimdall", ports: [{ host: 443, container: 443 }] }, "app 'heimdall': port 443/tcp belongs to the reverse proxy: expose the app through its route instead"],
+        ["exposing an app without a port", { name: "x", catalog: "generic", image: "a/b:1", expose: true }, "app 'x': an exposed app needs the container port the proxy forwards to: set port"],
+        ["exposing a host-network app", { name: "minidlna", expose: true, port: 8200 }, "app 'minidlna': an app on the host's network is not on the apps' network, so the proxy cannot reach it: set expose: false"],
+    ];
+    for (const [what, raw, message] of bad) {
+        it(`rejects ${what}`, () => {
+            assert.throws(() => resolveApp(appConfig(raw)), { message });
+        });
+    }
+});
+
+describe("shareOwners", () => {
+    it("mounts each share as the user its writing app runs as (reference lab)", () => {
+        assert.deepStrictEqual(shareOwners(homeConfig().apps.map(resolveApp)), { documents: 33, media: 1000 });
+    });
+
+    it("refuses two apps that want one share owned by different users", () => {
+        const apps = [
+            resolveApp(appConfig({ name: "transmission" })),
+            resolveApp(appConfig({ name: "dl", catalog: "generic", image: "a/b:1", volumes: [{ share: "media", path: "/x" }] })),
+            resolveApp(appConfig({ name: "nextcloud", env: { NEXTCLOUD_ADMIN_PASSWORD: s("pw") }, volumes: [{ share: "media", path: "/var/www/html/data" }] })),
+        ];
+        // Config volumes carry no uid: only the catalog says who writes, so build the conflict from it.
+        apps[2].volumes = [{ share: "media", path: "/var/www/html/data", uid: 33 }];
+        assert.throws(() => shareOwners(apps), {
+            message: "apps 'transmission' and 'nextcloud' want share 'media' owned by different users (1000 and 33) on one Docker host: run them on different hosts or give one its own share",
+        });
+    });
+});
+
+/** Pulumi's marker of a secret in a serialized value. */
+const secretSig = "1b47061264138c4ac30d75fd1eb44270";
+const sigKey = "4dabf18193072939515e22adb298388d";
+type Raw = Record<string, any>;
+const isSecret = (v: unknown) => typeof v === "object" && v !== null && (v as Raw)[sigKey] === secretSig;
+
+/**
+ * Records each registration's inputs as serialized, before the SDK folds a secret list element
+ * into a secret list: that is where one env entry can be seen to be secret and its neighbours not.
+ */
+function recordRawInputs(): Map<string, Raw> {
+    const raw = new Map<string, Raw>();
+    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: any, cb: unknown): void };
+    const inner = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+        raw.set(`${req.getType()} ${req.getName()}`, req.getObject().toJavaScript());
+        inner(req, cb);
+    };
+    return raw;
+}
+
+/** The reference lab's apps on a stand-in Docker host, in update mode so that generated passwords are known. */
+async function referenceApps(): Promise<{ resources: CapturedResource[]; raw: Map<string, Raw>; apps: Record<string, App> }> {
+    let raw = new Map<string, Raw>();
+    const apps: Record<string, App> = {};
+    const { resources } = await capture(
+        () => {
+            raw = recordRawInputs();
+            const provider = new docker.Provider("host", { host: "ssh://root@192.168.1.4" });
+            const host: AppHost = {
+                hostname: "docker",
+                provider,
+                appNetwork: new docker.Network("host-apps", { name: "apps" }, { provider }),
+                sharePaths: { documents: "/mnt/documents", media: "/mnt/media", backups: "/mnt/backups" },
+                dockerHostUrl: "ssh://root@192.168.1.4",
+                sshOpts: ["-o", "BatchMode=yes"],
+            };
+            for (const a of homeConfig().apps) {
+                apps[a.name] = new App(a.name, { app: resolveApp(a), host });
+            }
+        },
+        { stack: "test", config: {}, preview: false },
+    );
+    return { resources, raw, apps };
+}
+
+/** `KEY` or `KEY (secret)` for each env entry of a container, sorted. */
+function envKeys(raw: Raw): string[] {
+    return (raw.envs as unknown[])
+        .map((e) => (isSecret(e) ? `${String((e as Raw).value).split("=")[0]} (secret)` : String(e).split("=")[0]))
+        .sort();
+}
+
+function volumes(inputs: Raw): string[] {
+    return ((inputs.volumes ?? []) as Raw[]).map((v) => `${v.volumeName ?? v.hostPath}:${v.containerPath}${v.readOnly ? ":ro" : ""}`);
+}
+
+describe("App (the reference lab's apps)", () => {
+    let resources: CapturedResource[];
+    let raw: Map<string, Raw>;
+    let apps: Record<string, App>;
+    before(async () => {
+        ({ resources, raw, apps } = await referenceApps());
+    });
+
+    it("creates exactly the image, volumes, database and container of an app with a database", () => {
+        assert.deepStrictEqual(childrenOf(resources, one(resources, "homelab:index:App", "nextcloud").urn), [
+            "docker:index/container:Container nextcloud",
+            "docker:index/container:Container nextcloud-db",
+            "docker:index/network:Network nextcloud-db",
+            "docker:index/remoteImage:RemoteImage nextcloud",
+            "docker:index/remoteImage:RemoteImage nextcloud-db",
+            "docker:index/volume:Volume nextcloud-db-data",
+            "docker:index/volume:Volume nextcloud-html",
+            "random:index/randomPassword:RandomPassword nextcloud-db-password",
+            "random:index/randomPassword:RandomPassword nextcloud-db-root-password",
+        ]);
+        assert.deepStrictEqual(childrenOf(resources, one(resources, "homelab:index:App", "portfolio").urn), [
+            "docker:index/container:Container portfolio",
+            "docker:index/container:Container portfolio-db",
+            "docker:index/network:Network portfolio-db",
+            "docker:index/remoteImage:RemoteImage portfolio",
+            "docker:index/remoteImage:RemoteImage portfolio-db",
+            "docker:index/volume:Volume portfolio-db-data",
+            "pulumi:providers:docker portfolio-registry",
+            "random:index/randomPassword:RandomPassword portfolio-db-password",
+        ]);
+        assert.deepStrictEqual(childrenOf(resources, one(resources, "homelab:index:App", "heimdall").urn), [
+            "docker:index/container:Container heimdall",
+            "docker:index/remoteImage:RemoteImage heimdall",
+            "docker:index/volume:Volume heimdall-config",
+        ]);
+    });
+
+    const table: Record<string, { image: string; networks: string[]; volumes: string[]; env: string[]; ports: string[] }> = {
+        pihole: {
+            image: "pihole/pihole:2024.07.0",
+            networks: ["apps"],
+            volumes: ["pihole-etc:/etc/pihole", "pihole-dnsmasq:/etc/dnsmasq.d"],
+            env: ["DNSMASQ_LISTENING", "TZ", "WEBPASSWORD (secret)"],
+            ports: ["53:53/tcp", "53:53/udp"],
+        },
+        portainer: {
+            image: "portainer/portainer-ce:2.21.5",
+            networks: ["apps"],
+            volumes: ["portainer-data:/data", "/var/run/docker.sock:/var/run/docker.sock"],
+            env: [],
+            ports: [],
+        },
+        heimdall: { image: "lscr.io/linuxserver/heimdall:2.6.3", networks: ["apps"], volumes: ["heimdall-config:/config"], env: ["PGID", "PUID", "TZ"], ports: [] },
+        checkmk: { image: "checkmk/check-mk-raw:2.3.0p24", networks: ["apps"], volumes: ["checkmk-sites:/omd/sites"], env: ["CMK_PASSWORD (secret)", "CMK_SITE_ID"], ports: [] },
+        nextcloud: {
+            image: "nextcloud:30.0.4-apache",
+            networks: ["apps", "nextcloud-db"],
+            volumes: ["nextcloud-html:/var/www/html", "/mnt/documents/nextcloud:/var/www/html/data"],
+            env: ["MYSQL_DATABASE", "MYSQL_HOST", "MYSQL_PASSWORD (secret)", "MYSQL_USER", "NEXTCLOUD_ADMIN_PASSWORD (secret)", "NEXTCLOUD_ADMIN_USER", "NEXTCLOUD_DATA_DIR"],
+            ports: [],
+        },
+        photoprism: {
+            image: "photoprism/photoprism:240915",
+            networks: ["apps", "photoprism-db"],
+            volumes: ["photoprism-storage:/photoprism/storage", "/mnt/media/photos:/photoprism/originals"],
+            env: [
+                "PHOTOPRISM_ADMIN_PASSWORD (secret)",
+                "PHOTOPRISM_DATABASE_DRIVER",
+                "PHOTOPRISM_DATABASE_NAME",
+                "PHOTOPRISM_DATABASE_PASSWORD (secret)",
+                "PHOTOPRISM_DATABASE_SERVER",
+                "PHOTOPRISM_DATABASE_USER",
+            ],
+            ports: [],
+        },
+        transmission: {
+            image: "lscr.io/linuxserver/transmission:4.0.6",
+            networks: ["apps"],
+            volumes: ["transmission-config:/config", "/mnt/media/downloads:/downloads"],
+            env: ["PGID", "PUID", "TZ"],
+            ports: [],
+        },
+        portfolio: {
+            image: "registry.thehomelab.site/portfolio-manager:1.4.2",
+            networks: ["apps", "portfolio-db"],
+            volumes: [],
+            env: ["DB_HOST", "DB_NAME", "DB_PASSWORD (secret)", "DB_USER"],
+            ports: [],
+        },
+        // On the host's network (SSDP multicast): nothing published, no Docker network joined.
+        minidlna: { image: "vladgh/minidlna:0.3.3", networks: [], volumes: ["/mnt/media:/media:ro"], env: ["MINIDLNA_FRIENDLY_NAME", "MINIDLNA_MEDIA_DIR"], ports: [] },
+        rclone: { image: "rclone/rclone:1.68.2", networks: ["apps"], volumes: ["rclone-config:/config/rclone", "/mnt/backups:/data:ro"], env: ["RCLONE_REMOTE (secret)"], ports: [] },
+    };
+    for (const [name, want] of Object.entries(table)) {
+        it(`runs ${name} from its pinned image with exactly its networks, volumes, env and ports`, () => {
+            assert.strictEqual(one(resources, "docker:index/remoteImage:RemoteImage", name).inputs.name, want.image);
+            assert.strictEqual(one(resources, "docker:index/remoteImage:RemoteImage", name).inputs.keepLocally, true);
+            const c = one(resources, "docker:index/container:Container", name);
+            assert.strictEqual(c.inputs.name, name);
+            assert.strictEqual(c.inputs.restart, "unless-stopped");
+            assert.deepStrictEqual(((c.inputs.networksAdvanced ?? []) as Raw[]).map((n) => n.name), want.networks);
+            assert.deepStrictEqual(volumes(c.inputs), want.volumes);
+            assert.deepStrictEqual(envKeys(raw.get(`docker:index/container:Container ${name}`)!), want.env);
+            assert.deepStrictEqual(((c.inputs.ports ?? []) as Raw[]).map((p) => `${p.external}:${p.internal}/${p.protocol}`), want.ports);
+            assert.ok(c.provider.includes("$pulumi:providers:docker::host::"), c.provider);
+        });
+    }
+
+    it("runs minidlna in the host's network namespace, and nothing else there", () => {
+        const host = ofType(resources, "docker:index/container:Container").filter((c) => c.inputs.networkMode === "host");
+        assert.deepStrictEqual(host.map((c) => c.name), ["minidlna"]);
+    });
+
+    it("gives each database its pinned image, a data volume, no port, and only its app's internal network", () => {
+        const dbs = { nextcloud: "mariadb", photoprism: "mariadb", portfolio: "postgres" } as const;
+        const containers = ofType(resources, "docker:index/container:Container");
+        for (const [app, engine] of Object.entries(dbs)) {
+            assert.strictEqual(one(resources, "docker:index/remoteImage:RemoteImage", `${app}-db`).inputs.name, databaseImages[engine]);
+            const db = one(resources, "docker:index/container:Container", `${app}-db`);
+            assert.deepStrictEqual(db.inputs.ports, []);
+            assert.deepStrictEqual((db.inputs.networksAdvanced as Raw[]).map((n) => n.name), [`${app}-db`]);
+            assert.deepStrictEqual(one(resources, "docker:index/network:Network", `${app}-db`).inputs, { name: `${app}-db`, driver: "bridge", internal: true });
+            // Only the app and its database join the database's network.
+            const members = containers.filter((c) => ((c.inputs.networksAdvanced ?? []) as Raw[]).some((n) => n.name === `${app}-db`)).map((c) => c.name);
+            assert.deepStrictEqual(members.sort(), [app, `${app}-db`]);
+        }
+        assert.deepStrictEqual(ofType(resources, "docker:index/container:Container").filter((c) => c.name.endsWith("-db")).map((c) => c.name).sort(), [
+            "nextcloud-db",
+            "photoprism-db",
+            "portfolio-db",
+        ]);
+    });
+
+    it("tells each app its database's host, name, user and password, the password a secret and the same as the database's", () => {
+        const envOf = (key: string) => (raw.get(key)!.envs as unknown[]).map((e) => (isSecret(e) ? `${(e as Raw).value} (secret)` : String(e)));
+        assert.deepStrictEqual(envOf("docker:index/container:Container nextcloud-db").sort(), [
+            "MARIADB_DATABASE=nextcloud",
+            "MARIADB_PASSWORD=generated-nextcloud-db-password (secret)",
+            "MARIADB_ROOT_PASSWORD=generated-nextcloud-db-root-password (secret)",
+            "MARIADB_USER=nextcloud",
+        ]);
+        const photoprism = envOf("docker:index/container:Container photoprism");
+        for (const e of ["PHOTOPRISM_DATABASE_SERVER=photoprism-db:3306", "PHOTOPRISM_DATABASE_NAME=photoprism", "PHOTOPRISM_DATABASE_USER=photoprism"]) {
+            assert.ok(photoprism.includes(e), e);
+        }
+        assert.deepStrictEqual(envOf("docker:index/container:Container portfolio-db").sort(), ["POSTGRES_DB=portfolio", "POSTGRES_PASSWORD=generated-portfolio-db-password (secret)", "POSTGRES_USER=portfolio"]);
+        assert.ok(envOf("docker:index/container:Container portfolio").includes("DB_HOST=portfolio-db"));
+        // The generated password: 32 letters and digits, safe in env files and connection strings.
+        const pw = raw.get("random:index/randomPassword:RandomPassword portfolio-db-password")!;
+        assert.deepStrictEqual({ length: pw.length, special: pw.special }, { length: 32, special: false });
+    });
+
+    it("pulls the private image with the registry password as a secret, through a provider of its own", () => {
+        const registry = one(resources, "pulumi:providers:docker", "portfolio-registry");
+        assert.deepStrictEqual(registry.secretPaths, ["registryAuth"]);
+        const auth = raw.get("pulumi:providers:docker portfolio-registry")!.registryAuth;
+        assert.ok(isSecret(auth) && JSON.stringify(auth).includes("placeholder-registry-password"));
+        assert.ok(one(resources, "docker:index/remoteImage:RemoteImage", "portfolio").provider.includes("portfolio-registry"));
+        // Everyone else pulls without it.
+        assert.ok(one(resources, "docker:index/remoteImage:RemoteImage", "heimdall").provider.includes("::host::"));
+    });
+
+    it("never puts a config secret anywhere but in a secret input", () => {
+        for (const r of resources) {
+            assert.ok(!JSON.stringify(r.inputs).includes("placeholder"), `${r.type} ${r.name}: ${JSON.stringify(r.inputs)}`);
+        }
+    });
+
+    it("routes exposed apps to <name>:<port> and nothing else", () => {
+        const routes = Object.values(apps).filter((a) => a.route).map((a) => `${a.route!.subdomain} ${a.route!.upstream}`);
+        assert.deepStrictEqual(routes, [
+            "pihole pihole:80",
+            "portainer portainer:9000",
+            "heimdall heimdall:80",
+            "checkmk checkmk:5000",
+            "nextcloud nextcloud:80",
+            "photoprism photoprism:2342",
+            "transmission transmission:9091",
+            "portfolio portfolio:8080",
+        ]);
+    });
+
+    it("refuses a share the Docker host does not mount", async () => {
+        await assert.rejects(
+            capture(
+                () => {
+                    const provider = new docker.Provider("host", {});
+                    const host: AppHost = { hostname: "docker", provider, appNetwork: new docker.Network("n", {}, { provider }), sharePaths: {}, dockerHostUrl: "ssh://root@h", sshOpts: [] };
+                    new App("minidlna", { app: resolveApp(appConfig({ name: "minidlna" })), host });
+                },
+                { stack: "test", config: {} },
+            ),
+            { message: "App minidlna: share 'media' is not mounted on Docker host 'docker': add { share: media } to its mounts" },
+        );
+    });
+});
+
+describe("home stack: Docker hosts and apps", () => {
+    let resources: CapturedResource[];
+    before(async () => {
+        ({ result: { resources } } = await captureStack());
+    });
+
+    it("runs Docker in an unprivileged LXC with nesting and keyctl, after the NAS is serving", () => {
+        const ct = one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", "docker");
+        assert.strictEqual(ct.inputs.unprivileged, true);
+        assert.deepStrictEqual(ct.inputs.features, { nesting: true, keyctl: true });
+        assert.strictEqual(ct.inputs.vmId, 101);
+        // The node mounts wait for the NAS's Samba set-up: before it, there is no share to mount.
+        const mount = one(resources, "command:remote:Command", "docker-mount-documents");
+        assert.deepStrictEqual(mount.dependsOn, ["urn:pulumi:home::homelab::homelab:index:NasVm$command:remote:Command::nas-samba"]);
+        // Each share mounted with the user of the share, the password from the NAS users as a secret.
+        assert.ok(String(mount.inputs.create).includes("--server 192.168.1.5 --share documents --target /mnt/homelab/docker/documents --uid 100033 --gid 100033;"));
+        assert.deepStrictEqual(mount.secretPaths.sort(), ["connection", "stdin"]);
+    });
+
+    it("has one container per app and per database, each on the Docker host's provider", () => {
+        const names = ofType(resources, "docker:index/container:Container").map((c) => c.name).sort();
+        const apps = homeConfig().apps.map((a) => a.name);
+        const dbs = ["nextcloud-db", "photoprism-db", "portfolio-db"];
+        // Other components (the reverse proxy) may add containers of their own; every app and database is there once.
+        for (const n of [...apps, ...dbs]) {
+            assert.strictEqual(names.filter((x) => x === n).length, 1, n);
+        }
+        for (const n of [...apps, ...dbs]) {
+            assert.ok(one(resources, "docker:index/container:Container", n).provider.startsWith("urn:pulumi:home::homelab::homelab:index:DockerHost$pulumi:providers:docker::docker::"), n);
+        }
+    });
+
+    it("publishes no database port and no app port but Pi-hole's DNS (minidlna uses the host's network)", () => {
+        for (const c of ofType(resources, "docker:index/container:Container")) {
+            const ports = ((c.inputs.ports ?? []) as Raw[]).map((p) => `${p.external}/${p.protocol}`);
+            if (c.name.endsWith("-db")) {
+                assert.deepStrictEqual(ports, [], c.name);
+            } else if (c.urn.includes("homelab:index:App$")) {
+                assert.deepStrictEqual(ports, c.name === "pihole" ? ["53/tcp", "53/udp"] : [], c.name);
+            }
+        }
+    });
+
+    it("keeps every resource of apps and hosts when the apps are reordered, and adds only the new app's", async () => {
+        const doc = parse(homeYaml()) as { config: Record<string, unknown[]> };
+        // The stack's own URN carries the stack name; everything else is compared as is.
+        const urns = (rs: CapturedResource[]) => new Set(rs.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.urn.replace(/^urn:pulumi:[^:]+::/, "urn:pulumi:S::")));
+        const before = urns(resources);
+
+        doc.config["homelab:apps"] = [...doc.config["homelab:apps"]].reverse();
+        const reordered = urns((await captureStack(stringify(doc))).result.resources);
+        assert.deepStrictEqual([...reordered].sort(), [...before].sort());
+
+        doc.config["homelab:apps"].push({ name: "whoami", catalog: "generic", image: "traefik/whoami:v1.10.3", expose: false });
+        const added = [...urns((await captureStack(stringify(doc))).result.resources)].filter((u) => !reordered.has(u));
+        assert.deepStrictEqual(added.sort(), [
+            "urn:pulumi:S::homelab::homelab:index:App$docker:index/container:Container::whoami",
+            "urn:pulumi:S::homelab::homelab:index:App$docker:index/remoteImage:RemoteImage::whoami",
+            "urn:pulumi:S::homelab::pulumi:pulumi:Stack$homelab:index:App::whoami",
+        ]);
+    });
+});
