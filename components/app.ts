@@ -136,6 +136,12 @@ export interface AppArgs {
     /** The app, from `resolveApp`. */
     app: ResolvedApp;
     host: AppHost;
+    /**
+     * The reverse proxy runs on another Docker host and cannot reach this app's container by name:
+     * publish the web port on this host's LAN address at `hostPort` and route the proxy there.
+     * Defaults to none (the proxy shares the app network).
+     */
+    remoteRoute?: { hostAddress: string; hostPort: number };
 }
 
 /** Where each database engine keeps its data, its port, and its readiness check. */
@@ -238,7 +244,14 @@ export class App extends pulumi.ComponentResource {
                 ...(app.hostNetwork ? { networkMode: "host" } : { networksAdvanced: networks }),
                 // Only what the entry or config lists (never 80/443, the proxy's). With host
                 // networking the ports are the host's already, and Docker refuses to publish them.
-                ports: app.hostNetwork ? [] : app.ports.map((p) => ({ internal: p.container, external: p.host, protocol: p.protocol })),
+                ports: app.hostNetwork
+                    ? []
+                    : [
+                          ...app.ports.map((p) => ({ internal: p.container, external: p.host, protocol: p.protocol })),
+                          ...(args.remoteRoute && app.port !== undefined
+                              ? [{ internal: app.port, external: args.remoteRoute.hostPort, ip: args.remoteRoute.hostAddress, protocol: "tcp" }]
+                              : []),
+                      ],
                 volumes,
                 healthcheck: app.healthcheck ? healthcheck(app.healthcheck) : undefined,
                 logDriver: "json-file",
@@ -247,7 +260,8 @@ export class App extends pulumi.ComponentResource {
         );
 
         if (app.expose && app.port !== undefined) {
-            this.route = { subdomain: app.subdomain, upstream: `${app.name}:${app.port}`, tlsUpstream: app.tlsUpstream, public: app.public };
+            const upstream = args.remoteRoute ? `${args.remoteRoute.hostAddress}:${args.remoteRoute.hostPort}` : `${app.name}:${app.port}`;
+            this.route = { subdomain: app.subdomain, upstream, tlsUpstream: app.tlsUpstream, public: app.public };
         }
         this.registerOutputs({ container: this.container.name, route: this.route });
     }

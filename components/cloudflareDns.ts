@@ -39,6 +39,11 @@ export interface CloudflareDnsArgs {
         address: pulumi.Input<string>;
         /** The proxy's global IPv6 address, when its host has one: every app then gets an AAAA record too. */
         ipv6?: pulumi.Input<string>;
+        /**
+         * The public IPv4 address that reaches the proxy (the router's WAN address, forwarding
+         * 443 to it). Public apps point there, proxied by Cloudflare. Defaults to none: no app may be public.
+         */
+        publicAddress?: pulumi.Input<string>;
     };
     /** The apps behind the proxy. Defaults to none. */
     apps?: DnsAppArgs[];
@@ -129,10 +134,10 @@ export class CloudflareDns extends pulumi.ComponentResource {
             throw new Error(`CloudflareDns: apps ${apps.map((a) => a.subdomain).join(", ")} need proxy.address to point at`);
         }
         for (const a of apps.filter((x) => x.public)) {
-            for (const target of [proxy?.address, proxy?.ipv6]) {
+            for (const target of [proxy?.publicAddress ?? proxy?.address]) {
                 if (typeof target === "string" && isNonRoutable(target)) {
                     throw new Error(
-                        `CloudflareDns: app '${a.subdomain}' is public, but Cloudflare cannot proxy to the private address ${target}: give the proxy a public address or make the app not public`,
+                        `CloudflareDns: app '${a.subdomain}' is public, but Cloudflare cannot proxy to the private address ${target}: set homelab:proxy.publicAddress (the router's WAN address forwarding 443 to the proxy) or make the app not public`,
                     );
                 }
             }
@@ -163,8 +168,9 @@ export class CloudflareDns extends pulumi.ComponentResource {
         };
         for (const a of apps) {
             const fqdn = `${a.subdomain}.${args.domain}`;
-            record(a.subdomain, fqdn, "A", proxy!.address, a.public ?? false);
-            if (proxy!.ipv6 !== undefined) {
+            record(a.subdomain, fqdn, "A", a.public ? (proxy!.publicAddress ?? proxy!.address) : proxy!.address, a.public ?? false);
+            // A public app's AAAA would let IPv6 clients skip Cloudflare: only the proxied A.
+            if (proxy!.ipv6 !== undefined && !a.public) {
                 record(a.subdomain, fqdn, "AAAA", proxy!.ipv6, a.public ?? false);
             }
         }

@@ -73,7 +73,7 @@ export class ReverseProxy extends pulumi.ComponentResource {
         if (args.networks.length === 0) {
             throw new Error("ReverseProxy: networks must list the app network the upstream containers are on");
         }
-        const tls = { mode: "acme-cloudflare", email: args.email } as const;
+        const tls = { mode: "acme-cloudflare", email: args.email, ca: args.staging ? letsEncryptStagingCa : undefined } as const;
         // Renders once with no routes so that a bad domain or e-mail fails here, with the renderer's
         // own message, instead of later inside an apply.
         renderCaddyfile({ domain: args.domain, routes: [], tls });
@@ -86,10 +86,9 @@ export class ReverseProxy extends pulumi.ComponentResource {
         // Caddy's /config (its autosaved JSON config); named apart from the `-config` command.
         const caddyConfig = new docker.Volume(`${name}-caddyconfig`, { name: `${containerName}-config` }, own);
 
-        this.caddyfile = pulumi.output(args.routes).apply((routes) => {
-            const text = renderCaddyfile({ domain: args.domain, routes: routes.map((r) => ({ subdomain: r.subdomain, upstream: r.upstream })), tls });
-            return args.staging ? withAcmeCa(text, letsEncryptStagingCa) : text;
-        });
+        this.caddyfile = pulumi
+            .output(args.routes)
+            .apply((routes) => renderCaddyfile({ domain: args.domain, routes: routes.map((r) => ({ subdomain: r.subdomain, upstream: r.upstream })), tls }));
         this.config = remoteScript(
             `${name}-config`,
             {
@@ -146,19 +145,3 @@ export class ReverseProxy extends pulumi.ComponentResource {
     }
 }
 
-/**
- * `caddyfile` with the ACME directory set to `ca`: an `acme_ca` line first in the global options
- * block (the renderer has no CA option; `acme_ca` is a global option, valid anywhere in the block).
- */
-export function withAcmeCa(caddyfile: string, ca: string): string {
-    if (!/^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9._~/-]*$/.test(ca)) {
-        throw new Error(`withAcmeCa: '${ca}' is not an https URL`);
-    }
-    const lines = caddyfile.split("\n");
-    const open = lines.findIndex((l) => l.trim() !== "" && !l.startsWith("#"));
-    if (open < 0 || lines[open] !== "{") {
-        throw new Error("withAcmeCa: the Caddyfile does not start with a global options block");
-    }
-    lines.splice(open + 1, 0, `\tacme_ca ${ca}`);
-    return lines.join("\n");
-}

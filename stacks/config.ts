@@ -248,6 +248,12 @@ export const appSchema = z.strictObject({
     public: z.boolean().default(false),
     /** The container port the proxy forwards to (overrides the catalog). */
     port: z.number().int().min(1).max(65535).optional(),
+    /**
+     * Host port for the proxy's route when the app runs on another Docker host than the proxy
+     * (its web port is then published on its host's LAN address). Defaults to 8000 + the app's
+     * place, by name, among such apps of its host.
+     */
+    routePort: z.number().int().min(1024).max(65535).optional(),
     /** Extra environment; secrets must be `secure:`. */
     env: z.record(z.string(), z.union([z.string(), secret()])).default({}),
     /** Override or add volumes: a named volume or a NAS share path. */
@@ -280,6 +286,11 @@ export const proxySchema = z.strictObject({
     host: dnsLabel().optional(),
     /** ACME account e-mail for Let's Encrypt. */
     email: z.email({ message: "must be an e-mail address" }),
+    /**
+     * Public IPv4 address that reaches the proxy (the router's WAN address with 443 forwarded to
+     * it). Needed for apps with `public: true`, whose names Cloudflare proxies there.
+     */
+    publicAddress: ipv4().optional(),
     /** Use Let's Encrypt's staging CA (for trying things out). Defaults to false. */
     staging: z.boolean().default(false),
 });

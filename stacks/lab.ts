@@ -139,8 +139,17 @@ export function buildLab(cfg: LabConfig): LabOutputs {
             { dependsOn: [...(bridge ? [bridge] : []), ...(nas && mounts.length > 0 ? [nas] : [])] },
         );
     }
+    // Apps on another host than the proxy's are reached through a port published on their host:
+    // `routePort` if set, else 8000 + the app's place among such apps of its host, by name.
+    const proxyHostname = cfg.proxy ? (cfg.proxy.host ?? cfg.dockerHosts[0]?.hostname) : undefined;
+    const remote = apps.filter((a) => proxyHostname !== undefined && hostOfApp(a) !== proxyHostname && a.expose && a.port !== undefined);
+    const remotePort = (a: ResolvedApp) =>
+        cfg.apps.find((x) => x.name === a.name)?.routePort ??
+        8000 + remote.filter((r) => hostOfApp(r) === hostOfApp(a)).map((r) => r.name).sort().indexOf(a.name);
     for (const a of apps) {
-        const app = new App(a.name, { app: a, host: dockerHosts[hostOfApp(a)] });
+        const host = cfg.dockerHosts.find((h) => h.hostname === hostOfApp(a))!;
+        const remoteRoute = remote.includes(a) ? { hostAddress: host.address, hostPort: remotePort(a) } : undefined;
+        const app = new App(a.name, { app: a, host: dockerHosts[hostOfApp(a)], remoteRoute });
         if (app.route) {
             routes.push(app.route);
         }
@@ -162,7 +171,7 @@ export function buildLab(cfg: LabConfig): LabOutputs {
             zoneId: cfg.cloudflare.zoneId,
             apiToken: secret(cfg.cloudflare.apiToken),
             ttl: cfg.cloudflare.ttl,
-            proxy: proxyHost && { address: proxyHost.address, ipv6: proxyHost.ipv6 },
+            proxy: proxyHost && { address: proxyHost.address, ipv6: proxyHost.ipv6, publicAddress: cfg.proxy?.publicAddress },
             apps: proxyHost ? routes.map((r) => ({ subdomain: r.subdomain, public: r.public })) : [],
             hosts: [...(cfg.nas ? [cfg.nas] : []), ...cfg.dockerHosts, ...cfg.containers]
                 .filter((g) => g.dns)

@@ -420,6 +420,11 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                 }
             });
         });
+        for (const { i } of routed.filter(({ a }) => a.public)) {
+            if (ok("proxy") && cfg.proxy && !cfg.proxy.publicAddress) {
+                add(`homelab:apps[${i}].public`, "Cloudflare can only proxy to a public address: set homelab:proxy.publicAddress (the router's WAN address forwarding 443 to the proxy) or set public: false");
+            }
+        }
         if (routed.length > 0 && ok("proxy") && !cfg.proxy) {
             add("homelab:proxy", `apps ${routed.map(({ a }) => a.name).join(", ")} are exposed but there is no proxy: add homelab:proxy (or set expose: false on them)`);
         }

@@ -107,6 +107,19 @@ describe("CloudflareDns", () => {
         assert.equal(one(resources, T.record, "dns-nas-aaaa").inputs.content, "2001:db8::5");
     });
 
+    it("points public apps at the proxy's public address, proxied, and LAN apps at its LAN address", async () => {
+        const resources = await dns({
+            proxy: { address: "192.168.1.4", ipv6: "2001:db8::4", publicAddress: "203.0.113.4" },
+            apps: [{ subdomain: "nextcloud", public: true }, { subdomain: "heimdall" }],
+        });
+        assert.deepEqual(records(resources), [
+            "heimdall.thehomelab.site A 192.168.1.4 ttl=300",
+            "heimdall.thehomelab.site AAAA 2001:db8::4 ttl=300",
+            "nas.thehomelab.site A 192.168.1.5 ttl=300",
+            "nextcloud.thehomelab.site A 203.0.113.4 proxied ttl=1",
+        ]);
+    });
+
     it("proxies only the apps marked public, with Cloudflare's automatic ttl", async () => {
         const resources = await dns({
             proxy: { address: "203.0.113.4" },
@@ -149,7 +162,7 @@ describe("CloudflareDns", () => {
         [
             "a public app behind a private address",
             { apps: [{ subdomain: "nextcloud", public: true }] },
-            "CloudflareDns: app 'nextcloud' is public, but Cloudflare cannot proxy to the private address 192.168.1.4: give the proxy a public address or make the app not public",
+            "CloudflareDns: app 'nextcloud' is public, but Cloudflare cannot proxy to the private address 192.168.1.4: set homelab:proxy.publicAddress (the router's WAN address forwarding 443 to the proxy) or make the app not public",
         ],
     ] as [string, Partial<CloudflareDnsArgs>, string][]) {
         it(`refuses ${what} with an exact message`, async () => {

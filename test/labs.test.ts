@@ -116,6 +116,16 @@ describe("other labs from config alone", function () {
                 ["https://heimdall.cluster.example.net", "https://vaultwarden.cluster.example.net"],
             );
             assert.deepStrictEqual(one(resources, "docker:index/container:Container", "backup-agent").inputs.ports, []);
+            // The proxy on docker1 cannot reach a container on the VM by name: the app's web port is
+            // published on the VM's address and the route goes there.
+            assert.deepStrictEqual(
+                routes.map((r) => [r.url, r.upstream]).sort(),
+                [
+                    ["https://heimdall.cluster.example.net", "heimdall:80"],
+                    ["https://vaultwarden.cluster.example.net", "172.16.0.31:8000"],
+                ],
+            );
+            assert.deepStrictEqual(vaultwarden.inputs.ports, [{ internal: 80, external: 8000, ip: "172.16.0.31", protocol: "tcp" }]);
         });
     });
 });

@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import { parse, stringify } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { ReverseProxy, ReverseProxyArgs, letsEncryptStagingCa, withAcmeCa } from "../components/reverseProxy";
+import { ReverseProxy, ReverseProxyArgs, letsEncryptStagingCa } from "../components/reverseProxy";
 import { caddyfilePath, proxyImage, reloadCommand, renderCaddyfile, ProxyRoute } from "../components/reverseProxy/caddyfile";
 import { scriptCommand } from "../components/remoteScript";
 import { CapturedResource, captureProgram, captureStack, childrenOf, homeYaml, ofType, one, stackFileConfig } from "./helpers/mocks";
@@ -165,7 +165,7 @@ describe("ReverseProxy", () => {
         const prod = one(await proxy(), T.command, "proxy-config").inputs.stdin as string;
         const staging = one(await proxy({ staging: true }), T.command, "proxy-config").inputs.stdin as string;
         assert.doesNotMatch(prod, /acme_ca/);
-        assert.equal(staging, withAcmeCa(prod, letsEncryptStagingCa));
+        assert.equal(staging, renderCaddyfile({ domain, routes, tls: { ...acme, ca: letsEncryptStagingCa } }));
         assert.deepEqual(
             staging.split("\n").filter((l) => !prod.split("\n").includes(l)),
             [`\tacme_ca ${letsEncryptStagingCa}`],
@@ -273,21 +273,6 @@ describe("install-caddyfile.sh, as the config command runs it", () => {
         assert.equal(fs.readFileSync(file, "utf8"), v1);
         assert.equal(execs(), "");
         assert.deepEqual(leftovers(), []);
-    });
-});
-
-describe("withAcmeCa", () => {
-    it("puts acme_ca first in the global block and leaves every other line alone", () => {
-        const text = renderCaddyfile({ domain, routes, tls: acme });
-        const out = withAcmeCa(text, letsEncryptStagingCa).split("\n");
-        const lines = text.split("\n");
-        const open = lines.indexOf("{");
-        assert.deepEqual(out, [...lines.slice(0, open + 1), `\tacme_ca ${letsEncryptStagingCa}`, ...lines.slice(open + 1)]);
-    });
-
-    it("refuses a non-https CA and a file with no global block", () => {
-        assert.throws(() => withAcmeCa("{\n}\n", "http://ca/dir"), { message: "withAcmeCa: 'http://ca/dir' is not an https URL" });
-        assert.throws(() => withAcmeCa("a.example {\n}\n", letsEncryptStagingCa), { message: "withAcmeCa: the Caddyfile does not start with a global options block" });
     });
 });
 

@@ -29,6 +29,8 @@ export type ProxyTls =
            * Defaults to `CLOUDFLARE_API_TOKEN`.
            */
           tokenEnv?: string;
+          /** ACME directory URL, e.g. Let's Encrypt's staging CA for trying things out. Defaults to Caddy's own choice (Let's Encrypt). */
+          ca?: string;
       }
     | {
           /** Caddy's own local CA: for tests and for labs with no public domain. */
@@ -112,6 +114,9 @@ function validate(args: CaddyfileArgs): void {
         if (!emailAddress.test(args.tls.email)) {
             throw new Error(`renderCaddyfile: tls.email "${args.tls.email}" is not an email address`);
         }
+        if (args.tls.ca !== undefined && !/^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9._~/-]*$/.test(args.tls.ca)) {
+            throw new Error(`renderCaddyfile: tls.ca "${args.tls.ca}" is not an https URL`);
+        }
         if (args.tls.tokenEnv !== undefined && !envName.test(args.tls.tokenEnv)) {
             throw new Error(`renderCaddyfile: tls.tokenEnv "${args.tls.tokenEnv}" is not an environment variable name`);
         }
@@ -163,7 +168,7 @@ function tlsOptions(tls: ProxyTls): string[] {
     }
     // DNS-01 rather than HTTP-01: the proxy is on a LAN that Let's Encrypt cannot reach, and it is
     // the only challenge that can issue the wildcard certificate of the catch-all site.
-    return [`email ${tls.email}`, `acme_dns cloudflare {env.${tls.tokenEnv ?? defaultTokenEnv}}`];
+    return [`email ${tls.email}`, ...(tls.ca ? [`acme_ca ${tls.ca}`] : []), `acme_dns cloudflare {env.${tls.tokenEnv ?? defaultTokenEnv}}`];
 }
 
 /**

@@ -1,0 +1,260 @@
+// The benchmark: how the real program (index.ts) behaves under the runtime mocks as a lab grows.
+// Prints figures, never pass/fail: the README quotes them next to their targets.
+//
+//   npm run bench                 # the full set (a few minutes)
+//   npm run bench -- --quick      # 3 runs each, no 1,000-app lab (for trying changes)
+//
+// Figures: registrations and median wall time of the `home` lab and of labs with 10, 100 and 1,000
+// extra generic apps; peak RSS; time and registrations per added app; our time over a bare program
+// that registers the same provider resources without components; the critical path of the
+// dependency graph; the blast radius of changing one app's image; churn between two identical
+// runs; and the effect of Error.stackTraceLimit.
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { capture, CapturedResource, CaptureResult } from "./capture";
+import { loadProgram, stackFileConfig } from "./plan";
+
+/** A stack file's `config` map: `homelab:<key>` to its value, as in Pulumi.<stack>.yaml. */
+export type StackConfig = Record<string, unknown>;
+
+/**
+ * The `home` config with `n` more apps: generic images with distinct names, subdomains, images and
+ * ports, the simplest exposed app there is (one container, one route, one DNS name). Pure.
+ */
+export function withGeneratedApps(config: StackConfig, n: number): StackConfig {
+    const apps = (config["homelab:apps"] as unknown[] | undefined) ?? [];
+    const generated = Array.from({ length: n }, (_, i) => ({
+        name: `gen${i}`,
+        catalog: "generic",
+        image: `registry.example.com/bench/app${i}:1.0.${i}`,
+        subdomain: `gen${i}`,
+        port: 1024 + i,
+    }));
+    return { ...config, "homelab:apps": [...apps, ...generated] };
+}
+
+/** The config map and secret keys Pulumi would hand the program for this stack config. */
+function programConfig(config: StackConfig): { config: Record<string, string>; secretKeys: string[] } {
+    // Same conversion as `npm run plan`: objects as JSON, `secure:` keys marked secret.
+    return stackFileConfig(JSON.stringify({ config }));
+}
+
+/** One run of the real program under mocks, timed. */
+async function runLab(config: StackConfig): Promise<{ ms: number; result: CaptureResult }> {
+    const program = loadProgram();
+    const start = process.hrtime.bigint();
+    // Stack `bench`: no Pulumi.bench.yaml exists, so secrets are known from their `secure:` form only.
+    const result = await capture(program, { stack: "bench", ...programConfig(config) });
+    return { ms: Number(process.hrtime.bigint() - start) / 1e6, result };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+let peakRss = 0;
+let processPeakRss = 0;
+const sampleRss = () => {
+    const rss = process.memoryUsage().rss;
+    peakRss = Math.max(peakRss, rss);
+    processPeakRss = Math.max(processPeakRss, rss);
+};
+
+async function timed(config: StackConfig, runs: number): Promise<{ ms: number; result: CaptureResult; peakRss: number }> {
+    const times: number[] = [];
+    let result: CaptureResult | undefined;
+    peakRss = 0;
+    for (let i = 0; i < runs; i++) {
+        const r = await runLab(config);
+        sampleRss();
+        times.push(r.ms);
+        result = r.result;
+    }
+    return { ms: median(times), result: result!, peakRss };
+}
+
+/**
+ * The same provider resources (types, names, inputs) registered flat, with no components, parents
+ * or dependencies: what registering costs without our code, so that our time over it is the
+ * components' own cost.
+ */
+function bareProgram(resources: CapturedResource[]): () => void {
+    const custom = resources.filter((r) => r.custom);
+    return () => {
+        for (const r of custom) {
+            const provider = /^pulumi:providers:(.+)$/.exec(r.type);
+            if (provider) {
+                new pulumi.ProviderResource(provider[1], r.name, r.inputs);
+            } else {
+                new pulumi.CustomResource(r.type, r.name, r.inputs);
+            }
+        }
+    };
+}
+
+async function timeBare(resources: CapturedResource[], config: StackConfig, runs: number): Promise<number> {
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+        const start = process.hrtime.bigint();
+        await capture(bareProgram(resources), { stack: "bench", ...programConfig(config) });
+        times.push(Number(process.hrtime.bigint() - start) / 1e6);
+        sampleRss();
+    }
+    return median(times);
+}
+
+/**
+ * The longest chain of provider resources that must wait for one another: edges are `dependsOn`
+ * (explicit plus input dependencies, as the engine receives them). Components cost no time, so a
+ * chain counts only the provider resources on it; parent-to-child is not a wait.
+ */
+export function criticalPath(resources: CapturedResource[]): CapturedResource[] {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const memo = new Map<string, CapturedResource[]>();
+    const visiting = new Set<string>();
+    const longest = (r: CapturedResource): CapturedResource[] => {
+        const known = memo.get(r.urn);
+        if (known) {
+            return known;
+        }
+        if (visiting.has(r.urn)) {
+            throw new Error(`dependency cycle through ${r.urn}`);
+        }
+        visiting.add(r.urn);
+        let best: CapturedResource[] = [];
+        for (const d of r.dependsOn) {
+            const dep = byUrn.get(d);
+            if (dep) {
+                const chain = longest(dep);
+                if (chain.length > best.length) {
+                    best = chain;
+                }
+            }
+        }
+        visiting.delete(r.urn);
+        const chain = r.custom ? [...best, r] : best;
+        memo.set(r.urn, chain);
+        return chain;
+    };
+    let best: CapturedResource[] = [];
+    for (const r of resources) {
+        const chain = longest(r);
+        if (chain.length > best.length) {
+            best = chain;
+        }
+    }
+    return best;
+}
+
+/** URNs added, removed, or whose inputs differ between two captures of the same stack. */
+export function diffInputs(a: CapturedResource[], b: CapturedResource[]): { changed: string[]; added: string[]; removed: string[] } {
+    const before = new Map(a.map((r) => [r.urn, JSON.stringify(r.inputs)]));
+    const after = new Map(b.map((r) => [r.urn, JSON.stringify(r.inputs)]));
+    return {
+        changed: [...after].filter(([u, v]) => before.has(u) && before.get(u) !== v).map(([u]) => u),
+        added: [...after.keys()].filter((u) => !before.has(u)),
+        removed: [...before.keys()].filter((u) => !after.has(u)),
+    };
+}
+
+/** `type::name` of a URN, the readable part. */
+const short = (urn: string) => urn.split("::").slice(-2).join("::").replace(/^.*\$/, "");
+
+function table(rows: (string | number)[][]): string {
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+    return rows.map((r) => r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  ")).join("\n");
+}
+
+const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
+const f1 = (x: number) => x.toFixed(1);
+
+async function main(): Promise<void> {
+    const quick = process.argv.includes("--quick");
+    const runs = quick ? 3 : 5;
+    const began = Date.now();
+    const homeText = fs.readFileSync(path.join(__dirname, "..", "Pulumi.home.yaml"), "utf8");
+    const home = (parse(homeText) as { config: StackConfig }).config;
+    const homeApps = (home["homelab:apps"] as unknown[]).length;
+    const sizes = quick ? [0, 10, 100] : [0, 10, 100, 1000];
+    // Error.stackTraceLimit is Node's default (10) for the main figures; see the last section.
+    Error.stackTraceLimit = 10;
+    const monitor = setInterval(sampleRss, 10);
+
+    process.stdout.write(`homelab bench: Node ${process.version}, ${runs} runs each (median), under runtime mocks\n\n`);
+    const rows: (string | number)[][] = [["lab", "apps", "registrations", "median ms", "bare ms", "ours/bare", "peak RSS"]];
+    const figures = new Map<number, { ms: number; regs: number; result: CaptureResult }>();
+    for (const n of sizes) {
+        const config = withGeneratedApps(home, n);
+        const t = await timed(config, runs);
+        const bare = await timeBare(t.result.resources, config, runs);
+        figures.set(n, { ms: t.ms, regs: t.result.resources.length, result: t.result });
+        rows.push([n === 0 ? "home" : `home+${n}`, homeApps + n, t.result.resources.length, f1(t.ms), f1(bare), `${(t.ms / bare).toFixed(2)}x`, mb(t.peakRss)]);
+    }
+    process.stdout.write(`${table(rows)}\n\n`);
+
+    const base = figures.get(0)!;
+    const perApp = [["added apps", "registrations/app", "ms/app"]] as (string | number)[][];
+    for (const n of sizes.filter((s) => s > 0)) {
+        const f = figures.get(n)!;
+        perApp.push([n, f1((f.regs - base.regs) / n), (f.ms - base.ms) / n < 0 ? "~0" : ((f.ms - base.ms) / n).toFixed(2)]);
+    }
+    process.stdout.write(`${table(perApp)}\n`);
+    // The registrations of one generated app, by type: what a simple app costs.
+    const biggest = figures.get(sizes[sizes.length - 1])!.result.resources;
+    const one = biggest.filter((r) => r.name === "gen0" || r.name.startsWith("gen0-"));
+    process.stdout.write(`  one generated app (gen0) registers: ${one.map((r) => `${r.type} ${r.name}`).join(", ") || "(nothing named gen0)"}\n\n`);
+
+    // Critical path
+    const crit = [["lab", "resources", "provider resources", "critical path"]] as (string | number)[][];
+    for (const n of sizes) {
+        const res = figures.get(n)!.result.resources;
+        crit.push([n === 0 ? "home" : `home+${n}`, res.length, res.filter((r) => r.custom).length, criticalPath(res).length]);
+    }
+    process.stdout.write(`${table(crit)}\n`);
+    process.stdout.write(`  home's critical path: ${criticalPath(base.result.resources).map((r) => `${r.type.split(":").pop()} ${r.name}`).join(" -> ")}\n\n`);
+
+    // Blast radius: one app's image tag changes; only that app and its route should change.
+    const bumped = structuredClone(home);
+    const apps = bumped["homelab:apps"] as { name: string; image?: string }[];
+    const target = apps.find((a) => a.name === "heimdall")!;
+    target.image = "lscr.io/linuxserver/heimdall:2.6.4";
+    const changed = await runLab(bumped);
+    const blast = diffInputs(base.result.resources, changed.result.resources);
+    const touched = [...blast.changed, ...blast.added, ...blast.removed];
+    const outside = touched.filter((u) => !/heimdall/.test(u));
+    process.stdout.write(`blast radius of heimdall's image tag: ${touched.length} resources (${blast.changed.length} changed, ${blast.added.length} added, ${blast.removed.length} removed)\n`);
+    for (const u of touched) {
+        process.stdout.write(`  ${short(u)}${outside.includes(u) ? "   <- not heimdall's own" : ""}\n`);
+    }
+
+    // Churn: two identical runs must register the same resources with the same inputs.
+    const again = await runLab(home);
+    const churn = diffInputs(base.result.resources, again.result.resources);
+    const orderSame = base.result.resources.map((r) => r.urn).join() === again.result.resources.map((r) => r.urn).join();
+    process.stdout.write(
+        `two identical runs: ${churn.changed.length + churn.added.length + churn.removed.length} differences in inputs (registration order ${orderSame ? "identical" : "differs"})\n\n`,
+    );
+
+    // Error.stackTraceLimit: the SDK captures a stack for every resource and Output it creates.
+    const stl = [["lab", "stackTraceLimit=10 ms", "stackTraceLimit=0 ms"]] as (string | number)[][];
+    for (const n of [0, sizes[sizes.length - 1]]) {
+        const config = withGeneratedApps(home, n);
+        const ms: number[] = [];
+        for (const limit of [10, 0]) {
+            Error.stackTraceLimit = limit;
+            ms.push((await timed(config, runs)).ms);
+        }
+        Error.stackTraceLimit = 10;
+        stl.push([n === 0 ? "home" : `home+${n}`, f1(ms[0]), f1(ms[1])]);
+    }
+    process.stdout.write(`${table(stl)}\n\n`);
+    clearInterval(monitor);
+    process.stdout.write(`bench took ${((Date.now() - began) / 1000).toFixed(0)} s; peak RSS of the process ${mb(processPeakRss)}\n`);
+}
+
+if (require.main === module) {
+    main().catch((e) => {
+        process.stderr.write(`bench: ${(e as Error).stack ?? e}\n`);
+        process.exit(1);
+    });
+}
