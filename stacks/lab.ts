@@ -23,6 +23,24 @@ export interface LabOutputs {
     guestApiToken?: pulumi.Output<string>;
 }
 
+/**
+ * Where a guest sits: its node, its network (validate.ts guarantees both, and a bridge), and the
+ * bridge it must wait for when this stack creates it.
+ */
+function placementOf(cfg: LabConfig, hypervisor: ProxmoxHost, guest: { node?: string; network: string }) {
+    const node = cfg.nodes.find((n) => n.name === (guest.node ?? cfg.nodes[0].name))!;
+    const net = cfg.networks.find((n) => n.name === guest.network)!;
+    const bridge = hypervisor.bridges[node.name]?.[net.bridge!];
+    return {
+        node,
+        net,
+        bridge: net.bridge!,
+        prefix: Number(net.cidr.split("/")[1]),
+        ipv6Prefix: net.ipv6 ? Number(net.ipv6.cidr.split("/")[1]) : undefined,
+        waitFor: bridge ? [bridge] : [],
+    };
+}
+
 export function buildLab(cfg: LabConfig): LabOutputs {
     const sshPrivateKey = secret(cfg.ssh.privateKey);
     const hypervisor = new ProxmoxHost("proxmox", {
@@ -47,35 +65,29 @@ export function buildLab(cfg: LabConfig): LabOutputs {
     let nas: NasVm | undefined;
     if (cfg.nas) {
         const n = cfg.nas;
-        const node = n.node ?? cfg.nodes[0].name;
-        const nodeCfg = cfg.nodes.find((x) => x.name === node)!;
-        // validate.ts guarantees the network exists and has a bridge.
-        const net = cfg.networks.find((x) => x.name === n.network)!;
-        const prefix = (cidr: string) => Number(cidr.split("/")[1]);
-        // A bridge this stack creates must exist before the VM joins it; the image id already
-        // carries the dependency on its download.
-        const bridge = hypervisor.bridges[node]?.[net.bridge!];
+        // The image id already carries the dependency on its download.
+        const { node, net, bridge, prefix, ipv6Prefix, waitFor } = placementOf(cfg, hypervisor, n);
         nas = new NasVm(
             n.hostname,
             {
-                node,
+                node: node.name,
                 vmId: n.vmId,
                 hostname: n.hostname,
                 cores: n.cores,
                 memoryMb: n.memoryMb,
                 osDiskGb: n.osDiskGb,
-                diskStorage: nodeCfg.diskStorage,
-                fileStorage: nodeCfg.fileStorage,
-                imageId: hypervisor.imageId(n.image, node),
+                diskStorage: node.diskStorage,
+                fileStorage: node.fileStorage,
+                imageId: hypervisor.imageId(n.image, node.name),
                 network: {
-                    bridge: net.bridge!,
+                    bridge,
                     vlan: net.vlan,
                     address: n.address,
-                    prefixLength: prefix(net.cidr),
+                    prefixLength: prefix,
                     gateway: net.gateway,
                     dns: net.dns,
                     domain: cfg.domain,
-                    ipv6: n.ipv6 !== undefined && net.ipv6 ? { address: n.ipv6, prefixLength: prefix(net.ipv6.cidr), gateway: net.ipv6.gateway } : undefined,
+                    ipv6: n.ipv6 !== undefined && ipv6Prefix !== undefined ? { address: n.ipv6, prefixLength: ipv6Prefix, gateway: net.ipv6?.gateway } : undefined,
                 },
                 disks: n.disks,
                 controllerMapping: n.controllerMapping,
@@ -85,7 +97,7 @@ export function buildLab(cfg: LabConfig): LabOutputs {
                 ssh: { publicKeys: cfg.ssh.publicKeys, privateKey: sshPrivateKey },
                 provider: hypervisor.provider,
             },
-            { dependsOn: bridge ? [bridge] : [] },
+            { dependsOn: waitFor },
         );
     }
 
@@ -96,9 +108,7 @@ export function buildLab(cfg: LabConfig): LabOutputs {
     const apps = cfg.apps.map(resolveApp);
     const hostOfApp = (a: ResolvedApp) => a.host ?? cfg.dockerHosts[0].hostname;
     for (const h of cfg.dockerHosts) {
-        const node = h.node ?? cfg.nodes[0].name;
-        const net = cfg.networks.find((x) => x.name === h.network)!;
-        const bridge = hypervisor.bridges[node]?.[net.bridge!];
+        const { node, net, bridge, prefix, ipv6Prefix, waitFor } = placementOf(cfg, hypervisor, h);
         // One CIFS mount has one owner: the user the apps on this host write the share as.
         const owners = shareOwners(apps.filter((a) => hostOfApp(a) === h.hostname));
         const mounts = h.mounts.map((m) => {
@@ -111,23 +121,23 @@ export function buildLab(cfg: LabConfig): LabOutputs {
             h.hostname,
             {
                 kind: h.kind,
-                nodeName: node,
-                nodeAddress: cfg.nodes.find((n) => n.name === node)!.address,
+                nodeName: node.name,
+                nodeAddress: node.address,
                 nodeSshUser: cfg.proxmox.sshUser,
                 vmId: h.vmId,
                 // Bind mount points and the keyctl feature need the root@pam token.
                 provider: hypervisor.provider,
-                imageId: hypervisor.imageId(h.image, node),
-                bridge: net.bridge,
+                imageId: hypervisor.imageId(h.image, node.name),
+                bridge,
                 vlanId: net.vlan,
-                ipv4: `${h.address}/${net.cidr.split("/")[1]}`,
+                ipv4: `${h.address}/${prefix}`,
                 gateway: net.gateway,
-                ipv6: h.ipv6 !== undefined && net.ipv6 ? `${h.ipv6}/${net.ipv6.cidr.split("/")[1]}` : undefined,
+                ipv6: h.ipv6 !== undefined && ipv6Prefix !== undefined ? `${h.ipv6}/${ipv6Prefix}` : undefined,
                 ipv6Gateway: net.ipv6?.gateway,
                 dnsServers: net.dns ?? (net.gateway ? [net.gateway] : undefined),
                 cores: h.cores,
                 memoryMb: h.memoryMb,
-                diskStorage: cfg.nodes.find((n) => n.name === node)!.diskStorage,
+                diskStorage: node.diskStorage,
                 rootDiskGb: h.rootDiskGb,
                 dataDiskGb: h.dataDiskGb,
                 sshPublicKeys: cfg.ssh.publicKeys,
@@ -136,7 +146,7 @@ export function buildLab(cfg: LabConfig): LabOutputs {
                 mounts,
                 mountsAfter: nas ? [nas.samba] : [],
             },
-            { dependsOn: [...(bridge ? [bridge] : []), ...(nas && mounts.length > 0 ? [nas] : [])] },
+            { dependsOn: [...waitFor, ...(nas && mounts.length > 0 ? [nas] : [])] },
         );
     }
     // Apps on another host than the proxy's are reached through a port published on their host:
@@ -200,34 +210,37 @@ export function buildLab(cfg: LabConfig): LabOutputs {
     const containers: Record<string, LxcContainer> = {};
     const ordered = [...cfg.containers.filter((c) => c.template), ...cfg.containers.filter((c) => !c.template)];
     for (const c of ordered) {
-        const node = c.node ?? cfg.nodes[0].name;
-        const net = cfg.networks.find((x) => x.name === c.network)!;
+        const { node, net, bridge, prefix, ipv6Prefix, waitFor } = placementOf(cfg, hypervisor, c);
         const source = c.cloneOf !== undefined ? cfg.containers.find((t) => t.hostname === c.cloneOf)! : undefined;
-        containers[c.hostname] = new LxcContainer(c.hostname, {
-            hostname: c.hostname,
-            vmId: c.vmId,
-            node,
-            template: c.image !== undefined ? hypervisor.imageId(c.image, node) : undefined,
-            cloneOf: source && { vmId: source.vmId, resource: containers[source.hostname] },
-            isTemplate: c.template,
-            cores: c.cores,
-            memoryMb: c.memoryMb,
-            rootDiskGb: c.rootDiskGb,
-            diskStorage: cfg.nodes.find((n) => n.name === node)!.diskStorage,
-            unprivileged: c.unprivileged,
-            network: {
-                bridge: net.bridge!,
-                vlan: net.vlan,
-                address: `${c.address}/${net.cidr.split("/")[1]}`,
-                gateway: net.gateway,
-                ipv6: c.ipv6 !== undefined && net.ipv6 ? `${c.ipv6}/${net.ipv6.cidr.split("/")[1]}` : undefined,
-                ipv6Gateway: net.ipv6?.gateway,
-                dns: net.dns,
+        containers[c.hostname] = new LxcContainer(
+            c.hostname,
+            {
+                hostname: c.hostname,
+                vmId: c.vmId,
+                node: node.name,
+                template: c.image !== undefined ? hypervisor.imageId(c.image, node.name) : undefined,
+                cloneOf: source && { vmId: source.vmId, resource: containers[source.hostname] },
+                isTemplate: c.template,
+                cores: c.cores,
+                memoryMb: c.memoryMb,
+                rootDiskGb: c.rootDiskGb,
+                diskStorage: node.diskStorage,
+                unprivileged: c.unprivileged,
+                network: {
+                    bridge,
+                    vlan: net.vlan,
+                    address: `${c.address}/${prefix}`,
+                    gateway: net.gateway,
+                    ipv6: c.ipv6 !== undefined && ipv6Prefix !== undefined ? `${c.ipv6}/${ipv6Prefix}` : undefined,
+                    ipv6Gateway: net.ipv6?.gateway,
+                    dns: net.dns,
+                },
+                sshPublicKeys: cfg.ssh.publicKeys,
+                // Plain containers need no root-only feature: the least-privilege token creates them.
+                provider: hypervisor.guestProvider,
             },
-            sshPublicKeys: cfg.ssh.publicKeys,
-            // Plain containers need no root-only feature: the least-privilege token creates them.
-            provider: hypervisor.guestProvider,
-        });
+            { dependsOn: waitFor },
+        );
     }
 
     // --- Firewall ---
