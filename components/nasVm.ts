@@ -240,7 +240,9 @@ export class NasVm extends pulumi.ComponentResource {
                 serialDevices: [{ device: "socket" }],
                 disks: [osDisk, ...dataDisks],
                 hostpcis: passthrough ? undefined : [{ device: "hostpci0", mapping: args.controllerMapping, pcie: true }],
-                networkDevices: [{ bridge: net.bridge, vlanId: net.vlan, model: "virtio" }],
+                // firewall: the guest's Proxmox firewall (homelab:firewall) filters only marked NICs;
+                // with no rules for this guest it stays off and the mark changes nothing.
+                networkDevices: [{ bridge: net.bridge, vlanId: net.vlan, model: "virtio", firewall: true }],
                 initialization: {
                     datastoreId: diskStorage,
                     ipConfigs: [

@@ -239,7 +239,7 @@ describe("NasVm under runtime mocks", function () {
             assert.strictEqual(i.stopOnDestroy, false);
             assert.deepStrictEqual(i.agent, { enabled: true });
             assert.deepStrictEqual(i.memory, { dedicated: 3072 });
-            assert.deepStrictEqual(i.networkDevices, [{ bridge: "vmbr0", model: "virtio" }]);
+            assert.deepStrictEqual(i.networkDevices, [{ bridge: "vmbr0", model: "virtio", firewall: true }]);
             assert.deepStrictEqual(i.initialization, {
                 datastoreId: "local-lvm",
                 ipConfigs: [{ ipv4: { address: "192.168.1.5/24", gateway: "192.168.1.1" } }],
