@@ -5,6 +5,10 @@ import { buildLab } from "./stacks/lab";
 import { loadLabConfig } from "./stacks/load";
 import { ConfigError } from "./stacks/validate";
 
+// The SDK captures a stack trace for every Output it makes: with the default depth a large lab
+// plans about 5x slower (see the README's benchmark). Set HOMELAB_STACK_TRACE_LIMIT to debug.
+Error.stackTraceLimit = Number(process.env.HOMELAB_STACK_TRACE_LIMIT ?? 0);
+
 export = async () => {
     let cfg;
     try {

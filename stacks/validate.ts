@@ -2,7 +2,7 @@
 // fields to each other (this file). Every problem is reported at once, each with its path and fix.
 import { z } from "zod";
 import { catalog } from "../components/catalog";
-import { configKeys, LabConfig, labSchema } from "./config";
+import { configKeys, LabConfig, labSchema, SecretValue } from "./config";
 import { Cidr, contains, isReserved, overlaps, parseCidr } from "./ip";
 
 /** One problem in the config: where (`homelab:nas.disks[1]`) and what to do about it. */
@@ -31,7 +31,19 @@ export function formatPath(path: readonly PropertyKey[]): string {
     return out;
 }
 
-function zodIssues(error: z.ZodError): ConfigIssue[] {
+/** The raw value at a path, or undefined when any step is missing. */
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+    let v = raw;
+    for (const p of path) {
+        if (v === null || typeof v !== "object") {
+            return undefined;
+        }
+        v = (v as Record<PropertyKey, unknown>)[p];
+    }
+    return v;
+}
+
+function zodIssues(error: z.ZodError, raw: Record<string, unknown>): ConfigIssue[] {
     return error.issues.map((issue) => {
         const path = formatPath(issue.path);
         if (issue.code === "custom" && (issue.params as { homelab?: string } | undefined)?.homelab === "secret") {
@@ -40,7 +52,9 @@ function zodIssues(error: z.ZodError): ConfigIssue[] {
         if (issue.code === "unrecognized_keys") {
             return { path, message: `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `'${k}'`).join(", ")}: remove or correct ${issue.keys.length > 1 ? "them" : "it"} (see the README's config reference)` };
         }
-        if (issue.code === "invalid_type" && issue.message.endsWith("received undefined")) {
+        // A field with a message of its own ("must be an IPv4 address") says so even when it is
+        // simply missing: say what is wrong instead.
+        if (issue.code === "invalid_type" && valueAt(raw, issue.path) === undefined) {
             return { path, message: `is required (${issue.expected})` };
         }
         return { path, message: issue.message };
@@ -67,7 +81,7 @@ export function validateLab(raw: Record<string, unknown>): LabConfig {
             (parsed as Record<string, unknown>)[key] = result.data;
         } else {
             broken.add(key);
-            issues.push(...zodIssues(new z.ZodError(result.error.issues.map((i) => ({ ...i, path: [key, ...i.path] })))));
+            issues.push(...zodIssues(new z.ZodError(result.error.issues.map((i) => ({ ...i, path: [key, ...i.path] }))), raw));
         }
     }
     issues.push(...crossCheck(parsed as LabConfig, broken, raw));
@@ -297,6 +311,12 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
             add("homelab:nas.disks", `RAID 1 needs at least two disks, got ${nas.disks.length}: list both /dev/disk/by-id/ paths`);
         }
         issues.push(...duplicates(nas.disks, (d) => d, (_, i) => `homelab:nas.disks[${i}]`, "disk"));
+        nas.disks.forEach((d, i) => {
+            const part = /-part\d+$/.exec(d);
+            if (part) {
+                add(`homelab:nas.disks[${i}]`, `is a partition, not a whole disk: drop the '${part[0]}' suffix`);
+            }
+        });
         issues.push(...duplicates(nas.users, (u) => u.name, (_, i) => `homelab:nas.users[${i}].name`, "user"));
         issues.push(...duplicates(nas.shares, (s) => s.name, (_, i) => `homelab:nas.shares[${i}].name`, "share"));
         const users = new Set(nas.users.map((u) => u.name));
@@ -384,6 +404,18 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
             } else if (entryName === "generic" && !a.image) {
                 add(`homelab:apps[${i}].image`, "a generic app needs image: set a pinned image such as nginx:1.27.3");
             }
+            entry?.secretEnv?.forEach((key) => {
+                const value = a.env[key];
+                const path = `homelab:apps[${i}].env.${key}`;
+                if (value === undefined) {
+                    add(path, `is required by catalog entry '${entryName}' and must be a secret: run \`pulumi config set --secret --path '${path}' <value>\``);
+                } else if (!(value instanceof SecretValue)) {
+                    add(path, `must be a secret: run \`pulumi config set --secret --path '${path}' <value>\``);
+                }
+            });
+            if (a.expose && entry?.hostNetwork) {
+                add(`homelab:apps[${i}].expose`, "an app on the host's network is not on the apps' network, so the proxy cannot reach it: set expose: false");
+            }
             if (a.expose && !entry?.port && !a.port) {
                 add(`homelab:apps[${i}].port`, "an exposed app needs the container port the proxy forwards to: set port");
             }
@@ -449,6 +481,8 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                 add("homelab:backup.target.share", "a share target needs a NAS: define homelab:nas or use { storage: <id> }");
             } else if (!shares.has(t.share)) {
                 add("homelab:backup.target.share", `unknown share '${t.share}': use one of ${[...shares.keys()].join(", ")}`);
+            } else if (!cfg.nas.users.some((u) => u.name === t.user)) {
+                add("homelab:backup.target.user", `unknown user '${t.user}': add it to homelab:nas.users or use one of ${cfg.nas.users.map((u) => u.name).join(", ")}`);
             } else if (!shares.get(t.share)!.includes(t.user)) {
                 add("homelab:backup.target.user", `user '${t.user}' may not use share '${t.share}': add it to that share's users`);
             }

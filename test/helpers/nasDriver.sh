@@ -17,10 +17,12 @@ mkdir -p "$out"
 
 # step NAME CMD...: runs CMD, keeping its stdout, stderr and exit code as NAME.{out,err,rc}.
 step() {
-    local name=$1
+    local name=$1 started
     shift
+    started=$(date +%s)
     "$@" >"$out/$name.out" 2>"$out/$name.err"
     echo $? >"$out/$name.rc"
+    echo $(($(date +%s) - started)) >"$out/$name.seconds"
 }
 storage() { "$bin/storage.sh" --name data --mount "$data" --mail root "$@"; }
 # record NAME CMD...: keeps CMD's combined output as NAME (for facts, not for steps under test).

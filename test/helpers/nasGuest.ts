@@ -99,6 +99,10 @@ export function buildRootImage(image: string, files: Record<string, string>): vo
         put("/etc/hostname", "nas\n");
         put("/etc/systemd/network/10-qemu.network", "[Match]\nName=en*\n\n[Network]\nAddress=10.0.2.15/24\nGateway=10.0.2.2\n");
         put("/etc/systemd/system/homelab-driver.service", driverUnit);
+        // storage.sh rebuilds the initramfs when it changes mdadm.conf. With Debian's defaults
+        // (every module, zstd) that takes minutes under TCG; only this test guest trims it. The
+        // guest boots the cached host-side initrd anyway.
+        put("/etc/initramfs-tools/conf.d/homelab-test.conf", "MODULES=dep\nCOMPRESS=gzip\n");
         const wants = path.join(root, "etc/systemd/system/multi-user.target.wants");
         fs.mkdirSync(wants, { recursive: true });
         fs.symlinkSync("/etc/systemd/system/homelab-driver.service", path.join(wants, "homelab-driver.service"));
