@@ -52,7 +52,7 @@ export function renderUserData(args: UserDataArgs): string {
     const present = new Set(packages.items.map((item) => String(item.value)));
     for (const pkg of args.packages ?? []) {
         if (!present.has(pkg)) {
-            packages.add(pkg);
+            packages.add(doc.createNode(pkg) as YAML.Scalar<string>);
             present.add(pkg);
         }
     }
