@@ -1,12 +1,15 @@
 // The library's public surface: `import { ProxmoxHost } from "homelab"`. Importing it creates
 // nothing; the stack program is index.ts at the top level.
 export * from "./proxmoxHost";
-export * from "./remoteScript";
 export * from "./nasVm";
 export { DockerHost, DockerHostArgs, ShareMountArgs, nodeMountPath, sshOptions } from "./dockerHost";
 export { App, AppArgs, AppHost, AppRoute, ResolvedApp, resolveApp, shareOwners } from "./app";
 export * from "./reverseProxy";
 export * from "./cloudflareDns";
+export * from "./lxcContainer";
+export * from "./firewall";
+export * from "./backupJob";
+export * from "./remoteScript";
 export { catalog, CatalogEntry, databaseImages } from "./catalog";
 export { LabConfig, labSchema, SecretValue, stackFileJsonSchema } from "../stacks/config";
 export { validateLab, ConfigError, ConfigIssue } from "../stacks/validate";
