@@ -176,7 +176,6 @@ export class App extends pulumi.ComponentResource {
     readonly route?: AppRoute;
 
     constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("homelab:index:App", name, {}, opts);
         const app = args.app;
         const host = args.host;
         for (const v of app.volumes) {
@@ -186,6 +185,8 @@ export class App extends pulumi.ComponentResource {
                 );
             }
         }
+        // Registered only now: bad args above leave nothing in the stack.
+        super("homelab:index:App", name, {}, opts);
         const own = { parent: this, provider: host.provider };
 
         // A private registry's credentials belong to the pull only: a provider of its own for

@@ -47,13 +47,14 @@ export class BackupJob extends pulumi.ComponentResource {
     readonly nasJob?: proxmoxve.backup.Job;
 
     constructor(name: string, args: BackupJobArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("homelab:index:BackupJob", name, {}, opts);
         if (args.nodes.length === 0) {
             throw new Error("BackupJob: nodes must list at least one node");
         }
         if (args.nas && args.excludeIds && !args.excludeIds.includes(args.nas.vmId)) {
             throw new Error(`BackupJob: the NAS (${args.nas.vmId}) has its own job; add it to excludeIds`);
         }
+        // Registered only now: bad args above leave nothing in the stack.
+        super("homelab:index:BackupJob", name, {}, opts);
         const own = { parent: this, provider: args.provider };
         const keep = {
             "keep-daily": String(args.keepDaily ?? 7),

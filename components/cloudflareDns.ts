@@ -101,7 +101,6 @@ export class CloudflareDns extends pulumi.ComponentResource {
     readonly names: string[];
 
     constructor(name: string, args: CloudflareDnsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("homelab:index:CloudflareDns", name, {}, opts);
         const apps = args.apps ?? [];
         const hosts = args.hosts ?? [];
         const ttl = args.ttl ?? 300;
@@ -143,6 +142,8 @@ export class CloudflareDns extends pulumi.ComponentResource {
             }
         }
 
+        // Registered only now: bad args above leave nothing in the stack.
+        super("homelab:index:CloudflareDns", name, {}, opts);
         // The provider marks the token secret itself; an explicit provider keeps this zone's
         // token from mixing with any ambient CLOUDFLARE_API_TOKEN.
         this.provider = new cloudflare.Provider(name, { apiToken: pulumi.secret(args.apiToken) }, { parent: this });

@@ -142,7 +142,6 @@ export class DockerHost extends pulumi.ComponentResource {
     readonly sshOpts: string[];
 
     constructor(name: string, args: DockerHostArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("homelab:index:DockerHost", name, {}, opts);
         const kind = args.kind ?? "lxc";
         const hostname = args.hostname ?? name;
         const address = args.ipv4.split("/")[0];
@@ -174,6 +173,8 @@ export class DockerHost extends pulumi.ComponentResource {
         // Fails early, with the field named, on a pool the script would refuse.
         const installArgs = installDockerArgs({ addressPool: internalPool });
         const daemonJson = renderDaemonJson({ addressPool: internalPool });
+        // Registered only now: bad args above leave nothing in the stack.
+        super("homelab:index:DockerHost", name, {}, opts);
         const idmapBase = args.idmapBase ?? defaultIdmapBase;
         const diskStorage = args.diskStorage ?? "local-lvm";
         const rootDiskGb = args.rootDiskGb ?? 8;

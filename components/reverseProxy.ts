@@ -61,7 +61,6 @@ export class ReverseProxy extends pulumi.ComponentResource {
     readonly containerName: string;
 
     constructor(name: string, args: ReverseProxyArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("homelab:index:ReverseProxy", name, {}, opts);
         const containerName = args.containerName ?? name;
         if (!containerNamePattern.test(containerName)) {
             throw new Error(`ReverseProxy: containerName '${containerName}' is not a Docker container name`);
@@ -78,6 +77,8 @@ export class ReverseProxy extends pulumi.ComponentResource {
         // own message, instead of later inside an apply.
         renderCaddyfile({ domain: args.domain, routes: [], tls });
 
+        // Registered only now: bad args above leave nothing in the stack.
+        super("homelab:index:ReverseProxy", name, {}, opts);
         const own = { parent: this, provider: args.provider };
         const image = new docker.RemoteImage(name, { name: proxyImage, keepLocally: true }, own);
         // Certificates, ACME account and OCSP staples: on volumes, so a re-created container does

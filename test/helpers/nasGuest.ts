@@ -65,6 +65,8 @@ export function guestKernel(): GuestBoot {
 const driverUnit = `[Unit]
 Description=homelab NAS test driver
 After=basic.target local-fs.target systemd-udev-settle.service
+SuccessAction=poweroff-force
+FailureAction=poweroff-force
 
 [Service]
 Type=oneshot
@@ -72,8 +74,6 @@ ExecStart=/opt/homelab/driver.sh
 StandardOutput=journal+console
 StandardError=journal+console
 TimeoutStartSec=900
-SuccessAction=poweroff-force
-FailureAction=poweroff-force
 
 [Install]
 WantedBy=multi-user.target

@@ -1,0 +1,370 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { renderSmbConf } from "../components/nasVm/smbConf";
+import { run, runOk } from "./helpers/exec";
+import {
+    BootResult,
+    bootGuest,
+    buildRootImage,
+    freePort,
+    guestKernel,
+    nasHostTools,
+    requireTools,
+    sha256File,
+} from "./helpers/nasGuest";
+
+/**
+ * storage.sh and samba.sh, exactly as shipped, run by a test driver (helpers/nasDriver.sh) inside
+ * a QEMU guest (the host kernel has no md driver). Three boots:
+ *   1. "first": blank disks a+b, disk e holding an ext4 filesystem, disk p holding a partition
+ *      table. Refusals, creation, a second run that changes nothing, a foreign array name.
+ *   2. "reboot": same OS disk, disks a+b. The boot itself must assemble and mount the array;
+ *      storage.sh then changes nothing; samba.sh installs shares and users, and the host talks
+ *      to the guest's smbd with smbclient through a forwarded port.
+ *   3. "degraded": a new OS disk (a re-created VM), disk a only, plus a blank disk c offered in
+ *      place of the missing b. The array must be assembled degraded, never re-created.
+ */
+
+const component = path.join(__dirname, "..", "components", "nasVm");
+const read = (f: string) => fs.readFileSync(f, "utf8");
+const mib = 1024 * 1024;
+
+const users = [
+    { name: "proxmox", password: "pw-proxmox-1", shares: ["backups"] },
+    // A space in a password must survive the TAB-separated stdin contract.
+    { name: "docker", password: "pw docker 2", shares: ["documents", "media"] },
+];
+const shareNames = ["backups", "documents", "media"];
+
+function blankDisk(file: string, size = 128 * mib): void {
+    fs.writeFileSync(file, "");
+    fs.truncateSync(file, size);
+}
+
+/** The last line of a storage.sh run, parsed into its key=value fields. */
+function status(out: string | undefined): Record<string, string> {
+    const line = (out ?? "").trim().split("\n").pop() ?? "";
+    assert.match(line, /^homelab-storage: /, `no status line in:\n${out}`);
+    return Object.fromEntries(
+        line
+            .replace(/^homelab-storage: /, "")
+            .split(" ")
+            .map((kv) => kv.split("=", 2) as [string, string]),
+    );
+}
+
+/** Parses `KEY=value` lines (mdadm --export output). */
+function exportVars(text: string | undefined): Record<string, string> {
+    return Object.fromEntries(
+        (text ?? "")
+            .split("\n")
+            .filter((l) => l.includes("="))
+            .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
+}
+
+describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
+    // First run builds the Debian rootfs (about 2 minutes); boots are bounded one by one below.
+    this.timeout(20 * 60_000);
+
+    let work: string;
+    let boot: ReturnType<typeof guestKernel>;
+    let rootImage: string;
+    let pristineRoot: string;
+    const disk: Record<string, string> = {};
+    const hashBefore: Record<string, string> = {};
+
+    before(function () {
+        requireTools(nasHostTools);
+        work = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-nas-"));
+        boot = guestKernel();
+        const smbConf = renderSmbConf({
+            shares: shareNames.map((name) => ({
+                name,
+                path: `/srv/data/${name}`,
+                users: users.filter((u) => u.shares.includes(name)).map((u) => u.name),
+            })),
+        });
+        rootImage = path.join(work, "root.img");
+        buildRootImage(rootImage, {
+            "/opt/homelab/driver.sh": read(path.join(__dirname, "helpers", "nasDriver.sh")),
+            "/opt/homelab/storage.sh": read(path.join(component, "storage.sh")),
+            "/opt/homelab/samba.sh": read(path.join(component, "samba.sh")),
+            "/opt/homelab/smb.conf": smbConf,
+            "/opt/homelab/users.tsv": users.map((u) => `${u.name}\t${u.password}\t${u.shares.join(",")}\n`).join(""),
+        });
+        // Boot 3 plays a re-created VM: a new OS disk, the same data disks.
+        pristineRoot = path.join(work, "pristine-root.img");
+        runOk("cp", ["--sparse=always", rootImage, pristineRoot]);
+
+        for (const d of ["a", "b", "c", "e", "p"]) {
+            disk[d] = path.join(work, `${d}.img`);
+            blankDisk(disk[d]);
+        }
+        // e: somebody's existing disk with a file on it; p: a disk with a GPT and one partition.
+        const files = path.join(work, "e-files");
+        fs.mkdirSync(files);
+        fs.writeFileSync(path.join(files, "precious.txt"), "grandma's recipes\n");
+        runOk("mkfs.ext4", ["-q", "-F", "-L", "family", "-d", files, disk.e]);
+        runOk("sfdisk", ["-q", disk.p], { input: "label: gpt\n,,L\n" });
+        for (const d of ["c", "e", "p"]) {
+            hashBefore[d] = sha256File(disk[d]);
+        }
+    });
+
+    after(function () {
+        if (work && !process.env.HOMELAB_KEEP_TEST_DIR) {
+            fs.rmSync(work, { recursive: true, force: true });
+        }
+    });
+
+    describe("boot 1: blank disks, a disk with ext4, a disk with a partition table", function () {
+        let r: Map<string, string>;
+        let created: Record<string, string>;
+
+        before(async function () {
+            this.timeout(8 * 60_000);
+            const res = await bootGuest({
+                boot,
+                root: rootImage,
+                scenario: "first",
+                disks: { "nas-a": disk.a, "nas-b": disk.b, "nas-e": disk.e, "nas-p": disk.p },
+                workDir: work,
+                timeoutMs: 7 * 60_000,
+            });
+            console.log(`      (boot 1 took ${res.seconds}s)`);
+            r = res.results;
+            created = status(r.get("create.out"));
+        });
+
+        it("refuses a disk holding ext4, naming the disk and what is on it, and leaves it byte-for-byte unchanged", function () {
+            assert.strictEqual(r.get("refuse-ext4.rc")?.trim(), "2", r.get("refuse-ext4.err"));
+            const fsUuid = runOk("blkid", ["-p", "-s", "UUID", "-o", "value", disk.e]).stdout.trim();
+            assert.match(
+                r.get("refuse-ext4.err") ?? "",
+                new RegExp(`refusing: /dev/disk/by-id/virtio-nas-e \\(/dev/vd[a-z]\\) holds an ext4 filesystem \\(UUID ${fsUuid}, label "family"\\)`),
+            );
+            assert.strictEqual(status(r.get("refuse-ext4.out")).state, "refused");
+            assert.strictEqual(sha256File(disk.e), hashBefore.e);
+            // The file inside is still readable by the host's own ext4 tools.
+            assert.strictEqual(runOk("debugfs", ["-R", "cat /precious.txt", disk.e]).stdout, "grandma's recipes\n");
+        });
+
+        it("refuses a disk holding a partition table, and leaves it byte-for-byte unchanged", function () {
+            assert.strictEqual(r.get("refuse-parted.rc")?.trim(), "2", r.get("refuse-parted.err"));
+            assert.match(r.get("refuse-parted.err") ?? "", /refusing: \/dev\/disk\/by-id\/virtio-nas-p \(\/dev\/vd[a-z]\) holds a partition table \(gpt\)/);
+            assert.strictEqual(sha256File(disk.p), hashBefore.p);
+        });
+
+        it("creates a RAID 1 with ext4 on two blank disks", function () {
+            assert.strictEqual(r.get("create.rc")?.trim(), "0", r.get("create.err"));
+            assert.strictEqual(created.state, "created");
+            assert.strictEqual(created.members, "2/2");
+            const detail = exportVars(r.get("detail"));
+            assert.strictEqual(detail.MD_LEVEL, "raid1");
+            assert.strictEqual(detail.MD_METADATA, "1.2");
+            assert.strictEqual(detail.MD_UUID, created.uuid);
+            assert.strictEqual(detail.MD_NAME, "any:data");
+            // The host's mdadm reads the superblocks that the guest wrote onto the raw images.
+            for (const d of [disk.a, disk.b]) {
+                const sb = exportVars(runOk("mdadm", ["--examine", "--export", d]).stdout);
+                assert.strictEqual(sb.MD_UUID, created.uuid);
+                assert.strictEqual(sb.MD_LEVEL, "raid1");
+            }
+        });
+
+        it("runs a second time without changing anything: no file rewritten, the array active on 2 disks", function () {
+            assert.strictEqual(r.get("second.rc")?.trim(), "0", r.get("second.err"));
+            assert.match(r.get("second.err") ?? "", /changed nothing/);
+            const second = status(r.get("second.out"));
+            assert.deepStrictEqual(
+                { state: second.state, changed: second.changed, members: second.members, uuid: second.uuid, fs: second.fs_uuid },
+                { state: "clean", changed: "no", members: "2/2", uuid: created.uuid, fs: created.fs_uuid },
+            );
+            // Inode and mtime of fstab and mdadm.conf, before and after the second run.
+            assert.strictEqual(r.get("files-after"), r.get("files-before"));
+            assert.match(r.get("mdstat") ?? "", /md\d+ : active raid1 vd[a-z]\[\d\] vd[a-z]\[\d\]\n.*\[2\/2\] \[UU\]/);
+        });
+
+        it("refuses to treat the array as a different array name", function () {
+            assert.strictEqual(r.get("foreign.rc")?.trim(), "2", r.get("foreign.err"));
+            assert.match(r.get("foreign.err") ?? "", /refusing: \/dev\/disk\/by-id\/virtio-nas-a \(\/dev\/vd[a-z]\) holds a foreign md array 'any:data'/);
+        });
+
+        it("mounts by UUID through fstab (nofail), writes ARRAY and MAILADDR to mdadm.conf, runs mdadm's monitor", function () {
+            // findmnt parsed fstab; mdadm --detail --scan matched the running array against mdadm.conf.
+            assert.strictEqual(r.get("fstab-entry")?.trim().split(/\s+/).join(" "), `UUID=${created.fs_uuid} /srv/data ext4 defaults,nofail`);
+            assert.match(r.get("mount") ?? "", new RegExp(`^/dev/md\\d+ ${created.fs_uuid} /srv/data$`, "m"));
+            assert.match(r.get("conf-scan") ?? "", new RegExp(`^ARRAY /dev/md/data .*UUID=${created.uuid}`, "m"));
+            assert.match(r.get("mdadm.conf") ?? "", /^MAILADDR root$/m);
+            assert.strictEqual(r.get("mdmonitor")?.trim(), "active");
+            assert.strictEqual(r.get("reminder")?.trim(), "enabled");
+            assert.match(r.get("create.err") ?? "", /update-initramfs: Generating/);
+            assert.doesNotMatch(r.get("second.err") ?? "", /initramfs/);
+        });
+
+        describe("boot 2: reboot, then Samba", function () {
+            let r2: Map<string, string>;
+            const smb: Record<string, { status: number; out: string }> = {};
+            const got: Record<string, string> = {};
+            let smbError: Error | undefined;
+
+            before(async function () {
+                this.timeout(10 * 60_000);
+                const port = await freePort();
+                const local = path.join(work, "smb");
+                fs.mkdirSync(local, { recursive: true });
+                const clientConf = path.join(local, "client.conf");
+                fs.writeFileSync(clientConf, "[global]\n");
+                const client = (share: string, user: string, password: string | null, cmds: string, max = "SMB3") =>
+                    run(
+                        "smbclient",
+                        [`//127.0.0.1/${share}`, "-p", String(port), "-s", clientConf, "-m", max, "-t", "30",
+                            ...(password === null ? ["-N"] : ["-U", `${user}%${password}`]), "-c", cmds],
+                        { timeoutMs: 60_000 },
+                    );
+                const res: BootResult = await bootGuest({
+                    boot,
+                    root: rootImage,
+                    scenario: "reboot",
+                    disks: { "nas-a": disk.a, "nas-b": disk.b },
+                    workDir: work,
+                    smbPort: port,
+                    timeoutMs: 9 * 60_000,
+                    whenReady: async () => {
+                        try {
+                            for (const u of users) {
+                                for (const share of shareNames) {
+                                    const name = `from-${u.name}.txt`;
+                                    fs.writeFileSync(path.join(local, name), `${u.name} wrote this to ${share}\n`);
+                                    const back = path.join(local, `${u.name}-${share}.back`);
+                                    fs.rmSync(back, { force: true });
+                                    smb[`${u.name}@${share}`] = client(share, u.name, u.password,
+                                        `lcd ${local}; put ${name}; ls; get ${name} ${path.basename(back)}`);
+                                    got[`${u.name}@${share}`] = fs.existsSync(back) ? read(back) : "";
+                                }
+                            }
+                            smb.wrongPassword = client("backups", "proxmox", "not-the-password", "ls");
+                            smb.anonymous = client("backups", "", null, "ls");
+                            smb.smb2 = client("backups", "proxmox", users[0].password, "ls", "SMB2");
+                        } catch (e) {
+                            smbError = e as Error;
+                        } finally {
+                            // The flag lets the guest power off; without it, it does so at its own timeout.
+                            fs.writeFileSync(path.join(local, "done"), "");
+                            client("backups", "proxmox", users[0].password, `lcd ${local}; put done`);
+                        }
+                    },
+                });
+                console.log(`      (boot 2 took ${res.seconds}s)`);
+                r2 = res.results;
+            });
+
+            it("the boot itself assembles and mounts the array, from fstab and mdadm.conf", function () {
+                assert.match(r2.get("boot-mount") ?? "", new RegExp(`^/dev/md\\d+ ${created.fs_uuid} /srv/data$`, "m"));
+            });
+
+            it("storage.sh after the reboot: clean, changed nothing, same array, files intact", function () {
+                assert.strictEqual(r2.get("again.rc")?.trim(), "0", r2.get("again.err"));
+                assert.match(r2.get("again.err") ?? "", /changed nothing/);
+                const again = status(r2.get("again.out"));
+                assert.deepStrictEqual(
+                    [again.state, again.changed, again.members, again.uuid, again.fs_uuid],
+                    ["clean", "no", "2/2", created.uuid, created.fs_uuid],
+                );
+                assert.strictEqual(r2.get("sums"), r.get("sums"));
+            });
+
+            it("samba.sh sets everything up once, and a second run reports no change", function () {
+                assert.ifError(smbError);
+                assert.strictEqual(r2.get("samba1.rc")?.trim(), "0", r2.get("samba1.err"));
+                assert.match(r2.get("samba1.out") ?? "", /^homelab-samba: changed=yes users=2 shares=3$/m);
+                assert.match(r2.get("samba1.err") ?? "", /disabled nmbd/);
+                assert.strictEqual(r2.get("samba2.rc")?.trim(), "0", r2.get("samba2.err"));
+                assert.match(r2.get("samba2.out") ?? "", /^homelab-samba: changed=no users=2 shares=3$/m);
+                assert.match(r2.get("samba2.err") ?? "", /changed nothing/);
+                assert.strictEqual(r2.get("smbd")?.trim(), "active");
+            });
+
+            for (const u of users) {
+                for (const share of shareNames) {
+                    const allowed = u.shares.includes(share);
+                    it(`${u.name} ${allowed ? "can list, put and get on" : "is denied"} ${share}`, function () {
+                        const res = smb[`${u.name}@${share}`];
+                        assert.ok(res, "smbclient did not run");
+                        if (allowed) {
+                            assert.strictEqual(res.status, 0, res.out);
+                            assert.match(res.out, new RegExp(`from-${u.name}\\.txt\\s+A`));
+                            assert.strictEqual(got[`${u.name}@${share}`], `${u.name} wrote this to ${share}\n`);
+                        } else {
+                            assert.notStrictEqual(res.status, 0);
+                            assert.match(res.out, /NT_STATUS_ACCESS_DENIED/);
+                        }
+                    });
+                }
+            }
+
+            it("a wrong password, an anonymous login and an SMB2 client are all turned away", function () {
+                assert.match(smb.wrongPassword.out, /NT_STATUS_LOGON_FAILURE/);
+                assert.notStrictEqual(smb.wrongPassword.status, 0);
+                assert.notStrictEqual(smb.anonymous.status, 0, smb.anonymous.out);
+                assert.match(smb.anonymous.out, /NT_STATUS_(ACCESS_DENIED|LOGON_FAILURE)/);
+                assert.notStrictEqual(smb.smb2.status, 0, smb.smb2.out);
+                assert.match(smb.smb2.out, /NT_STATUS_/);
+            });
+
+            it("share directories are root:smb-<share> 2770 and files written over SMB keep the share's group", function () {
+                const lines = (r2.get("share-files") ?? "").trim().split("\n");
+                assert.deepStrictEqual(lines, [
+                    "/srv/data/backups root smb-backups 2770",
+                    "/srv/data/documents root smb-documents 2770",
+                    "/srv/data/media root smb-media 2770",
+                    "/srv/data/backups/from-proxmox.txt proxmox smb-backups 660",
+                    "/srv/data/documents/from-docker.txt docker smb-documents 660",
+                    "/srv/data/media/from-docker.txt docker smb-media 660",
+                ]);
+            });
+
+            describe("boot 3: a new OS disk, one member missing", function () {
+                let r3: Map<string, string>;
+
+                before(async function () {
+                    this.timeout(8 * 60_000);
+                    const res = await bootGuest({
+                        boot,
+                        root: pristineRoot,
+                        scenario: "degraded",
+                        disks: { "nas-a": disk.a, "nas-c": disk.c },
+                        workDir: work,
+                        timeoutMs: 7 * 60_000,
+                    });
+                    console.log(`      (boot 3 took ${res.seconds}s)`);
+                    r3 = res.results;
+                });
+
+                it("assembles the existing array degraded (never re-creates it), loudly, with the files intact", function () {
+                    assert.strictEqual(r3.get("degraded.rc")?.trim(), "0", r3.get("degraded.err"));
+                    const st = status(r3.get("degraded.out"));
+                    assert.deepStrictEqual(
+                        [st.state, st.members, st.uuid, st.fs_uuid],
+                        ["degraded", "1/2", created.uuid, created.fs_uuid],
+                    );
+                    assert.match(r3.get("degraded.err") ?? "", /DEGRADED: array 'data' \(\/dev\/md\d+\) runs on 1 of 2 disks/);
+                    assert.match(r3.get("degraded.err") ?? "", /DEGRADED: \/dev\/disk\/by-id\/virtio-nas-b is not in the array: it holds nothing: it does not exist/);
+                    assert.doesNotMatch(r3.get("degraded.err") ?? "", /created md array|made an ext4/);
+                    assert.strictEqual(exportVars(r3.get("detail")).MD_UUID, created.uuid);
+                    assert.strictEqual(r3.get("sums"), r.get("sums"));
+                });
+
+                it("leaves a blank disk offered in place of the missing one untouched", function () {
+                    assert.strictEqual(r3.get("blank-partner.rc")?.trim(), "0", r3.get("blank-partner.err"));
+                    assert.strictEqual(status(r3.get("blank-partner.out")).state, "degraded");
+                    assert.match(r3.get("blank-partner.err") ?? "", /virtio-nas-c is not in the array: it holds nothing \(blank\); left untouched/);
+                    assert.strictEqual(sha256File(disk.c), hashBefore.c);
+                });
+            });
+        });
+    });
+});
