@@ -468,7 +468,8 @@ export function sudoScriptCommand(script: string, args: string[], opts: { config
     const lines = [
         ...(opts.instance !== undefined ? [`# homelab: vm instance ${opts.instance.replace(/[^0-9A-Fa-f:]/g, "")}`] : []),
         // Exits non-zero when cloud-init reported errors; the script then fails on what is missing.
-        "cloud-init status --wait >/dev/null 2>&1 || true",
+        // Bounded: on a host where cloud-init never ran, `--wait` would wait forever.
+        "timeout 900 cloud-init status --wait >/dev/null 2>&1 || true",
         'd=$(mktemp -d) || exit 1',
         hereDoc('"$d/script"', script, "HOMELAB_SCRIPT"),
     ];

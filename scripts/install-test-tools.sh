@@ -17,6 +17,10 @@ wrk wrk
 cloud-init cloud-init
 curl curl
 rsvg-convert librsvg2-bin
+sshd openssh-server
+ssh openssh-client
+sudo sudo
+chattr e2fsprogs
 '
 
 missing=()
