@@ -127,7 +127,7 @@ fi
 
 # The share sections, as testparm reads them (comments, case and continuation lines resolved).
 param() { testparm -s --section-name="$1" --parameter-name="$2" "$config" 2>/dev/null; }
-mapfile -t sections < <(testparm -s "$config" 2>/dev/null | sed -n 's/^\[\(.*\)\]$/\1/p')
+mapfile -t sections <<<"$(testparm -s "$config" 2>/dev/null | sed -n 's/^\[\(.*\)\]$/\1/p')"
 share_names=()
 for s in "${sections[@]}"; do
     case "$s" in

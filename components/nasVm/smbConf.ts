@@ -40,7 +40,7 @@ const lockedGlobal: [string, string][] = [
 
 const shareName = /^[A-Za-z0-9_-]{1,64}$/;
 const userName = /^[a-z_][a-z0-9_-]{0,31}$/;
-const paramKey = /^[a-z][a-z0-9 :]*[a-z0-9]$/;
+const paramKey = /^[A-Za-z][A-Za-z0-9 :]*[A-Za-z0-9]$/;
 
 /** Samba treats parameter names case- and space-insensitively ("Map To Guest" = "maptoguest"). */
 function normalizeKey(key: string): string {

@@ -163,7 +163,7 @@ for i in "${!members[@]}"; do
     uuid_of[i]=""
     if [ ! -e "$m" ]; then
         kind_of[i]=missing
-        what_of[i]="nothing: it does not exist"
+        what_of[i]="nothing (the device does not exist)"
         continue
     fi
     dev=$(readlink -f "$m")

@@ -72,7 +72,6 @@ reboot)
     step samba1 "$bin/samba.sh" --config "$bin/smb.conf" --mount "$data" <"$bin/users.tsv"
     step samba2 "$bin/samba.sh" --config "$bin/smb.conf" --mount "$data" <"$bin/users.tsv"
     record smbd systemctl is-active smbd.service
-    systemctl start systemd-networkd.service
     # Tell the host that smbd is ready, then wait for it to drop the flag file over SMB.
     echo "HOMELAB-READY" >/dev/ttyS0
     for _ in $(seq 300); do

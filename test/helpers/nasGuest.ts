@@ -106,6 +106,12 @@ export function buildRootImage(image: string, files: Record<string, string>): vo
         const wants = path.join(root, "etc/systemd/system/multi-user.target.wants");
         fs.mkdirSync(wants, { recursive: true });
         fs.symlinkSync("/etc/systemd/system/homelab-driver.service", path.join(wants, "homelab-driver.service"));
+        // The network is up at boot as on the real NAS: without it, Debian's nmbd (enabled by the
+        // samba package) waits 90 s for an interface before failing, and smbd waits for nmbd.
+        fs.symlinkSync("/lib/systemd/system/systemd-networkd.service", path.join(wants, "systemd-networkd.service"));
+        const sockets = path.join(root, "etc/systemd/system/sockets.target.wants");
+        fs.mkdirSync(sockets, { recursive: true });
+        fs.symlinkSync("/lib/systemd/system/systemd-networkd.socket", path.join(sockets, "systemd-networkd.socket"));
         for (const [p, content] of Object.entries(files)) {
             put(p, content, p.endsWith(".sh") ? 0o755 : 0o644);
         }
