@@ -21,6 +21,9 @@ sshd openssh-server
 ssh openssh-client
 sudo sudo
 chattr e2fsprogs
+debugfs e2fsprogs
+mdadm mdadm
+sfdisk fdisk
 '
 
 missing=()

@@ -6,8 +6,8 @@ import * as YAML from "yaml";
 import { renderSmbConf, SmbConfArgs } from "../components/nasVm/smbConf";
 import { renderUserData, UserDataArgs } from "../components/nasVm/userData";
 import { debianRoot } from "./helpers/debian";
-import { run } from "./helpers/exec";
-import { nasGuestPackages, requireTools } from "./helpers/nasGuest";
+import { requireTools, run } from "./helpers/exec";
+import { nasGuestPackages } from "./helpers/nasGuest";
 
 /**
  * The files the NAS VM component ships, checked by the programs that will read them:
@@ -24,7 +24,7 @@ const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKq8b3JlbmRlclVzZXJEYXRhVGVzdEt
 describe("NAS VM files", function () {
     let work: string;
     before(function () {
-        requireTools(["shellcheck", "cloud-init", "testparm"]);
+        requireTools("shellcheck", "cloud-init", "testparm");
         work = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-nas-files-"));
     });
     after(function () {

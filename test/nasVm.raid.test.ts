@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { renderSmbConf } from "../components/nasVm/smbConf";
-import { run, runOk } from "./helpers/exec";
+import { requireTools, run, runOk } from "./helpers/exec";
 import {
     BootResult,
     bootGuest,
@@ -11,7 +11,6 @@ import {
     freePort,
     guestKernel,
     nasHostTools,
-    requireTools,
     sha256File,
 } from "./helpers/nasGuest";
 
@@ -77,7 +76,7 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
     const hashBefore: Record<string, string> = {};
 
     before(function () {
-        requireTools(nasHostTools);
+        requireTools(...nasHostTools);
         work = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-nas-"));
         boot = guestKernel();
         const smbConf = renderSmbConf({

@@ -21,7 +21,7 @@ import {
     reloadCommand,
     renderCaddyfile,
 } from "../components/reverseProxy/caddyfile";
-import { RunResult, have, run } from "./helpers/exec";
+import { RunResult, requireTools, run } from "./helpers/exec";
 
 const domain = "thehomelab.site";
 
@@ -39,12 +39,6 @@ const labRoutes: ProxyRoute[] = [
 const labNames = labRoutes.map((r) => r.subdomain);
 const acme = { mode: "acme-cloudflare", email: "admin@thehomelab.site" } as const;
 
-function requireTools(...tools: string[]): void {
-    const missing = tools.filter((t) => !have(t));
-    if (missing.length > 0) {
-        throw new Error(`missing ${missing.join(", ")}: run scripts/install-test-tools.sh (as root)`);
-    }
-}
 
 /** Everything after the global options block: the part that both TLS modes must share. */
 function sites(caddyfile: string): string {

@@ -36,3 +36,11 @@ export function runOk(cmd: string, args: string[], opts: SpawnSyncOptions & { ti
 export function have(cmd: string): boolean {
     return spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" }).status === 0;
 }
+
+/** Throws one error naming every missing program, with the fix (tests never skip silently). */
+export function requireTools(...tools: string[]): void {
+    const missing = tools.filter((t) => !have(t));
+    if (missing.length > 0) {
+        throw new Error(`missing programs: ${missing.join(", ")} (run scripts/install-test-tools.sh as root)`);
+    }
+}

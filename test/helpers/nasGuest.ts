@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { cacheDir, debianTarball } from "./debian";
-import { have, runOk } from "./exec";
+import { runOk } from "./exec";
 
 /**
  * QEMU guests for the NAS tests: a Debian bookworm system with mdadm and samba, booted under TCG
@@ -25,15 +25,8 @@ export const nasGuestPackages = [
 ];
 
 /** Host programs the NAS guest tests run; a missing one fails the suite with this list. */
-export const nasHostTools = ["qemu-system-x86_64", "debootstrap", "mke2fs", "mkfs.ext4", "sfdisk", "tar", "smbclient"];
+export const nasHostTools = ["qemu-system-x86_64", "debootstrap", "mke2fs", "mkfs.ext4", "sfdisk", "debugfs", "mdadm", "tar", "smbclient"];
 
-/** Throws a clear error naming every missing host program (nothing is skipped silently). */
-export function requireTools(tools: string[]): void {
-    const missing = tools.filter((t) => !have(t));
-    if (missing.length > 0) {
-        throw new Error(`missing programs: ${missing.join(", ")} (run scripts/install-test-tools.sh as root)`);
-    }
-}
 
 export interface GuestBoot {
     kernel: string;
