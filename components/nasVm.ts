@@ -165,8 +165,9 @@ export class NasVm extends pulumi.ComponentResource {
     readonly members: string[];
 
     constructor(name: string, args: NasVmArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("homelab:index:NasVm", name, {}, opts);
         validateNasArgs(args);
+        // Registered only now: bad args above leave nothing in the stack.
+        super("homelab:index:NasVm", name, {}, opts);
 
         const raidName = args.raid?.name ?? "data";
         const mount = args.raid?.mount ?? "/srv/data";

@@ -380,7 +380,7 @@ describe("NasVm under runtime mocks", function () {
             );
         });
 
-        it("throws before creating any child", async () => {
+        it("throws before registering anything, not even itself", async () => {
             const { resources } = await captureProgram(() => {
                 try {
                     new m.NasVm("bad", args({ disks: [diskA] }));
@@ -388,8 +388,11 @@ describe("NasVm under runtime mocks", function () {
                     // expected: the table above checks the message
                 }
             });
-            const component = one(resources, T.nas, "bad");
-            assert.deepStrictEqual(childrenOf(resources, component.urn), []);
+            // Only the stack and the provider that args() made are there.
+            assert.deepStrictEqual(
+                resources.map((r) => r.type),
+                ["pulumi:pulumi:Stack", "pulumi:providers:proxmoxve"],
+            );
         });
     });
 });
