@@ -135,6 +135,7 @@ export interface AppHost {
 export interface AppArgs {
     /** The app, from `resolveApp`. */
     app: ResolvedApp;
+    /** The Docker host the app runs on (a DockerHost). */
     host: AppHost;
     /**
      * The reverse proxy runs on another Docker host and cannot reach this app's container by name:
@@ -164,9 +165,10 @@ export interface AppRoute {
 
 /**
  * One app on a Docker host: its pinned image, its container on the hosts' apps network, its named
- * volumes and NAS share paths, and its own database when it needs one. Only the entry's ports are
- * published on the LAN, never 80/443 (the proxy's). A database sits on a network of its own that
- * only the app and the database join (`internal`: no way out), and publishes nothing.
+ * volumes and NAS share paths, and its own database when it needs one. It publishes on the LAN
+ * only the entry's ports and, with `remoteRoute`, its web port at `hostPort`; never 80/443 (the
+ * proxy's). A database sits on a network of its own that only the app and the database join
+ * (`internal`: no way out), and publishes nothing.
  */
 export class App extends pulumi.ComponentResource {
     readonly container: docker.Container;
@@ -243,8 +245,9 @@ export class App extends pulumi.ComponentResource {
                 entrypoints: app.entrypoint,
                 command: app.command,
                 ...(app.hostNetwork ? { networkMode: "host" } : { networksAdvanced: networks }),
-                // Only what the entry or config lists (never 80/443, the proxy's). With host
-                // networking the ports are the host's already, and Docker refuses to publish them.
+                // What the entry or config lists, and the web port for a proxy on another host
+                // (never 80/443, the proxy's). With host networking the ports are the host's
+                // already, and Docker refuses to publish them.
                 ports: app.hostNetwork
                     ? []
                     : [

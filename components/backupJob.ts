@@ -7,31 +7,38 @@ export interface CifsTargetArgs {
     storageId: string;
     /** NAS address. */
     server: pulumi.Input<string>;
+    /** Share name on the NAS, e.g. `backups`. */
     share: string;
+    /** NAS user allowed on the share. */
     username: string;
+    /** That user's password. Made a secret here. */
     password: pulumi.Input<string>;
 }
 
 export interface BackupJobArgs {
     /** Back up to a NAS share (created as CIFS storage) or to an existing storage id. */
     target: { cifs: CifsTargetArgs } | { storage: string };
-    /** Nodes the storage and the job cover. */
+    /** Nodes that get the CIFS storage (the job itself covers the whole cluster). */
     nodes: string[];
     /** systemd calendar event. Defaults to 02:00. */
     schedule?: string;
     /** vzdump mode. Defaults to snapshot. */
     mode?: "snapshot" | "suspend" | "stop";
-    /** Retention. Defaults: 7 daily, 4 weekly, 3 monthly. */
+    /** Daily backups kept. Defaults to 7. */
     keepDaily?: number;
+    /** Weekly backups kept. Defaults to 4. */
     keepWeekly?: number;
+    /** Monthly backups kept. Defaults to 3. */
     keepMonthly?: number;
-    /** Guest ids never backed up by this job (the NAS: its storage holds the target). */
+    /** Guest ids never backed up by this job. Defaults to none (besides the NAS, see `nas`). */
     excludeIds?: number[];
     /**
      * The NAS VM's own backup, in a separate job to a storage outside the NAS (its OS disk only:
-     * the passthrough data disks are never part of a vzdump). Omit for none.
+     * the passthrough data disks are never part of a vzdump). The NAS is then always excluded from
+     * the main job, whose target may be a share it serves. Omit for none.
      */
     nas?: { vmId: number; storage: string; schedule: string };
+    /** The proxmoxve provider; the lab passes the root one (storage and jobs are datacenter-wide). */
     provider: proxmoxve.Provider;
 }
 
@@ -49,9 +56,6 @@ export class BackupJob extends pulumi.ComponentResource {
     constructor(name: string, args: BackupJobArgs, opts?: pulumi.ComponentResourceOptions) {
         if (args.nodes.length === 0) {
             throw new Error("BackupJob: nodes must list at least one node");
-        }
-        if (args.nas && args.excludeIds && !args.excludeIds.includes(args.nas.vmId)) {
-            throw new Error(`BackupJob: the NAS (${args.nas.vmId}) has its own job; add it to excludeIds`);
         }
         // Registered only now: bad args above leave nothing in the stack.
         super("homelab:index:BackupJob", name, {}, opts);
@@ -89,7 +93,7 @@ export class BackupJob extends pulumi.ComponentResource {
                 schedule: args.schedule ?? "02:00",
                 storage: this.storageId,
                 all: true,
-                excludes: (args.excludeIds ?? []).map(String),
+                excludes: [...new Set([...(args.excludeIds ?? []), ...(args.nas ? [args.nas.vmId] : [])])].map(String),
                 mode: args.mode ?? "snapshot",
                 compress: "zstd",
                 pruneBackups: keep,

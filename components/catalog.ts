@@ -44,7 +44,10 @@ export interface CatalogEntry {
     image: string;
     /** Container port of the web UI the proxy forwards to. Omitted: the app has no web route. */
     port?: number;
-    /** Whether the web port speaks TLS itself (the proxy then skips certificate checks). Defaults to false. */
+    /**
+     * Whether the web port speaks TLS itself. Defaults to false. The reverse proxy cannot forward
+     * to a TLS upstream yet: the stack refuses such an app while it has a route through the proxy.
+     */
     tlsUpstream?: boolean;
     env?: Record<string, string>;
     /** Environment variables that must be set as secrets in the app's config (`env`). */

@@ -41,7 +41,8 @@ export interface CloudflareDnsArgs {
         ipv6?: pulumi.Input<string>;
         /**
          * The public IPv4 address that reaches the proxy (the router's WAN address, forwarding
-         * 443 to it). Public apps point there, proxied by Cloudflare. Defaults to none: no app may be public.
+         * 443 to it). Public apps point there, proxied by Cloudflare. Defaults to `address`, which
+         * must then be a public address itself for any app to be public.
          */
         publicAddress?: pulumi.Input<string>;
     };

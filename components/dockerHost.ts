@@ -3,7 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as docker from "@pulumi/docker";
 import { remoteScript } from "./remoteScript";
+import { guestIpConfig } from "./lxcContainer";
 import { installDockerArgs, renderDaemonJson } from "./dockerHost/daemonJson";
+import { overlaps, parseCidr } from "../stacks/ip";
 
 /** The node-side CIFS mount script beside this file. */
 export const mountSharesScriptPath = path.join(__dirname, "dockerHost", "mount-shares.sh");
@@ -58,10 +60,13 @@ export interface DockerHostArgs {
     gateway?: string;
     /** Static global IPv6 address with prefix, e.g. `2001:db8::4/64`. */
     ipv6?: string;
+    /** IPv6 default gateway, used only with `ipv6`. Defaults to none. */
     ipv6Gateway?: string;
     /** DNS servers of the guest. Defaults to the node's (Proxmox copies the node's resolv.conf). */
     dnsServers?: string[];
+    /** CPU cores of the guest. */
     cores: number;
+    /** Memory of the guest in MB (an LXC host gets no swap). */
     memoryMb: number;
     /** Datastore of the guest's disks. Defaults to local-lvm. */
     diskStorage?: string;
@@ -158,7 +163,7 @@ export class DockerHost extends pulumi.ComponentResource {
         const seen = new Set<string>();
         for (const m of mounts) {
             if (seen.has(m.share)) {
-                throw new Error(`DockerHost ${name}: share '${m.share}' is mounted twice`);
+                throw new Error(`DockerHost ${name}: share '${m.share}' is mounted twice: list each share once in mounts`);
             }
             seen.add(m.share);
             if (m.path !== undefined && !/^(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$/.test(m.path)) {
@@ -166,8 +171,14 @@ export class DockerHost extends pulumi.ComponentResource {
             }
         }
         const appNetwork = args.appNetwork ?? defaultAppNetwork;
+        const appNet = parseCidr(appNetwork);
+        if (appNet?.version !== 4) {
+            throw new Error(`DockerHost ${name}: appNetwork must be an IPv4 network with its host bits zero, such as 10.10.10.0/24, got "${appNetwork}"`);
+        }
         const internalPool = args.internalPool ?? defaultInternalPool;
-        if (overlaps(appNetwork, internalPool)) {
+        // A pool that does not parse is refused just below, by installDockerArgs.
+        const pool = parseCidr(internalPool);
+        if (pool !== undefined && overlaps(appNet, pool)) {
             throw new Error(`DockerHost ${name}: internalPool ${internalPool} overlaps appNetwork ${appNetwork}: choose ranges apart`);
         }
         // Fails early, with the field named, on a pool the script would refuse.
@@ -181,6 +192,7 @@ export class DockerHost extends pulumi.ComponentResource {
         const dataDiskGb = args.dataDiskGb ?? 32;
         const startup = { order: args.startupOrder ?? 2 };
         const guestConnection = { host: address, user: "root", privateKey: args.sshPrivateKey };
+        const ipConfig = guestIpConfig({ address: args.ipv4, gateway: args.gateway, ipv6: args.ipv6, ipv6Gateway: args.ipv6Gateway });
 
         this.sharePaths = Object.fromEntries(mounts.map((m) => [m.share, m.path ?? `/mnt/${m.share}`]));
         // The two stdin lines mount-shares.sh reads.
@@ -233,12 +245,7 @@ export class DockerHost extends pulumi.ComponentResource {
                     networkInterfaces: [{ name: "eth0", bridge: args.bridge ?? "vmbr0", vlanId: args.vlanId, firewall: true }],
                     initialization: {
                         hostname,
-                        ipConfigs: [
-                            {
-                                ipv4: { address: args.ipv4, gateway: args.gateway },
-                                ipv6: args.ipv6 ? { address: args.ipv6, gateway: args.ipv6Gateway } : undefined,
-                            },
-                        ],
+                        ipConfigs: [ipConfig],
                         dns: args.dnsServers ? { servers: args.dnsServers } : undefined,
                         userAccount: { keys: args.sshPublicKeys },
                     },
@@ -268,12 +275,7 @@ export class DockerHost extends pulumi.ComponentResource {
                     networkDevices: [{ bridge: args.bridge ?? "vmbr0", vlanId: args.vlanId, model: "virtio", firewall: true }],
                     initialization: {
                         datastoreId: diskStorage,
-                        ipConfigs: [
-                            {
-                                ipv4: { address: args.ipv4, gateway: args.gateway },
-                                ipv6: args.ipv6 ? { address: args.ipv6, gateway: args.ipv6Gateway } : undefined,
-                            },
-                        ],
+                        ipConfigs: [ipConfig],
                         dns: args.dnsServers ? { servers: args.dnsServers } : undefined,
                         // cloud-init leaves root's keys usable when root is the configured user.
                         userAccount: { username: "root", keys: args.sshPublicKeys },
@@ -349,19 +351,4 @@ export function sshOptions(identityFile?: string): string[] {
         "-o", "StrictHostKeyChecking=accept-new",
         ...(identityFile !== undefined ? ["-i", identityFile, "-o", "IdentitiesOnly=yes"] : []),
     ];
-}
-
-function toRange(cidr: string): [number, number] {
-    const [ip, prefix] = cidr.split("/");
-    const value = ip.split(".").reduce((acc, p) => acc * 256 + Number(p), 0);
-    const size = 2 ** (32 - Number(prefix));
-    const start = Math.floor(value / size) * size;
-    return [start, start + size - 1];
-}
-
-/** True when two IPv4 networks share an address. */
-export function overlaps(a: string, b: string): boolean {
-    const [a0, a1] = toRange(a);
-    const [b0, b1] = toRange(b);
-    return a0 <= b1 && b0 <= a1;
 }

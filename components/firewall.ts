@@ -16,17 +16,24 @@ export interface FirewallRuleArgs {
     sources: string[];
     /** Hostname of the guest the rule protects. */
     to: string;
+    /** What the rule does with matching traffic. Defaults to ACCEPT. */
     action?: "ACCEPT" | "DROP" | "REJECT";
+    /** Protocol. Defaults to any. */
     proto?: "tcp" | "udp" | "icmp";
+    /** Destination port or range (`8000:8100`); needs proto tcp or udp. Defaults to any. */
     port?: number | string;
+    /** Shown beside the rule in the Proxmox UI. Defaults to none. */
     comment?: string;
 }
 
 export interface FirewallArgs {
+    /** Every guest a rule may name (by hostname). */
     guests: FirewallGuest[];
+    /** The rules, in order; each guest they name gets its firewall turned on. */
     rules: FirewallRuleArgs[];
     /** Networks from which SSH (22/tcp) always reaches a protected guest: Pulumi configures guests over SSH. */
     managementSources: string[];
+    /** The proxmoxve provider. The datacenter firewall needs Sys.Modify on /: the lab passes the root provider. */
     provider: proxmoxve.Provider;
 }
 
@@ -61,11 +68,6 @@ export class Firewall extends pulumi.ComponentResource {
         for (const host of targets) {
             const g = byName.get(host)!;
             const id = g.kind === "lxc" ? { containerId: g.vmId } : { vmId: g.vmId };
-            const options = new proxmoxve.firewall.OptionsLegacy(
-                `${name}-${host}`,
-                { nodeName: g.node, ...id, enabled: true, inputPolicy: "DROP", outputPolicy: "ACCEPT", dhcp: false, ndp: true },
-                { ...own, dependsOn: [this.cluster] },
-            );
             const ssh = args.managementSources.map((source) => ({
                 type: "in",
                 action: "ACCEPT",
@@ -86,8 +88,18 @@ export class Firewall extends pulumi.ComponentResource {
                         comment: r.comment,
                     })),
                 );
-            // Rules before the DROP policy: the options must exist first, or traffic drops meanwhile.
-            this.rules[host] = new proxmoxve.firewall.RulesLegacy(`${name}-${host}-rules`, { nodeName: g.node, ...id, rules: [...ssh, ...configured] }, { ...own, dependsOn: [options] });
+            this.rules[host] = new proxmoxve.firewall.RulesLegacy(
+                `${name}-${host}-rules`,
+                { nodeName: g.node, ...id, rules: [...ssh, ...configured] },
+                { ...own, dependsOn: [this.cluster] },
+            );
+            // The DROP policy only once the rules are in place: turned on first, it would cut the
+            // guest off (SSH included, which other set-up steps use) until they are.
+            new proxmoxve.firewall.OptionsLegacy(
+                `${name}-${host}`,
+                { nodeName: g.node, ...id, enabled: true, inputPolicy: "DROP", outputPolicy: "ACCEPT", dhcp: false, ndp: true },
+                { ...own, dependsOn: [this.rules[host]] },
+            );
         }
         this.registerOutputs({ protected: targets });
     }

@@ -3,39 +3,54 @@ import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 
 /** Where a guest's one NIC sits. */
 export interface GuestNetworkArgs {
+    /** Proxmox bridge of the NIC, e.g. vmbr0. */
     bridge: string;
     /** 802.1Q tag on a VLAN-aware bridge. Defaults to untagged. */
     vlan?: number;
     /** IPv4 address with prefix, e.g. 192.168.1.20/24. */
     address: string;
+    /** IPv4 default gateway. Defaults to none (an isolated network). */
     gateway?: string;
     /** IPv6 address with prefix, e.g. 2001:db8::20/64. */
     ipv6?: string;
+    /** IPv6 default gateway, used only with `ipv6`. Defaults to none. */
     ipv6Gateway?: string;
+    /** DNS servers of the guest. Defaults to the node's (Proxmox copies the node's resolv.conf). */
     dns?: string[];
 }
 
 export interface LxcContainerArgs {
+    /** Host name inside the container. */
     hostname: string;
+    /** Proxmox guest id, unique in the cluster. */
     vmId: number;
     /** Node to place it on. */
     node: string;
-    /** Template volume id (from `ProxmoxHost.imageId`). Exactly one of template and cloneOf. */
+    /**
+     * Template volume id (from `ProxmoxHost.imageId`). Exactly one of template and cloneOf. The OS
+     * type is always `debian` (Proxmox writes the network and host name the Debian way), so the
+     * template must be Debian or a derivative.
+     */
     template?: pulumi.Input<string>;
     /** Clone this container (a template on the same node): a full clone, independent afterwards. */
     cloneOf?: { vmId: number; resource?: pulumi.Resource };
     /** Make this container a template for others to clone. Defaults to false. */
     isTemplate?: boolean;
+    /** CPU cores. */
     cores: number;
+    /** Memory in MB. */
     memoryMb: number;
     /** Root disk size in GB. Defaults to 8. */
     rootDiskGb?: number;
     /** Datastore for the root disk. Defaults to local-lvm. */
     diskStorage?: string;
+    /** The container's one NIC, `eth0`. */
     network: GuestNetworkArgs;
+    /** Public keys allowed to log in as root. */
     sshPublicKeys: string[];
     /** Unprivileged (user namespaces). Defaults to true. */
     unprivileged?: boolean;
+    /** The proxmoxve provider that creates the container. */
     provider: proxmoxve.Provider;
 }
 
@@ -73,12 +88,7 @@ export class LxcContainer extends pulumi.ComponentResource {
                 networkInterfaces: [{ name: "eth0", bridge: n.bridge, vlanId: n.vlan, firewall: true }],
                 initialization: {
                     hostname: args.hostname,
-                    ipConfigs: [
-                        {
-                            ipv4: { address: n.address, gateway: n.gateway },
-                            ipv6: n.ipv6 ? { address: n.ipv6, gateway: n.ipv6Gateway } : undefined,
-                        },
-                    ],
+                    ipConfigs: [guestIpConfig(n)],
                     dns: n.dns ? { servers: n.dns } : undefined,
                     userAccount: { keys: args.sshPublicKeys },
                 },
@@ -87,4 +97,15 @@ export class LxcContainer extends pulumi.ComponentResource {
         );
         this.registerOutputs({ address: this.address });
     }
+}
+
+/**
+ * The one `initialization.ipConfigs` entry of a guest with static addresses: IPv4 always, IPv6
+ * only when `ipv6` is set. The same shape fits a ContainerLegacy and a VmLegacy.
+ */
+export function guestIpConfig(n: Pick<GuestNetworkArgs, "address" | "gateway" | "ipv6" | "ipv6Gateway">) {
+    return {
+        ipv4: { address: n.address, gateway: n.gateway },
+        ipv6: n.ipv6 ? { address: n.ipv6, gateway: n.ipv6Gateway } : undefined,
+    };
 }

@@ -3,7 +3,8 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
-import { shellQuote, SshConnection } from "./remoteScript";
+import { commandConnection, shellQuote, SshConnection } from "./remoteScript";
+import { guestIpConfig } from "./lxcContainer";
 import { renderSmbConf } from "./nasVm/smbConf";
 import { renderUserData } from "./nasVm/userData";
 
@@ -247,10 +248,12 @@ export class NasVm extends pulumi.ComponentResource {
                 initialization: {
                     datastoreId: diskStorage,
                     ipConfigs: [
-                        {
-                            ipv4: { address: `${net.address}/${net.prefixLength}`, gateway: net.gateway },
-                            ipv6: net.ipv6 && { address: `${net.ipv6.address}/${net.ipv6.prefixLength}`, gateway: net.ipv6.gateway },
-                        },
+                        guestIpConfig({
+                            address: `${net.address}/${net.prefixLength}`,
+                            gateway: net.gateway,
+                            ipv6: net.ipv6 && `${net.ipv6.address}/${net.ipv6.prefixLength}`,
+                            ipv6Gateway: net.ipv6?.gateway,
+                        }),
                     ],
                     dns: { servers: net.dns ?? (net.gateway ? [net.gateway] : []), domain: net.domain },
                     userDataFileId: this.userData.id,
@@ -502,7 +505,7 @@ function sudoScript(name: string, a: SudoScriptArgs, opts: pulumi.CustomResource
     return new command.remote.Command(
         name,
         {
-            connection: { host: a.connection.host, user: a.connection.user ?? "root", privateKey: a.connection.privateKey, port: a.connection.port },
+            connection: commandConnection(a.connection),
             create,
             // Every shipped script is idempotent: an update is the same run.
             update: create,

@@ -125,20 +125,17 @@ export class ProxmoxHost extends pulumi.ComponentResource {
         super("homelab:index:ProxmoxHost", name, {}, opts);
         const nodeNames = args.nodes.map((n) => n.name);
         const sshUser = args.sshUser ?? "root";
+        // The provider SSHes to the nodes for uploads and disk imports. It marks only its token
+        // secret itself: the key is wrapped here, or a plain-string key would sit in the state.
+        const ssh = {
+            username: sshUser,
+            privateKey: pulumi.secret(args.sshPrivateKey),
+            nodes: args.nodes.map((n) => ({ name: n.name, address: n.address })),
+        };
 
         this.provider = new proxmoxve.Provider(
             name,
-            {
-                endpoint: args.endpoint,
-                apiToken: args.apiToken,
-                insecure: args.insecure ?? false,
-                ssh: {
-                    username: sshUser,
-                    privateKey: args.sshPrivateKey,
-                    // The provider SSHes to the node for uploads and disk imports; tell it where each node is.
-                    nodes: args.nodes.map((n) => ({ name: n.name, address: n.address })),
-                },
-            },
+            { endpoint: args.endpoint, apiToken: pulumi.secret(args.apiToken), insecure: args.insecure ?? false, ssh },
             { parent: this },
         );
         const own = { parent: this, provider: this.provider };
@@ -196,29 +193,29 @@ export class ProxmoxHost extends pulumi.ComponentResource {
                     endpoint: args.endpoint,
                     apiToken: this.guestApiToken,
                     insecure: args.insecure ?? false,
-                    ssh: { username: sshUser, privateKey: args.sshPrivateKey, nodes: args.nodes.map((n) => ({ name: n.name, address: n.address })) },
+                    ssh,
                 },
                 { parent: this },
             );
         }
 
         this.ups = {};
-        for (const node of args.nodes) {
-            if (!node.ups) {
-                continue;
-            }
+        args.nodes.forEach((node, i) => {
             const ups = node.ups;
+            if (!ups) {
+                return;
+            }
             this.ups[node.name] = remoteScript(
                 `${name}-${node.name}-ups`,
                 {
                     connection: { host: node.address, user: sshUser, privateKey: args.sshPrivateKey },
                     scriptPath: upsNutScriptPath,
-                    args: upsNutCommandArgs({ name: ups.name ?? "ups", driver: ups.driver, port: ups.port, description: ups.description, shutdownPercent: ups.shutdownPercent }),
+                    args: upsArgs(node, i),
                     stdin: pulumi.secret(pulumi.output(ups.password).apply((p) => `${p}\n`)),
                 },
                 { parent: this },
             );
-        }
+        });
 
         this.nodeNames = nodeNames;
         this.registerOutputs({ images: this.images, guestApiToken: this.guestApiToken, nodeNames });
@@ -239,6 +236,8 @@ export function validateProxmoxHostArgs(args: ProxmoxHostArgs): void {
     if (args.nodes.length === 0) {
         throw new Error("ProxmoxHost: nodes must list at least one node");
     }
+    // ups-nut.sh's arguments are checked here, before anything is registered.
+    args.nodes.forEach(upsArgs);
     const nodeNames = args.nodes.map((n) => n.name);
     for (const image of args.images ?? []) {
         for (const n of image.nodes ?? []) {
@@ -249,5 +248,18 @@ export function validateProxmoxHostArgs(args: ProxmoxHostArgs): void {
         if (!/^(sha256|sha512):[0-9a-f]+$/.test(image.checksum)) {
             throw new Error(`ProxmoxHost: image '${image.name}' checksum must be sha256:<hex> or sha512:<hex>`);
         }
+    }
+}
+
+/** ups-nut.sh's arguments for `node`'s UPS (none without one); a bad value names the node's field. */
+function upsArgs(node: NodeArgs, index: number): string[] {
+    if (!node.ups) {
+        return [];
+    }
+    const u = node.ups;
+    try {
+        return upsNutCommandArgs({ name: u.name ?? "ups", driver: u.driver, port: u.port, description: u.description, shutdownPercent: u.shutdownPercent });
+    } catch (e) {
+        throw new Error(`ProxmoxHost: nodes[${index}] ('${node.name}').ups.${(e as Error).message.replace(/^upsNut: /, "")}`);
     }
 }

@@ -14,6 +14,14 @@ export interface SshConnection {
     port?: pulumi.Input<number>;
 }
 
+/**
+ * The `connection` input of a remote.Command: root unless told, and the private key always a
+ * secret, so that a key given as a plain string never reaches the state in clear text.
+ */
+export function commandConnection(c: SshConnection): command.types.input.remote.ConnectionArgs {
+    return { host: c.host, user: c.user ?? "root", privateKey: pulumi.secret(c.privateKey), port: c.port };
+}
+
 /** Quotes one shell word. */
 export function shellQuote(word: string): string {
     return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
@@ -38,9 +46,11 @@ export function scriptCommand(script: string, args: string[] = []): string {
 }
 
 export interface RemoteScriptArgs {
+    /** SSH login on the host that runs the script. */
     connection: SshConnection;
     /** Absolute path of the script file beside the component. */
     scriptPath: string;
+    /** Arguments of the script, each quoted as one shell word. Defaults to none. */
     args?: string[];
     /** Secret input for the script (passwords), sent on stdin. */
     stdin?: pulumi.Input<string>;
@@ -55,12 +65,7 @@ export function remoteScript(name: string, args: RemoteScriptArgs, opts: pulumi.
     return new command.remote.Command(
         name,
         {
-            connection: {
-                host: args.connection.host,
-                user: args.connection.user ?? "root",
-                privateKey: args.connection.privateKey,
-                port: args.connection.port,
-            },
+            connection: commandConnection(args.connection),
             create,
             // Re-running with the same inputs is how a changed script or config reaches the host;
             // every shipped script is idempotent, so `update` is the same command.

@@ -63,7 +63,9 @@ export class ReverseProxy extends pulumi.ComponentResource {
     constructor(name: string, args: ReverseProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         const containerName = args.containerName ?? name;
         if (!containerNamePattern.test(containerName)) {
-            throw new Error(`ReverseProxy: containerName '${containerName}' is not a Docker container name`);
+            throw new Error(
+                `ReverseProxy ${name}: containerName must start with a letter or digit and hold only letters, digits, "_", "." and "-", got "${containerName}"`,
+            );
         }
         const configPath = args.configPath ?? "/etc/homelab/proxy/Caddyfile";
         if (!/^\/[A-Za-z0-9_./-]+\/[A-Za-z0-9_.-]+$/.test(configPath) || configPath.split("/").includes("..")) {
@@ -96,8 +98,8 @@ export class ReverseProxy extends pulumi.ComponentResource {
                 connection: { ...args.connection, host: args.address },
                 scriptPath: installCaddyfileScriptPath,
                 args: ["--path", configPath, "--container", containerName, "--reload", reloadCommand(containerName, caddyfilePath)],
-                // The Caddyfile holds no secret (the token is an environment variable), so the
-                // script's output may be logged.
+                // The Caddyfile holds no secret (the token is an environment variable), but as it
+                // goes on stdin remoteScript logs only the script's stderr.
                 stdin: this.caddyfile,
             },
             // The host's address is plain config, so nothing else orders this after the host: the

@@ -316,7 +316,7 @@ export const backupSchema = z.strictObject({
     keepDaily: z.number().int().min(0).default(7),
     keepWeekly: z.number().int().min(0).default(4),
     keepMonthly: z.number().int().min(0).default(3),
-    /** Hostnames never backed up by this job. Defaults to the NAS (its storage holds the target). */
+    /** Hostnames never backed up by this job. The NAS never is, listed or not: it gets a job of its own. Defaults to none. */
     exclude: z.array(dnsLabel()).optional(),
     /** Storage for the NAS VM's own (OS disk) backup, which cannot go to the NAS. Defaults to local. */
     nasStorage: z.string().default("local"),

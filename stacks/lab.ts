@@ -275,7 +275,9 @@ export function buildLab(cfg: LabConfig): LabOutputs {
     if (cfg.backup) {
         const b = cfg.backup;
         const byName = new Map([...(cfg.nas ? [cfg.nas] : []), ...cfg.dockerHosts, ...cfg.containers].map((g) => [g.hostname, g.vmId]));
-        const exclude = b.exclude ?? (cfg.nas ? [cfg.nas.hostname] : []);
+        // The NAS is never in the main job (its target may be a share the NAS serves): BackupJob
+        // gives it a job of its own.
+        const exclude = (b.exclude ?? []).filter((h) => h !== cfg.nas?.hostname);
         const share = "share" in b.target ? b.target : undefined;
         const password = share && cfg.nas?.users.find((u) => u.name === share.user)?.password;
         new BackupJob(
@@ -292,7 +294,7 @@ export function buildLab(cfg: LabConfig): LabOutputs {
                 keepWeekly: b.keepWeekly,
                 keepMonthly: b.keepMonthly,
                 excludeIds: exclude.map((h) => byName.get(h)!),
-                nas: cfg.nas && exclude.includes(cfg.nas.hostname) ? { vmId: cfg.nas.vmId, storage: b.nasStorage, schedule: b.nasSchedule } : undefined,
+                nas: cfg.nas ? { vmId: cfg.nas.vmId, storage: b.nasStorage, schedule: b.nasSchedule } : undefined,
                 provider: hypervisor.provider,
             },
             // The CIFS storage needs the share served: wait for Samba on the NAS, nothing else.

@@ -6,7 +6,7 @@
 import * as assert from "node:assert/strict";
 import { parse, stringify } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { CloudflareDns, CloudflareDnsArgs, isNonRoutable, permissionGroups } from "../components/cloudflareDns";
+import { CloudflareDns, CloudflareDnsArgs, isNonRoutable } from "../components/cloudflareDns";
 import { CapturedResource, captureProgram, captureStack, childrenOf, homeYaml, ofType, one } from "./helpers/mocks";
 
 const T = {
@@ -138,7 +138,6 @@ describe("CloudflareDns", () => {
         const token = one(resources, T.token, "dns-acme");
         assert.deepEqual(token.inputs.policies, onlyPolicy);
         assert.equal(token.inputs.name, "homelab thehomelab.site DNS-01 (reverse proxy)");
-        assert.equal(permissionGroups.dnsWrite, "4755a26eedb94da69e1066d98aa820be");
         assert.deepEqual(Object.keys(token.inputs).sort(), ["name", "policies"], "no condition, expiry or other policy");
     });
 

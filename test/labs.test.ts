@@ -66,7 +66,10 @@ describe("other labs from config alone", function () {
             );
             const options = one(resources, "proxmoxve:firewall/optionsLegacy:OptionsLegacy", "firewall-apps");
             assert.strictEqual(options.inputs.inputPolicy, "DROP");
-            assert.ok(rules.dependsOn.some((u) => u.endsWith("OptionsLegacy::firewall-mqtt")));
+            // DROP only after the rules that let traffic in.
+            const mqttOptions = one(resources, "proxmoxve:firewall/optionsLegacy:OptionsLegacy", "firewall-mqtt");
+            assert.ok(mqttOptions.dependsOn.includes(rules.urn));
+            assert.ok(!rules.dependsOn.includes(mqttOptions.urn));
         });
 
         it("has no NAS, and plain containers use the least-privilege provider", () => {

@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import type * as NasVmModule from "../components/nasVm";
 import { planJson } from "../scripts/plan";
-import { CapturedResource, captureProgram, captureStack, childrenOf, one } from "./helpers/mocks";
+import { CapturedResource, captureProgram, captureRefusal, captureStack, childrenOf, one } from "./helpers/mocks";
 import { have, run } from "./helpers/exec";
 
 const diskA = "/dev/disk/by-id/ata-Samsung_SSD_870_EVO_1TB_S6PTNM0T100001A";
@@ -381,18 +381,10 @@ describe("NasVm under runtime mocks", function () {
         });
 
         it("throws before registering anything, not even itself", async () => {
-            const { resources } = await captureProgram(() => {
-                try {
-                    new m.NasVm("bad", args({ disks: [diskA] }));
-                } catch {
-                    // expected: the table above checks the message
-                }
-            });
+            const { error, registered } = await captureRefusal(() => new m.NasVm("bad", args({ disks: [diskA] })));
+            assert.ok(error, "no error thrown");
             // Only the stack and the provider that args() made are there.
-            assert.deepStrictEqual(
-                resources.map((r) => r.type),
-                ["pulumi:pulumi:Stack", "pulumi:providers:proxmoxve"],
-            );
+            assert.deepStrictEqual(registered, ["pulumi:pulumi:Stack homelab-test", "pulumi:providers:proxmoxve root"]);
         });
     });
 });

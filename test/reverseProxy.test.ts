@@ -173,7 +173,7 @@ describe("ReverseProxy", () => {
     });
 
     for (const [what, over, message] of [
-        ["a bad container name", { containerName: "-proxy" }, "ReverseProxy: containerName '-proxy' is not a Docker container name"],
+        ["a bad container name", { containerName: "-proxy" }, 'ReverseProxy proxy: containerName must start with a letter or digit and hold only letters, digits, "_", "." and "-", got "-proxy"'],
         ["a relative config path", { configPath: "etc/Caddyfile" }, "ReverseProxy: configPath 'etc/Caddyfile' must be an absolute file path of [A-Za-z0-9_./-], not directly under /"],
         ["a config path with ..", { configPath: "/etc/../Caddyfile" }, "ReverseProxy: configPath '/etc/../Caddyfile' must be an absolute file path of [A-Za-z0-9_./-], not directly under /"],
         ["no network", { networks: [] }, "ReverseProxy: networks must list the app network the upstream containers are on"],

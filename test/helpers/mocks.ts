@@ -15,6 +15,22 @@ export function captureProgram(program: () => unknown, config: Record<string, st
     return capture(program, { stack: "test", config });
 }
 
+/**
+ * Runs `program`, which is expected to throw, under mocks: what it threw, and every registration
+ * as `type name`. A component that validates before `super()` leaves only what the test made.
+ */
+export async function captureRefusal(program: () => unknown): Promise<{ error?: Error; registered: string[] }> {
+    let error: Error | undefined;
+    const { resources } = await captureProgram(() => {
+        try {
+            program();
+        } catch (e) {
+            error = e as Error;
+        }
+    });
+    return { error, registered: resources.map((r) => `${r.type} ${r.name}`) };
+}
+
 /** Runs the real program (index.ts) with the reference lab's Pulumi.home.yaml, or with `text`. */
 export async function captureStack(text?: string): Promise<{ cfg: LabConfig; result: CaptureResult }> {
     if (text === undefined) {
