@@ -1,0 +1,96 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse, stringify } from "yaml";
+import { capture, CapturedResource } from "../scripts/capture";
+import { loadProgram } from "../scripts/plan";
+import { isSecure } from "../stacks/load";
+import { captureStack, homeYaml, repoRoot } from "./helpers/mocks";
+
+/**
+ * The program as `pulumi up` runs it: Pulumi hands it decrypted values (objects as JSON text) and
+ * marks secrecy per top-level key only; stacks/load.ts finds the exact secret fields in the stack
+ * file. The offline plan takes the other road (`secure:` nodes as they are), so this checks that
+ * both roads mark the same inputs secret, and that no decrypted value reaches an input in clear.
+ */
+
+/** The stack file's config as Pulumi would decrypt it: each `secure:` node becomes a distinct clear value. */
+function decrypted(text: string): { config: Record<string, string>; secretKeys: string[]; clear: string[] } {
+    const doc = parse(text) as { config: Record<string, unknown> };
+    const clear: string[] = [];
+    const decrypt = (v: unknown): unknown => {
+        if (isSecure(v)) {
+            clear.push(`clear-secret-${clear.length}-value`);
+            return clear[clear.length - 1];
+        }
+        if (Array.isArray(v)) {
+            return v.map(decrypt);
+        }
+        if (v !== null && typeof v === "object") {
+            return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, decrypt(x)]));
+        }
+        return v;
+    };
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    for (const [key, value] of Object.entries(doc.config)) {
+        const before = clear.length;
+        const plain = decrypt(value);
+        config[key] = typeof plain === "string" ? plain : JSON.stringify(plain);
+        if (clear.length > before) {
+            secretKeys.push(key);
+        }
+    }
+    return { config, secretKeys, clear };
+}
+
+/** `type name` -> secret input paths, for every resource. */
+function secretMap(resources: CapturedResource[]): Record<string, string[]> {
+    return Object.fromEntries(resources.map((r) => [`${r.type} ${r.name}`, [...r.secretPaths].sort()]));
+}
+
+/** Runs the program of index.ts with `dir` as the working directory (where Pulumi runs it). */
+async function runIn(dir: string, stack: string, text: string) {
+    const { config, secretKeys, clear } = decrypted(text);
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+        return { clear, result: await capture(loadProgram(), { stack, config, secretKeys }) };
+    } finally {
+        process.chdir(cwd);
+    }
+}
+
+describe("the program with decrypted config, as pulumi up runs it", function () {
+    this.timeout(120_000);
+
+    it("registers the same resources with the same secret inputs as the offline plan, and no clear secret", async () => {
+        const { clear, result } = await runIn(repoRoot, "home", homeYaml());
+        const plan = (await captureStack()).result;
+        assert.ok(clear.length >= 10, `only ${clear.length} secure values in Pulumi.home.yaml`);
+        assert.deepStrictEqual(secretMap(result.resources), secretMap(plan.resources));
+        const everything = JSON.stringify(result.resources.map((r) => r.inputs));
+        for (const value of clear) {
+            assert.ok(!everything.includes(value), `a decrypted secret (${value}) reached an input in clear`);
+        }
+    });
+
+    it("refuses a password that the stack file holds in plain text", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-load-"));
+        try {
+            const doc = parse(homeYaml()) as { config: Record<string, { users: { password: unknown }[] }> };
+            doc.config["homelab:nas"].users[0].password = "hunter2-in-plain-text";
+            const text = stringify(doc);
+            fs.copyFileSync(path.join(repoRoot, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+            fs.writeFileSync(path.join(dir, "Pulumi.plain.yaml"), text);
+            await assert.rejects(runIn(dir, "plain", text), (e: Error) => {
+                assert.match(e.message, /homelab:nas\.users\[0\]\.password: .*pulumi config set --secret/);
+                assert.ok(!e.message.includes("hunter2-in-plain-text"), "the error prints the password");
+                return true;
+            });
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
