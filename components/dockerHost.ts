@@ -111,7 +111,7 @@ export interface DockerHostArgs {
 }
 
 const defaultAppNetwork = "10.10.10.0/24";
-const defaultInternalPool = "172.18.0.0/16";
+export const defaultInternalPool = "172.18.0.0/16";
 const defaultIdmapBase = 100000;
 
 /**

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { capture, CapturedResource, CaptureResult } from "./capture";
-import { isSecure, markSecrets, namespace } from "../stacks/load";
+import { holdsSecure, markSecrets, namespace } from "../stacks/load";
 import { ConfigError, holders, validateLab } from "../stacks/validate";
 import { LabConfig } from "../stacks/config";
 
@@ -19,12 +19,10 @@ export function stackFileConfig(text: string): { config: Record<string, string>;
     const doc = (parse(text) ?? {}) as { config?: Record<string, unknown> };
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
-    const hasSecure = (v: unknown): boolean =>
-        isSecure(v) || (Array.isArray(v) ? v.some(hasSecure) : v !== null && typeof v === "object" && Object.values(v).some(hasSecure));
     for (const [key, value] of Object.entries(doc.config ?? {})) {
         // Pulumi passes plain strings as they are and everything else as JSON.
         config[key] = typeof value === "string" ? value : JSON.stringify(value);
-        if (hasSecure(value)) {
+        if (holdsSecure(value)) {
             secretKeys.push(key);
         }
     }

@@ -178,7 +178,7 @@ export const nasSchema = z.strictObject({
     /** Pass a whole disk controller instead: a PCI hardware mapping name (works with an API token). */
     controllerMapping: z.string().optional(),
     /** Mount point of the array. Defaults to /srv/data. */
-    mount: z.string().regex(/^\/[^\s]*$/).default("/srv/data"),
+    mount: z.string().regex(/^\/[^\s]*$/, "must be an absolute path without spaces, such as /srv/data").default("/srv/data"),
     /** Alert mails from mdadm go here. Defaults to root. */
     mailTo: z.string().default("root"),
     users: z.array(z.strictObject({ name: name(), password: secret() })).min(1, "needs at least one user"),
@@ -189,7 +189,7 @@ export const nasSchema = z.strictObject({
 export const shareMountSchema = z.strictObject({
     share: name(),
     /** Path inside the Docker host. Defaults to /mnt/<share>. */
-    path: z.string().regex(/^\/[^\s]*$/).optional(),
+    path: z.string().regex(/^\/[^\s]*$/, "must be an absolute path without spaces, such as /mnt/media").optional(),
 });
 
 /** `homelab:dockerHosts[]`: a Docker Engine in an LXC (default) or a VM. */
@@ -227,8 +227,8 @@ export const containerSchema = z.strictObject({
 });
 
 const volumeSchema = z.union([
-    z.strictObject({ name: name(), path: z.string().regex(/^\//) }),
-    z.strictObject({ share: name(), subPath: z.string().optional(), path: z.string().regex(/^\//) }),
+    z.strictObject({ name: name(), path: z.string().regex(/^\//, "must be an absolute path in the container, such as /data") }),
+    z.strictObject({ share: name(), subPath: z.string().optional(), path: z.string().regex(/^\//, "must be an absolute path in the container, such as /data") }),
 ]);
 
 /** `homelab:apps[]`: an app from the catalog (or any image) on a Docker host. */
@@ -330,12 +330,13 @@ export const firewallSchema = z.strictObject({
     rules: z
         .array(
             z.strictObject({
-                /** A network name or a guest hostname. */
+                /** A network name, a node name or a guest hostname. */
                 from: z.string(),
+                /** A guest hostname: the rules are set on guests' firewalls (a node keeps its own). */
                 to: z.string(),
                 action: z.enum(["ACCEPT", "DROP", "REJECT"]).default("ACCEPT"),
                 proto: z.enum(["tcp", "udp", "icmp"]).optional(),
-                port: z.union([z.number().int().min(1).max(65535), z.string().regex(/^\d+(:\d+)?$/)]).optional(),
+                port: z.union([z.number().int().min(1).max(65535), z.string().regex(/^\d+(:\d+)?$/, "must be a port number or a range first:last, such as 8000:8010")]).optional(),
                 comment: z.string().optional(),
             }),
         )

@@ -24,8 +24,14 @@ export function parseIpv4(text: string): bigint | undefined {
     return value;
 }
 
-/** Parses an IPv6 address (with `::` shorthand, no zone, no embedded IPv4) or returns undefined. */
+/** Parses an IPv6 address (with `::` shorthand and an optional embedded IPv4 tail, no zone) or returns undefined. */
 export function parseIpv6(text: string): bigint | undefined {
+    // `::ffff:192.168.1.5` and `2001:db8::192.168.1.5`: the dotted tail is the last two groups.
+    const dotted = /^(.*:)(\d{1,3}(?:\.\d{1,3}){3})$/.exec(text);
+    if (dotted) {
+        const v4 = parseIpv4(dotted[2]);
+        return v4 === undefined ? undefined : parseIpv6(`${dotted[1]}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`);
+    }
     if (!/^[0-9a-fA-F:]+$/.test(text) || text.split("::").length > 2) {
         return undefined;
     }

@@ -11,6 +11,7 @@ import { NasVm } from "../components/nasVm";
 import { ProxmoxHost } from "../components/proxmoxHost";
 import { ReverseProxy } from "../components/reverseProxy";
 import { LabConfig, SecretValue } from "./config";
+import { defaultRoutePort } from "./routes";
 
 /** A config secret as a Pulumi secret. */
 export const secret = (s: SecretValue): pulumi.Output<string> => pulumi.secret(s.value);
@@ -155,7 +156,7 @@ export function buildLab(cfg: LabConfig): LabOutputs {
     const remote = apps.filter((a) => proxyHostname !== undefined && hostOfApp(a) !== proxyHostname && a.expose && a.port !== undefined);
     const remotePort = (a: ResolvedApp) =>
         cfg.apps.find((x) => x.name === a.name)?.routePort ??
-        8000 + remote.filter((r) => hostOfApp(r) === hostOfApp(a)).map((r) => r.name).sort().indexOf(a.name);
+        defaultRoutePort(a.name, remote.filter((r) => hostOfApp(r) === hostOfApp(a)).map((r) => r.name));
     for (const a of apps) {
         const host = cfg.dockerHosts.find((h) => h.hostname === hostOfApp(a))!;
         const remoteRoute = remote.includes(a) ? { hostAddress: host.address, hostPort: remotePort(a) } : undefined;
@@ -208,7 +209,9 @@ export function buildLab(cfg: LabConfig): LabOutputs {
 
     // --- Plain containers (templates first, so that clones can wait for them) ---
     const containers: Record<string, LxcContainer> = {};
-    const ordered = [...cfg.containers.filter((c) => c.template), ...cfg.containers.filter((c) => !c.template)];
+    // Validation allows clones of templates made from an image only, so those go first.
+    const fromImage = (c: (typeof cfg.containers)[number]) => c.template && c.cloneOf === undefined;
+    const ordered = [...cfg.containers.filter(fromImage), ...cfg.containers.filter((c) => !fromImage(c))];
     for (const c of ordered) {
         const { node, net, bridge, prefix, ipv6Prefix, waitFor } = placementOf(cfg, hypervisor, c);
         const source = c.cloneOf !== undefined ? cfg.containers.find((t) => t.hostname === c.cloneOf)! : undefined;

@@ -82,16 +82,51 @@ export function rawConfig(): Record<string, unknown> {
 }
 
 /**
+ * Where Pulumi keeps the stack file of `stack`: `Pulumi.<stack>.yaml` beside the project's
+ * Pulumi.yaml (searched from `dir` upwards), or in the project's `stackConfigDir` when it sets one.
+ * Without a project file, `dir` itself.
+ */
+export function stackFilePath(stack: string, dir: string = process.cwd()): string {
+    for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+        for (const ext of ["yaml", "yml"]) {
+            const project = path.join(d, `Pulumi.${ext}`);
+            if (fs.existsSync(project)) {
+                const doc = (parse(fs.readFileSync(project, "utf8")) ?? {}) as { stackConfigDir?: unknown };
+                const configDir = typeof doc.stackConfigDir === "string" ? path.resolve(d, doc.stackConfigDir) : d;
+                return path.join(configDir, `Pulumi.${stack}.${ext}`);
+            }
+        }
+        if (path.dirname(d) === d) {
+            return path.join(path.resolve(dir), `Pulumi.${stack}.yaml`);
+        }
+    }
+}
+
+/** True when a value holds a `{ secure: ... }` node: the stack file's own text, not yet decrypted. */
+export function holdsSecure(value: unknown): boolean {
+    return isSecure(value) || (Array.isArray(value) ? value.some(holdsSecure) : value !== null && typeof value === "object" && Object.values(value).some(holdsSecure));
+}
+
+/**
  * Loads and validates the lab config of the running stack. Secret fields are recognised from the
- * stack file `Pulumi.<stack>.yaml` beside the program; a top-level key that Pulumi marks secret
- * counts as secret as a whole. Throws ConfigError with every problem.
+ * stack file (see stackFilePath); a top-level key that Pulumi marks secret counts as secret as a
+ * whole. Throws ConfigError with every problem, and a RunError naming the stack file when it is
+ * needed (Pulumi handed over decrypted secrets) but missing: without it every secret would be
+ * refused as plain text.
  */
 export function loadLabConfig(dir: string = process.cwd()): LabConfig {
     const raw = rawConfig();
-    const file = path.join(dir, `Pulumi.${pulumi.getStack()}.yaml`);
-    const paths = fs.existsSync(file) ? securePaths(fs.readFileSync(file, "utf8")) : new Set<string>();
     // Not in the SDK's typings, but exported: whether Pulumi holds a whole key as secret.
     const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret(k: string): boolean }).isConfigSecret;
+    const file = stackFilePath(pulumi.getStack(), dir);
+    let paths = new Set<string>();
+    if (fs.existsSync(file)) {
+        paths = securePaths(fs.readFileSync(file, "utf8"));
+    } else if (Object.keys(raw).some((k) => isConfigSecret(`${namespace}:${k}`) && typeof raw[k] === "object" && !holdsSecure(raw[k]))) {
+        throw new pulumi.RunError(
+            `cannot tell which config values are secrets: the stack file ${file} does not exist. Run Pulumi in the project directory (beside Pulumi.yaml), or keep the stack file where Pulumi.yaml's stackConfigDir says`,
+        );
+    }
     for (const key of Object.keys(raw)) {
         if (isConfigSecret(`${namespace}:${key}`) && typeof raw[key] !== "object") {
             paths.add(key);

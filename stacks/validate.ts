@@ -2,8 +2,24 @@
 // fields to each other (this file). Every problem is reported at once, each with its path and fix.
 import { z } from "zod";
 import { catalog } from "../components/catalog";
+import { isNonRoutable } from "../components/cloudflareDns";
+import { defaultInternalPool } from "../components/dockerHost";
+import { defaultBridgeIp } from "../components/dockerHost/daemonJson";
+import { diskSerial } from "../components/nasVm";
+import { upsNutCommandArgs } from "../components/proxmoxHost/upsNut";
 import { configKeys, LabConfig, labSchema, SecretValue } from "./config";
-import { Cidr, contains, isReserved, overlaps, parseCidr } from "./ip";
+import { Cidr, contains, isReserved, overlaps, parseCidr, parseIpv6 } from "./ip";
+import { defaultRoutePort } from "./routes";
+
+/**
+ * Docker's own ranges on every Docker host: docker0 (daemonJson.ts's defaultBridgeIp) and the pool
+ * it carves the apps' private networks from (DockerHost's default internalPool). An app network
+ * inside either is refused by DockerHost, or by Docker when it creates the network.
+ */
+const dockerRanges: [string, string][] = [
+    [defaultBridgeIp.replace(/\.1\//, ".0/"), "Docker's default bridge (docker0)"],
+    [defaultInternalPool, "the pool Docker takes the apps' private networks from"],
+];
 
 /** One problem in the config: where (`homelab:nas.disks[1]`) and what to do about it. */
 export interface ConfigIssue {
@@ -57,8 +73,38 @@ function zodIssues(error: z.ZodError, raw: Record<string, unknown>): ConfigIssue
         if (issue.code === "invalid_type" && valueAt(raw, issue.path) === undefined) {
             return { path, message: `is required (${issue.expected})` };
         }
+        // A secret where plain text belongs: zod would only say the value has the wrong type or form.
+        if (valueAt(raw, issue.path) instanceof SecretValue && issue.code !== "custom") {
+            return { path, message: `must be plain text, not a secret: run \`pulumi config set --path '${path}' <value>\` (without --secret)` };
+        }
+        // zod's own words for these ("Invalid input", "must match pattern /.../") name no fix.
+        if (issue.code === "invalid_union") {
+            return { path, message: unionMessage(issue.path, valueAt(raw, issue.path)) };
+        }
+        if (issue.code === "invalid_format" && issue.format === "regex" && issue.message.startsWith("Invalid string")) {
+            return { path, message: `has the wrong form (it must match ${issue.pattern}): see the README's config reference` };
+        }
         return { path, message: issue.message };
     });
+}
+
+/** What a value that fits none of a union's forms should look like, by where it is. */
+function unionMessage(path: readonly PropertyKey[], value: unknown): string {
+    const last = path[path.length - 1];
+    if (path[0] === "apps" && path[path.length - 2] === "env") {
+        const example = typeof value === "number" || typeof value === "boolean" ? `${String(last)}: "${String(value)}"` : `${String(last)}: "text"`;
+        return `must be a string (quote numbers: ${example}) or a secret (pulumi config set --secret)`;
+    }
+    if (path[0] === "backup" && last === "target") {
+        return "use { share, user } (a NAS share and a user allowed on it) or { storage } (an existing Proxmox storage id)";
+    }
+    if (path[0] === "apps" && path[path.length - 2] === "volumes") {
+        return "use { name, path } (a named volume) or { share, path } (a NAS share, with an optional subPath)";
+    }
+    if (path[0] === "firewall" && last === "port") {
+        return "must be a port number or a range first:last, such as 8000:8010";
+    }
+    return "matches none of the allowed forms: see the README's config reference";
 }
 
 /**
@@ -115,7 +161,8 @@ export function holders(cfg: Partial<LabConfig>): Holder[] {
     return out;
 }
 
-function duplicates<T>(items: T[], key: (t: T) => string | number | undefined, path: (t: T, i: number) => string, what: string): ConfigIssue[] {
+/** Issues for items whose key repeats an earlier one's; `show` says what the message names (default the key). */
+function duplicates<T>(items: T[], key: (t: T) => string | number | undefined, path: (t: T, i: number) => string, what: string, show: (t: T) => string = (t) => String(key(t))): ConfigIssue[] {
     const seen = new Map<string | number, string>();
     const issues: ConfigIssue[] = [];
     items.forEach((item, i) => {
@@ -125,7 +172,7 @@ function duplicates<T>(items: T[], key: (t: T) => string | number | undefined, p
         }
         const first = seen.get(k);
         if (first !== undefined) {
-            issues.push({ path: path(item, i), message: `duplicate ${what} '${k}' (also at ${first}): choose another` });
+            issues.push({ path: path(item, i), message: `duplicate ${what} '${show(item)}' (also at ${first}): choose another` });
         } else {
             seen.set(k, path(item, i));
         }
@@ -197,6 +244,13 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                 if (overlaps(cidr, o.cidr)) {
                     add(`homelab:networks[${i}].cidr`, `${n.cidr} overlaps network '${other}' (${o.net.cidr}): networks must not share addresses`);
                 }
+                if (v6 && o.v6 && overlaps(v6, o.v6)) {
+                    add(`homelab:networks[${i}].ipv6.cidr`, `${n.ipv6?.cidr} overlaps network '${other}' (${o.net.ipv6?.cidr}): networks must not share addresses`);
+                }
+                // One tag on one bridge is one segment: two networks there would be one broadcast domain.
+                if (n.bridge !== undefined && n.vlan !== undefined && o.net.bridge === n.bridge && o.net.vlan === n.vlan) {
+                    add(`homelab:networks[${i}].vlan`, `VLAN ${n.vlan} on bridge '${n.bridge}' already carries network '${other}': give each network its own VLAN id`);
+                }
             }
             if (!nets.has(n.name)) {
                 nets.set(n.name, { cidr, v6, net: n });
@@ -207,17 +261,43 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
     // Nodes and their bridges
     const nodeNames = new Set<string>();
     const bridges = new Map<string, { vlanAware: boolean; path: string }>();
+    /** Each node's own bridges (a guest can only use a bridge of its node), and the node's path. */
+    const nodeBridges = new Map<string, { path: string; bridges: Map<string, { vlanAware: boolean; path: string }> }>();
     if (ok("nodes")) {
         issues.push(...duplicates(cfg.nodes, (n) => n.name, (_, i) => `homelab:nodes[${i}].name`, "node name"));
         cfg.nodes.forEach((n, i) => {
             nodeNames.add(n.name);
+            const own = new Map<string, { vlanAware: boolean; path: string }>();
+            if (!nodeBridges.has(n.name)) {
+                nodeBridges.set(n.name, { path: `homelab:nodes[${i}]`, bridges: own });
+            }
             issues.push(...duplicates(n.bridges, (b) => b.name, (_, j) => `homelab:nodes[${i}].bridges[${j}].name`, "bridge"));
             n.bridges.forEach((b, j) => {
                 const prev = bridges.get(b.name);
                 if (!prev || b.vlanAware) {
                     bridges.set(b.name, { vlanAware: b.vlanAware, path: `homelab:nodes[${i}].bridges[${j}]` });
                 }
+                if (!own.has(b.name)) {
+                    own.set(b.name, { vlanAware: b.vlanAware, path: `homelab:nodes[${i}].bridges[${j}]` });
+                }
             });
+            // ups-nut.sh refuses these on the node, after the lab's first resources: check them here, with its own rules.
+            if (n.ups) {
+                const u = n.ups;
+                const fields: [string, () => unknown, string][] = [
+                    ["name", () => upsNutCommandArgs({ name: u.name }), `'${u.name}' is not a NUT UPS name: use letters, digits, '_' and '-' only, e.g. ups`],
+                    ["driver", () => upsNutCommandArgs({ name: "ups", driver: u.driver }), `'${u.driver}' is not a NUT driver name: use lower-case letters, digits, '_' and '-' only, e.g. nutdrv_qx or usbhid-ups`],
+                    ["port", () => upsNutCommandArgs({ name: "ups", port: u.port }), "must be a driver port on one line, e.g. auto"],
+                    ["description", () => upsNutCommandArgs({ name: "ups", description: u.description }), "must be on one line"],
+                ];
+                for (const [field, check, message] of fields) {
+                    try {
+                        check();
+                    } catch {
+                        add(`homelab:nodes[${i}].ups.${field}`, message);
+                    }
+                }
+            }
         });
         if (ok("networks")) {
             cfg.networks.forEach((n, i) => {
@@ -235,11 +315,13 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
     }
 
     // Images
-    const images = new Map<string, LabConfig["images"][number]>();
+    const images = new Map<string, LabConfig["images"][number] & { index: number }>();
     if (ok("images")) {
         issues.push(...duplicates(cfg.images, (m) => m.name, (_, i) => `homelab:images[${i}].name`, "image name"));
         cfg.images.forEach((m, i) => {
-            images.set(m.name, m);
+            if (!images.has(m.name)) {
+                images.set(m.name, { ...m, index: i });
+            }
             m.nodes?.forEach((n, j) => {
                 if (ok("nodes") && !nodeNames.has(n)) {
                     add(`homelab:images[${i}].nodes[${j}]`, `unknown node '${n}': use one of ${[...nodeNames].join(", ")}`);
@@ -258,7 +340,10 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
     issues.push(...duplicates(all, (h) => h.hostname, (h) => `${h.path}.${h.path.startsWith("homelab:nodes") ? "name" : "hostname"}`, "hostname"));
     issues.push(...duplicates(guests, (h) => h.vmId, (h) => `${h.path}.vmId`, "VM/CT id"));
     issues.push(...duplicates(all, (h) => h.address, (h) => `${h.path}.address`, "address"));
-    issues.push(...duplicates(all.filter((h) => h.ipv6), (h) => h.ipv6?.toLowerCase(), (h) => `${h.path}.ipv6`, "IPv6 address"));
+    // By value: 2001:db8::5 and 2001:db8:0::5 are one address.
+    const v6Key = (a: string) => parseIpv6(a)?.toString() ?? a.toLowerCase();
+    issues.push(...duplicates(all.filter((h) => h.ipv6), (h) => v6Key(h.ipv6!), (h) => `${h.path}.ipv6`, "IPv6 address", (h) => h.ipv6!));
+    const firstNode = ok("nodes") ? cfg.nodes[0]?.name : undefined;
     if (ok("networks")) {
         for (const h of all) {
             const n = nets.get(h.network);
@@ -276,10 +361,27 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                     add(`${h.path}.ipv6`, `network '${h.network}' has no ipv6: add ipv6.cidr to it or remove this address`);
                 } else if (!contains(n.v6, h.ipv6)) {
                     add(`${h.path}.ipv6`, `${h.ipv6} is not inside ${n.net.ipv6?.cidr} of network '${h.network}': use an address of that network`);
+                } else if (isReserved(n.v6, h.ipv6)) {
+                    add(`${h.path}.ipv6`, `${h.ipv6} is the subnet-router anycast address of ${n.net.ipv6?.cidr} (network '${h.network}'): use another address`);
+                } else if (n.net.ipv6?.gateway !== undefined && v6Key(n.net.ipv6.gateway) === v6Key(h.ipv6)) {
+                    add(`${h.path}.ipv6`, `${h.ipv6} is the IPv6 gateway of network '${h.network}': use another address`);
                 }
             }
             if (!h.path.startsWith("homelab:nodes") && !n.net.bridge) {
                 add(`${h.path}.network`, `network '${h.network}' has no bridge, so no guest can join it: set its bridge or choose another network`);
+            }
+            // A guest's NIC is on a bridge of its own node: another node's bridge does not help it.
+            const node = nodeBridges.get(h.node ?? firstNode ?? "");
+            const bridge = n.net.bridge;
+            if (!h.path.startsWith("homelab:nodes") && node && bridge !== undefined && bridges.has(bridge)) {
+                const own = node.bridges.get(bridge);
+                const nodeName = h.node ?? firstNode;
+                if (!own) {
+                    const others = [...nodeBridges].filter(([, b]) => b.bridges.has(bridge)).map(([name]) => name);
+                    add(`${h.path}.network`, `network '${h.network}' is on bridge '${bridge}', which node '${nodeName}' does not have: add it to ${node.path}.bridges or place the guest on ${others.join(" or ")}`);
+                } else if (n.net.vlan !== undefined && !own.vlanAware && bridges.get(bridge)!.vlanAware) {
+                    add(`${h.path}.network`, `network '${h.network}' is VLAN ${n.net.vlan}, but bridge '${bridge}' of node '${nodeName}' is not VLAN-aware: set vlanAware: true at ${own.path}`);
+                }
             }
         }
     }
@@ -290,15 +392,19 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
             }
         }
     }
-    const imageRef = (path: string, ref: string | undefined, kind: "lxc" | "vm") => {
+    /** Checks a guest's image (at `guest`.image): defined, of the right kind, and downloaded to the guest's node. */
+    const imageRef = (guest: string, ref: string | undefined, kind: "lxc" | "vm", node: string | undefined) => {
         if (ref === undefined || !ok("images")) {
             return;
         }
         const m = images.get(ref);
+        const nodeName = node ?? firstNode;
         if (!m) {
-            add(path, `unknown image '${ref}': add it to homelab:images or use one of ${[...images.keys()].join(", ") || "(none defined)"}`);
+            add(`${guest}.image`, `unknown image '${ref}': add it to homelab:images or use one of ${[...images.keys()].join(", ") || "(none defined)"}`);
         } else if (m.kind !== kind) {
-            add(path, `image '${ref}' is kind ${m.kind}, this guest needs kind ${kind}`);
+            add(`${guest}.image`, `image '${ref}' is kind ${m.kind}, this guest needs kind ${kind}`);
+        } else if (m.nodes !== undefined && nodeName !== undefined && nodeNames.has(nodeName) && !m.nodes.includes(nodeName)) {
+            add(`${guest}.node`, `image '${ref}' is downloaded only to ${m.nodes.join(", ")}, not to '${nodeName}': place the guest on ${m.nodes.join(" or ")}, or add '${nodeName}' to homelab:images[${m.index}].nodes`);
         }
     };
 
@@ -306,15 +412,31 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
     const shares = new Map<string, string[]>();
     if (cfg.nas && ok("nas")) {
         const nas = cfg.nas;
-        imageRef("homelab:nas.image", nas.image, "vm");
+        imageRef("homelab:nas", nas.image, "vm", nas.node);
         if (nas.disks.length < 2) {
             add("homelab:nas.disks", `RAID 1 needs at least two disks, got ${nas.disks.length}: list both /dev/disk/by-id/ paths`);
         }
         issues.push(...duplicates(nas.disks, (d) => d, (_, i) => `homelab:nas.disks[${i}]`, "disk"));
+        const serials = new Map<string, number>();
         nas.disks.forEach((d, i) => {
             const part = /-part\d+$/.exec(d);
             if (part) {
                 add(`homelab:nas.disks[${i}]`, `is a partition, not a whole disk: drop the '${part[0]}' suffix`);
+                return;
+            }
+            // NasVm names each passed-through disk by the end of its id (diskSerial): the guest
+            // finds its array members by that name, so two disks must not share it.
+            if (nas.controllerMapping !== undefined || nas.disks.indexOf(d) !== i) {
+                return;
+            }
+            const serial = diskSerial(d);
+            const first = serials.get(serial);
+            if (serial === "") {
+                add(`homelab:nas.disks[${i}]`, "gives no serial for the guest: the id needs letters or digits after its bus prefix (see `ls -l /dev/disk/by-id` on the node)");
+            } else if (first !== undefined) {
+                add(`homelab:nas.disks[${i}]`, `ends in the same serial '${serial}' as homelab:nas.disks[${first}], so the guest could not tell them apart: list each physical disk once, by one of its ids`);
+            } else {
+                serials.set(serial, i);
             }
         });
         issues.push(...duplicates(nas.users, (u) => u.name, (_, i) => `homelab:nas.users[${i}].name`, "user"));
@@ -340,7 +462,7 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
     if (ok("dockerHosts")) {
         cfg.dockerHosts.forEach((h, i) => {
             dockerHosts.set(h.hostname, h);
-            imageRef(`homelab:dockerHosts[${i}].image`, h.image, h.kind);
+            imageRef(`homelab:dockerHosts[${i}]`, h.image, h.kind, h.node);
             const pool = parseCidr(h.appNetwork);
             if (!pool) {
                 add(`homelab:dockerHosts[${i}].appNetwork`, "must be a network address with its host bits zero");
@@ -350,9 +472,30 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                         add(`homelab:dockerHosts[${i}].appNetwork`, `${h.appNetwork} overlaps network '${netName}' (${n.net.cidr}): choose a private range the lab does not use, e.g. 10.10.10.0/24`);
                     }
                 }
+                for (const [range, what] of dockerRanges) {
+                    if (overlaps(pool, parseCidr(range)!)) {
+                        add(`homelab:dockerHosts[${i}].appNetwork`, `${h.appNetwork} overlaps ${range}, ${what}: choose a range outside ${dockerRanges.map(([r]) => r).join(" and ")}, e.g. 10.10.10.0/24`);
+                    }
+                }
             }
             issues.push(...duplicates(h.mounts, (m) => m.share, (_, j) => `homelab:dockerHosts[${i}].mounts[${j}].share`, "share mount"));
+            const mountPaths: { path: string; share: string; j: number }[] = [];
             h.mounts.forEach((m, j) => {
+                const at = m.path !== undefined ? `homelab:dockerHosts[${i}].mounts[${j}].path` : `homelab:dockerHosts[${i}].mounts[${j}]`;
+                const path = m.path ?? `/mnt/${m.share}`;
+                // DockerHost's own rule: mount-shares.sh takes the path as a plain argument.
+                if (m.path !== undefined && !/^(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$/.test(m.path)) {
+                    add(at, `must be an absolute path of plain names (letters, digits, '.', '_', '-'), with no trailing '/' or '//', e.g. /mnt/${m.share}`);
+                } else if (h.mounts.findIndex((o) => o.share === m.share) === j) {
+                    for (const o of mountPaths) {
+                        if (o.path === path) {
+                            add(at, `${path} is also where share '${o.share}' is mounted (homelab:dockerHosts[${i}].mounts[${o.j}]): give each share its own path`);
+                        } else if (path.startsWith(`${o.path}/`) || o.path.startsWith(`${path}/`)) {
+                            add(at, `${path} and ${o.path} (share '${o.share}', homelab:dockerHosts[${i}].mounts[${o.j}]) are one inside the other: mount shares side by side, e.g. /mnt/${m.share}`);
+                        }
+                    }
+                    mountPaths.push({ path, share: m.share, j });
+                }
                 if (!ok("nas")) {
                     return;
                 }
@@ -368,13 +511,26 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
     // Containers: template or clone
     if (ok("containers")) {
         const templates = new Set(cfg.containers.filter((c) => c.template).map((c) => c.hostname));
+        const byName = new Map(cfg.containers.map((c) => [c.hostname, c]));
         cfg.containers.forEach((c, i) => {
             if ((c.image === undefined) === (c.cloneOf === undefined)) {
                 add(`homelab:containers[${i}]`, "set exactly one of image (a template from homelab:images) and cloneOf (a container with template: true)");
             }
-            imageRef(`homelab:containers[${i}].image`, c.image, "lxc");
-            if (c.cloneOf !== undefined && !templates.has(c.cloneOf)) {
+            imageRef(`homelab:containers[${i}]`, c.image, "lxc", c.node);
+            if (c.cloneOf === undefined) {
+                return;
+            }
+            const source = byName.get(c.cloneOf);
+            if (c.cloneOf === c.hostname) {
+                add(`homelab:containers[${i}].cloneOf`, "a container cannot clone itself: set image (a template from homelab:images) instead, or name another container with template: true");
+            } else if (!templates.has(c.cloneOf) || !source) {
                 add(`homelab:containers[${i}].cloneOf`, `'${c.cloneOf}' is not a container with template: true: use one of ${[...templates].join(", ") || "(none defined)"}`);
+            } else if (source.cloneOf !== undefined && source.cloneOf !== source.hostname) {
+                // One level only: every source is then a template made from an image, and building
+                // those first (lab.ts) builds each source before its clones, whatever the config order.
+                add(`homelab:containers[${i}].cloneOf`, `'${c.cloneOf}' is itself a clone (of '${source.cloneOf}'): clone a template made from an image instead, such as '${source.cloneOf}'`);
+            } else if (ok("nodes") && (c.node ?? firstNode) !== (source.node ?? firstNode)) {
+                add(`homelab:containers[${i}].node`, `a clone is made on its template's node: template '${source.hostname}' is on '${source.node ?? firstNode}', so set node: ${source.node ?? firstNode}`);
             }
         });
     }
@@ -428,8 +584,8 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                 }
             }
             const mounted = new Set(dockerHosts.get(host ?? "")?.mounts.map((m) => m.share) ?? []);
-            const volumes = a.volumes ?? entry?.volumes ?? [];
-            volumes.forEach((v, j) => {
+            // Each at the path the user wrote: the app's own volumes, or the catalog entry's (below).
+            (a.volumes ?? []).forEach((v, j) => {
                 if ("share" in v && ok("dockerHosts") && dockerHosts.has(host ?? "") && !mounted.has(v.share)) {
                     add(`homelab:apps[${i}].volumes[${j}].share`, `share '${v.share}' is not mounted on Docker host '${host}': add { share: ${v.share} } to its mounts`);
                 }
@@ -452,10 +608,33 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                 }
             });
         });
-        for (const { i } of routed.filter(({ a }) => a.public)) {
+        // Apps on another Docker host than the proxy's are reached on a port of their host (lab.ts):
+        // that port must be free there, of the other routes and of the ports apps publish.
+        const proxyHost = ok("proxy") && cfg.proxy ? hostOf(cfg.proxy.host) : undefined;
+        const remote = routed.filter(({ a }) => proxyHost !== undefined && hostOf(a.host) !== proxyHost && (a.port ?? catalog[a.catalog ?? a.name]?.port) !== undefined);
+        const routePorts = new Map<string, string>();
+        for (const { a, i } of remote) {
+            const host = hostOf(a.host)!;
+            const port = a.routePort ?? defaultRoutePort(a.name, remote.filter((r) => hostOf(r.a.host) === host).map((r) => r.a.name));
+            const how = a.routePort !== undefined ? `route port ${port}` : `its default route port ${port} (8000 + its place by name among the remote apps of '${host}')`;
+            const key = `${host}:${port}/tcp`;
+            const other = published.has(key) ? `the ports published by ${published.get(key)}` : routePorts.get(key);
+            if (other !== undefined) {
+                add(`homelab:apps[${i}].routePort`, `${how} is already used on '${host}' by ${other}: set routePort to a free port`);
+            } else {
+                routePorts.set(key, `the route of homelab:apps[${i}]`);
+            }
+        }
+        const publicApps = routed.filter(({ a }) => a.public);
+        for (const { i } of publicApps) {
             if (ok("proxy") && cfg.proxy && !cfg.proxy.publicAddress) {
                 add(`homelab:apps[${i}].public`, "Cloudflare can only proxy to a public address: set homelab:proxy.publicAddress (the router's WAN address forwarding 443 to the proxy) or set public: false");
             }
+        }
+        // CloudflareDns's own rule, checked before anything is registered.
+        const publicAddress = ok("proxy") ? cfg.proxy?.publicAddress : undefined;
+        if (publicApps.length > 0 && publicAddress !== undefined && isNonRoutable(publicAddress)) {
+            add("homelab:proxy.publicAddress", `${publicAddress} is a private address, which Cloudflare cannot proxy to (public apps: ${publicApps.map(({ a }) => a.name).join(", ")}): set the router's public WAN address (forwarding 443 to the proxy), or set public: false on those apps`);
         }
         if (routed.length > 0 && ok("proxy") && !cfg.proxy) {
             add("homelab:proxy", `apps ${routed.map(({ a }) => a.name).join(", ")} are exposed but there is no proxy: add homelab:proxy (or set expose: false on them)`);
@@ -470,6 +649,14 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
         }
         if (ok("cloudflare") && !cfg.cloudflare) {
             add("homelab:cloudflare", "the proxy gets its certificates by DNS-01 through Cloudflare: add homelab:cloudflare");
+        }
+    }
+
+    if (cfg.cloudflare && ok("cloudflare")) {
+        // CloudflareDns's own rule: Cloudflare takes 1 (automatic) or 30 to 86400 seconds.
+        const ttl = cfg.cloudflare.ttl;
+        if (ttl !== 1 && !(ttl >= 30 && ttl <= 86400)) {
+            add("homelab:cloudflare.ttl", `must be 1 (automatic) or from 30 to 86400 seconds, got ${ttl}: use 1, or a value such as 300`);
         }
     }
 
@@ -498,10 +685,14 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
     // Firewall
     if (cfg.firewall && ok("firewall", "networks", "nodes", "nas", "dockerHosts", "containers")) {
         const known = new Set([...nets.keys(), ...all.map((h) => h.hostname)]);
+        const guestNames = guests.map((g) => g.hostname);
         cfg.firewall.rules.forEach((r, i) => {
             for (const side of ["from", "to"] as const) {
                 if (!known.has(r[side])) {
                     add(`homelab:firewall.rules[${i}].${side}`, `unknown network or guest '${r[side]}': use one of ${[...known].join(", ")}`);
+                } else if (side === "to" && !guestNames.includes(r.to)) {
+                    // The rules are set on the guests' firewalls; a network or a node has none here.
+                    add(`homelab:firewall.rules[${i}].to`, `'${r.to}' is a ${nets.has(r.to) ? "network" : "node"}; rules protect guests only: name a guest (${guestNames.join(", ")})`);
                 }
             }
             if (r.port !== undefined && (r.proto === undefined || r.proto === "icmp")) {

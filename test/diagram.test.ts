@@ -201,7 +201,7 @@ config:
     - { hostname: apps, vmId: 201, node: pve1, network: mgmt, address: 10.0.0.21, cores: 2, memoryMb: 2048, image: debian-lxc }
     - { hostname: sandbox, kind: vm, vmId: 202, node: pve2, network: iot, address: 10.20.0.22, ipv6: "2001:db8:20::22", cores: 2, memoryMb: 4096, image: debian-vm, appNetwork: 10.11.0.0/24, dns: true }
   homelab:containers:
-    - { hostname: base, vmId: 300, node: pve1, network: mgmt, address: 10.0.0.30, cores: 1, memoryMb: 512, image: debian-lxc, template: true }
+    - { hostname: base, vmId: 300, node: pve2, network: mgmt, address: 10.0.0.30, cores: 1, memoryMb: 512, image: debian-lxc, template: true }
     - { hostname: worker, vmId: 301, node: pve2, network: mgmt, address: 10.0.0.31, cores: 1, memoryMb: 512, cloneOf: base, dns: true }
   homelab:apps:
     - { name: heimdall, subdomain: home }
