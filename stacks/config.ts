@@ -48,7 +48,10 @@ export const proxmoxSchema = z.strictObject({
     /** API token `user@realm!id=uuid`. Passthrough disks and bind mounts need a root@pam token. */
     apiToken: secret(),
     /** SSH user on the nodes, for the operations the API does not offer (uploading snippets, NUT). Defaults to root. */
-    sshUser: z.string().default("root"),
+    sshUser: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a Linux user name: lower-case letters, digits, '_' and '-', starting with a letter or '_' (e.g. root)")
+        .default("root"),
     /** Create a least-privilege role, user and token (`homelab@pve`) for what does not need root. Defaults to true. */
     leastPrivilegeToken: z.boolean().default(true),
 });
