@@ -98,7 +98,7 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
         pristineRoot = path.join(work, "pristine-root.img");
         runOk("cp", ["--sparse=always", rootImage, pristineRoot]);
 
-        for (const d of ["a", "b", "c", "e", "p"]) {
+        for (const d of ["a", "b", "c", "d", "e", "p"]) {
             disk[d] = path.join(work, `${d}.img`);
             blankDisk(disk[d]);
         }
@@ -108,7 +108,14 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
         fs.writeFileSync(path.join(files, "precious.txt"), "grandma's recipes\n");
         runOk("mkfs.ext4", ["-q", "-F", "-L", "family", "-d", files, disk.e]);
         runOk("sfdisk", ["-q", disk.p], { input: "label: gpt\n,,L\n" });
-        for (const d of ["c", "e", "p"]) {
+        // d: an ext4 made at 40 MiB, well past the disk's first MiBs (a partition whose table was
+        // zapped, or a disk "wiped" with a short dd): every signature scan of the disk sees nothing.
+        const deep = path.join(work, "d-fs.img");
+        blankDisk(deep, 16 * mib);
+        runOk("mkfs.ext4", ["-q", "-F", "-L", "old", "-d", files, deep]);
+        runOk("dd", [`if=${deep}`, `of=${disk.d}`, "bs=1M", "seek=40", "conv=notrunc", "status=none"]);
+        assert.strictEqual(run("blkid", ["-p", disk.d]).status, 2, "blkid -p must see nothing on disk d");
+        for (const d of ["c", "d", "e", "p"]) {
             hashBefore[d] = sha256File(disk[d]);
         }
     });
@@ -119,7 +126,7 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
         }
     });
 
-    describe("boot 1: blank disks, a disk with ext4, a disk with a partition table", function () {
+    describe("boot 1: blank disks, a disk with ext4, a disk with a partition table, a disk with data deep inside", function () {
         let r: Map<string, string>;
         let created: Record<string, string>;
 
@@ -129,7 +136,7 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
                 boot,
                 root: rootImage,
                 scenario: "first",
-                disks: { "nas-a": disk.a, "nas-b": disk.b, "nas-e": disk.e, "nas-p": disk.p },
+                disks: { "nas-a": disk.a, "nas-b": disk.b, "nas-d": disk.d, "nas-e": disk.e, "nas-p": disk.p },
                 workDir: work,
                 timeoutMs: 7 * 60_000,
             });
@@ -155,6 +162,12 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
             assert.strictEqual(r.get("refuse-parted.rc")?.trim(), "2", r.get("refuse-parted.err"));
             assert.match(r.get("refuse-parted.err") ?? "", /refusing: \/dev\/disk\/by-id\/virtio-nas-p \(\/dev\/vd[a-z]\) holds a partition table \(gpt\)/);
             assert.strictEqual(sha256File(disk.p), hashBefore.p);
+        });
+
+        it("refuses a disk whose only data lies past its first MiBs, and leaves it byte-for-byte unchanged", function () {
+            assert.strictEqual(r.get("refuse-deep.rc")?.trim(), "2", r.get("refuse-deep.err"));
+            assert.match(r.get("refuse-deep.err") ?? "", /refusing: \/dev\/disk\/by-id\/virtio-nas-d \(\/dev\/vd[a-z]\) holds unknown data/);
+            assert.strictEqual(sha256File(disk.d), hashBefore.d);
         });
 
         it("creates a RAID 1 with ext4 on two blank disks", function () {

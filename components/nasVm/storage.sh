@@ -44,6 +44,7 @@ export LC_ALL=C
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
 readonly blank_check_bytes=$((4 * 1024 * 1024))
+readonly mib=$((1024 * 1024))
 readonly fstab=/etc/fstab
 readonly mdadm_conf=/etc/mdadm/mdadm.conf
 
@@ -102,16 +103,29 @@ kind_of=()
 what_of=()
 uuid_of=()
 
-# True when the first and the last $blank_check_bytes of $1 are all zero. Signatures can sit at
-# either end (GPT keeps a backup header at the end, md metadata 0.90/1.0 and some RAID controllers
-# too), and data from an older use of the disk would show here even if its signature was erased.
-ends_are_zero() {
-    local dev=$1 size
+# True when $3 bytes of $1 from byte $2 on are all zero.
+zero_at() {
+    dd if="$1" bs=64K iflag=skip_bytes,count_bytes skip="$2" count="$3" status=none | cmp -s -n "$3" - /dev/zero
+}
+
+# True when $1 reads as zero wherever an older use of the disk would show: all of its first and
+# last $blank_check_bytes (signatures sit at either end: GPT keeps a backup header at the end, md
+# metadata 0.90/1.0 and some RAID controllers too), 128 KiB at every MiB of its first 128 MiB (the
+# superblock of a filesystem in a partition, even after the partition table was zapped: partitions
+# start on a MiB), and 1 MiB at every GiB (data whose every signature was erased). A few seconds
+# on a large disk, and run only while a disk still looks blank, so only before an array is made.
+looks_unused() {
+    local dev=$1 size off
     size=$(blockdev --getsize64 "$dev")
     [ "$size" -ge $((2 * blank_check_bytes)) ] || return 1
-    cmp -s -n "$blank_check_bytes" "$dev" /dev/zero || return 1
-    dd if="$dev" bs=64K iflag=skip_bytes skip=$((size - blank_check_bytes)) status=none |
-        cmp -s -n "$blank_check_bytes" - /dev/zero
+    zero_at "$dev" 0 "$blank_check_bytes" || return 1
+    zero_at "$dev" $((size - blank_check_bytes)) "$blank_check_bytes" || return 1
+    for ((off = blank_check_bytes; off < 128 * mib && off + 128 * 1024 <= size - blank_check_bytes; off += mib)); do
+        zero_at "$dev" "$off" $((128 * 1024)) || return 1
+    done
+    for ((off = 1024 * mib; off + mib <= size - blank_check_bytes; off += 1024 * mib)); do
+        zero_at "$dev" "$off" "$mib" || return 1
+    done
 }
 
 # Prints why $1 is not blank (one phrase, completing "DEV holds ..."), or nothing when it is blank.
@@ -151,12 +165,14 @@ non_blank_reason() {
         echo "signatures found by wipefs: $sigs"
         return
     fi
-    if ! ends_are_zero "$dev"; then
-        echo "unknown data (its first or last $((blank_check_bytes / 1024 / 1024)) MiB are not zero)"
+    if ! looks_unused "$dev"; then
+        echo "unknown data (not all zero where an older use would show: see looks_unused in storage.sh)"
         return
     fi
 }
 
+# Disks that are still being probed have no by-id link yet and would count as missing.
+udevadm settle --timeout=60 2>/dev/null || true
 for i in "${!members[@]}"; do
     m=${members[$i]}
     dev_of[i]=""
@@ -168,20 +184,26 @@ for i in "${!members[@]}"; do
     fi
     dev=$(readlink -f "$m")
     [ -b "$dev" ] || die "$m is not a block device"
+    kname=$(basename "$dev")
+    # A whole disk only: not a partition, and not a device-mapper, md or loop device (no "device").
+    [ -e "/sys/class/block/$kname/partition" ] && usage "$m is a partition ($dev): give the whole disk"
+    [ -e "/sys/class/block/$kname/device" ] || usage "$m ($dev) is not a whole disk (no device behind it): give the disk's own /dev/disk/by-id/ path"
     for j in "${!dev_of[@]}"; do
         [ "$j" -lt "$i" ] && [ "${dev_of[j]}" = "$dev" ] && usage "$m and ${members[j]} are the same disk ($dev)"
     done
     dev_of[i]=$dev
     if md=$(mdadm --examine --export "$dev" 2>/dev/null) && grep -q '^MD_UUID=' <<<"$md"; then
         md_name=$(sed -n 's/^MD_NAME=//p' <<<"$md")
+        md_level=$(sed -n 's/^MD_LEVEL=//p' <<<"$md")
         uuid_of[i]=$(sed -n 's/^MD_UUID=//p' <<<"$md")
-        # Names are stored as "homehost:name"; the homehost part does not identify the array.
-        if [ "${md_name##*:}" = "$name" ]; then
+        # Names are stored as "homehost:name"; the homehost part does not identify the array. Only
+        # a RAID 1 of that name is ours: any other level is somebody else's array.
+        if [ "${md_name##*:}" = "$name" ] && [ "$md_level" = raid1 ]; then
             kind_of[i]=ours
             what_of[i]="md array '$name' (UUID ${uuid_of[i]})"
         else
             kind_of[i]=foreign
-            what_of[i]="a foreign md array '${md_name:-unnamed}' (UUID ${uuid_of[i]})"
+            what_of[i]="a foreign md array '${md_name:-unnamed}' (${md_level:-unknown level}, UUID ${uuid_of[i]})"
         fi
         continue
     fi
@@ -323,10 +345,12 @@ fs_type=$(sed -n 's/^TYPE=//p' <<<"$fs_probe")
 if [ -z "$fs_type" ]; then
     # Only a freshly created array, or one whose first run stopped before mkfs, gets a filesystem,
     # and only if its start and end are still zero.
-    if [ "$created" = no ] && ! ends_are_zero "$md_dev"; then
+    if [ "$created" = no ] && ! looks_unused "$md_dev"; then
         refuse "array '$name' ($md_dev) holds no filesystem but is not blank either"
     fi
-    mkfs.ext4 -q -L "$name" "$md_dev" </dev/null >&2
+    # nodiscard: mkfs would otherwise TRIM the whole array, and through the VM's discard=on the
+    # real disks. Nothing may ever erase more than the filesystem's own metadata writes.
+    mkfs.ext4 -q -E nodiscard -L "$name" "$md_dev" </dev/null >&2
     note_change "made an ext4 filesystem labelled '$name' on $md_dev"
     fs_probe=$(blkid -p -o export "$md_dev")
     fs_type=$(sed -n 's/^TYPE=//p' <<<"$fs_probe")
@@ -348,6 +372,13 @@ install_if_changed() {
 
 # --- 4. fstab and mount -------------------------------------------------------------------------
 
+# Something else mounted there stops the run before fstab loses that mount's own line.
+if mountpoint -q "$mount_dir"; then
+    mounted_uuid=$(findmnt -n -o UUID --mountpoint "$mount_dir" || true)
+    [ "$mounted_uuid" = "$fs_uuid" ] ||
+        die "$mount_dir is a mount of something else (UUID ${mounted_uuid:-unknown}), not $md_dev"
+fi
+
 fstab_line="UUID=$fs_uuid $mount_dir $fs_type defaults,nofail 0 2"
 tmp=$(mktemp "$fstab.homelab.XXXXXX")
 {
@@ -364,11 +395,7 @@ if install_if_changed "$fstab" "$tmp"; then
     if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 fi
 
-if mountpoint -q "$mount_dir"; then
-    mounted_uuid=$(findmnt -n -o UUID --mountpoint "$mount_dir" || true)
-    [ "$mounted_uuid" = "$fs_uuid" ] ||
-        die "$mount_dir is a mount of something else (UUID ${mounted_uuid:-unknown}), not $md_dev"
-else
+if ! mountpoint -q "$mount_dir"; then
     mkdir -p "$mount_dir"
     if [ -n "$(ls -A "$mount_dir")" ]; then
         log "warning: $mount_dir already has files on the OS disk; the array's mount will hide them"

@@ -41,6 +41,7 @@ case "$scenario" in
 first)
     step refuse-ext4 storage --member "$id-nas-e" --member "$id-nas-a"
     step refuse-parted storage --member "$id-nas-b" --member "$id-nas-p"
+    step refuse-deep storage --member "$id-nas-a" --member "$id-nas-d"
     step create storage --member "$id-nas-a" --member "$id-nas-b"
     mkdir -p "$data/notes"
     head -c 5M /dev/urandom >"$data/photo.bin"
