@@ -176,7 +176,11 @@ export const nasSchema = z.strictObject({
     osDiskGb: z.number().int().min(4).default(16),
     /** Cloud image (from `homelab:images`, kind vm) for the OS disk. */
     image: name(),
-    /** Data disks passed through whole, by `/dev/disk/by-id/...`, joined into RAID 1. */
+    /**
+     * Data disks passed through whole, by `/dev/disk/by-id/...`, joined into RAID 1. Name each
+     * physical disk once, by its `ata-`/`nvme-` id: the same disk under its `wwn-` id as well
+     * cannot be told apart here and would make a RAID 1 of one disk.
+     */
     disks: z.array(z.string().regex(/^\/dev\/disk\/by-id\/[^/\s]+$/, "must be a whole disk by id, /dev/disk/by-id/<id> (see `ls -l /dev/disk/by-id` on the node)")),
     /** Pass a whole disk controller instead: a PCI hardware mapping name (works with an API token). */
     controllerMapping: z.string().optional(),
