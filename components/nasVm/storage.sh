@@ -231,8 +231,12 @@ status() {
 }
 refuse() {
     log "refusing: $*"
-    log "no disk was written. Nothing here ever wipes a disk: if a disk really is to be reused," \
-        "wipe it by hand (wipefs -a, blkdiscard) and run again."
+    if [ "$changed" = no ]; then
+        log "no disk was written. Nothing here ever wipes a disk: if a disk really is to be reused," \
+            "wipe it by hand (wipefs -a, blkdiscard) and run again."
+    else
+        log "this run already made the changes logged above; it writes nothing more."
+    fi
     status refused
     exit 2
 }
@@ -318,7 +322,10 @@ if [ -z "$md" ]; then
     [ -n "$md" ] || die "mdadm assembled nothing for '$name'"
 fi
 md_dev=/dev/$md
-running_uuid=$(mdadm --detail --export "$md_dev" | sed -n 's/^MD_UUID=//p')
+detail=$(mdadm --detail --export "$md_dev")
+running_uuid=$(sed -n 's/^MD_UUID=//p' <<<"$detail")
+# An adopted array may use another superblock version; mdadm.conf must name the one it has.
+metadata=$(sed -n 's/^MD_METADATA=//p' <<<"$detail")
 [ "$running_uuid" = "$array_uuid" ] || die "$md_dev has UUID $running_uuid, expected $array_uuid"
 
 raid_disks=$(cat "/sys/block/$md/md/raid_disks")
@@ -419,7 +426,7 @@ tmp=$(mktemp "$mdadm_conf.homelab.XXXXXX")
             /^ARRAY([ \t]|$)/ && ($2 == dev || index($0, uuid)) { skip = 1; next }
             { print }' "$mdadm_conf"
     fi
-    echo "ARRAY /dev/md/$name metadata=1.2 UUID=$array_uuid"
+    echo "ARRAY /dev/md/$name metadata=${metadata:-1.2} UUID=$array_uuid"
     echo "MAILADDR $mail"
 } >"$tmp"
 if install_if_changed "$mdadm_conf" "$tmp"; then
