@@ -344,6 +344,11 @@ if [ "$missing_count" -gt 0 ]; then
     log "DEGRADED: to rebuild onto a new, blank disk (this copies the whole surviving disk onto it):"
     log "DEGRADED:   mdadm --manage /dev/md/$name --add /dev/disk/by-id/<new disk>"
 fi
+# All members present is not yet redundant while the first sync or a rebuild runs.
+sync_action=$(cat "/sys/block/$md/md/sync_action" 2>/dev/null || echo idle)
+if [ "$sync_action" != idle ]; then
+    log "SYNCING: array '$name' ($md_dev) is in $sync_action: the data is redundant only when it ends (see /proc/mdstat)."
+fi
 
 # --- filesystem -------------------------------------------------------------------------------
 
