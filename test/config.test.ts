@@ -1,16 +1,10 @@
 import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { parse } from "yaml";
 import { SecretValue, stackFileJsonSchema } from "../stacks/config";
-import * as pulumi from "@pulumi/pulumi";
-import { capture } from "../scripts/capture";
-import { stackFileConfig } from "../scripts/plan";
-import { isSecure, loadLabConfig, markSecrets, securePaths, stackFilePath } from "../stacks/load";
+import { markSecrets, securePaths } from "../stacks/load";
 import { defaultRoutePort } from "../stacks/routes";
 import { ConfigError, ConfigIssue, formatPath, validateLab } from "../stacks/validate";
-import { homeYaml, repoRoot } from "./helpers/mocks";
+import { homeYaml } from "./helpers/mocks";
 
 /** The reference lab's raw config (keys without `homelab:`), as a fresh mutable copy. */
 function homeRaw(): Record<string, any> {
@@ -219,50 +213,6 @@ describe("stack config", () => {
         const cfg = validateLab(markSecrets(raw, new Set(["nas.users[0].password"])));
         assert.strictEqual((cfg.nas!.users[0].password as SecretValue).value, "decrypted");
         assert.strictEqual(String(cfg.nas!.users[0].password), "[secret]");
-    });
-
-    it("finds the stack file beside Pulumi.yaml, from a subfolder too, or in its stackConfigDir", () => {
-        const root = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-stackfile-"));
-        try {
-            const project = path.join(root, "project");
-            fs.mkdirSync(path.join(project, "src"), { recursive: true });
-            fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: homelab\nruntime: nodejs\n");
-            assert.strictEqual(stackFilePath("home", project), path.join(project, "Pulumi.home.yaml"));
-            assert.strictEqual(stackFilePath("home", path.join(project, "src")), path.join(project, "Pulumi.home.yaml"));
-            fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: homelab\nruntime: nodejs\nstackConfigDir: stacks\n");
-            assert.strictEqual(stackFilePath("home", path.join(project, "src")), path.join(project, "stacks", "Pulumi.home.yaml"));
-            // No project file anywhere above: the folder itself.
-            const loose = path.join(root, "loose");
-            fs.mkdirSync(loose);
-            assert.strictEqual(stackFilePath("home", loose), path.join(loose, "Pulumi.home.yaml"));
-        } finally {
-            fs.rmSync(root, { recursive: true, force: true });
-        }
-    });
-
-    /** The reference lab's config as `pulumi up` hands it over: every secret decrypted, its keys marked secret. */
-    function decryptedHome(): { config: Record<string, string>; secretKeys: string[] } {
-        const { config, secretKeys } = stackFileConfig(homeYaml());
-        const decrypt = (v: unknown): unknown =>
-            isSecure(v) ? `plain-${v.secure}` : Array.isArray(v) ? v.map(decrypt) : v !== null && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, decrypt(x)])) : v;
-        return { config: Object.fromEntries(Object.entries(config).map(([k, v]) => [k, secretKeys.includes(k) ? JSON.stringify(decrypt(JSON.parse(v))) : v])), secretKeys };
-    }
-
-    it("reads which decrypted values are secrets from the stack file beside Pulumi.yaml", async () => {
-        let cfg: ReturnType<typeof loadLabConfig> | undefined;
-        await capture(() => (cfg = loadLabConfig()), { stack: "home", ...decryptedHome() });
-        assert.ok(cfg!.nas!.users[0].password instanceof SecretValue);
-        assert.strictEqual((cfg!.nas!.users[0].password as SecretValue).value, "plain-v1:placeholder-smb-proxmox-password");
-    });
-
-    it("refuses decrypted secrets when the stack file is missing, naming the file it looked for", async () => {
-        let error: unknown;
-        await capture(() => loadLabConfig(), { stack: "nofile", ...decryptedHome() }).catch((e) => (error = e));
-        assert.ok(error instanceof pulumi.RunError, `expected a RunError, got ${error}`);
-        assert.strictEqual(
-            error.message,
-            `cannot tell which config values are secrets: the stack file ${path.join(repoRoot, "Pulumi.nofile.yaml")} does not exist. Run Pulumi in the project directory (beside Pulumi.yaml), or keep the stack file where Pulumi.yaml's stackConfigDir says`,
-        );
     });
 
     it("gives a remote app the default route port 8000 + its place by name among its host's remote apps", () => {

@@ -5,7 +5,8 @@ import * as path from "path";
 import { parse, stringify } from "yaml";
 import { capture, CapturedResource } from "../scripts/capture";
 import { loadProgram } from "../scripts/plan";
-import { isSecure } from "../stacks/load";
+import * as pulumi from "@pulumi/pulumi";
+import { isSecure, loadLabConfig, stackFilePath } from "../stacks/load";
 import { captureStack, homeYaml, repoRoot } from "./helpers/mocks";
 
 /**
@@ -73,6 +74,36 @@ describe("the program with decrypted config, as pulumi up runs it", function () 
         const everything = JSON.stringify(result.resources.map((r) => r.inputs));
         for (const value of clear) {
             assert.ok(!everything.includes(value), `a decrypted secret (${value}) reached an input in clear`);
+        }
+    });
+
+    it("refuses decrypted secrets when the stack file is missing, naming the file it looked for", async () => {
+        const { config, secretKeys } = decrypted(homeYaml());
+        let error: unknown;
+        await capture(() => loadLabConfig(), { stack: "nofile", config, secretKeys }).catch((e) => (error = e));
+        assert.ok(error instanceof pulumi.RunError, `expected a RunError, got ${error}`);
+        assert.strictEqual(
+            error.message,
+            `cannot tell which config values are secrets: the stack file ${path.join(repoRoot, "Pulumi.nofile.yaml")} does not exist. Run Pulumi in the project directory (beside Pulumi.yaml), or keep the stack file where Pulumi.yaml's stackConfigDir says`,
+        );
+    });
+
+    it("finds the stack file beside Pulumi.yaml, from a subfolder too, or in its stackConfigDir", () => {
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-stackfile-"));
+        try {
+            const project = path.join(root, "project");
+            fs.mkdirSync(path.join(project, "src"), { recursive: true });
+            fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: homelab\nruntime: nodejs\n");
+            assert.strictEqual(stackFilePath("home", project), path.join(project, "Pulumi.home.yaml"));
+            assert.strictEqual(stackFilePath("home", path.join(project, "src")), path.join(project, "Pulumi.home.yaml"));
+            fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: homelab\nruntime: nodejs\nstackConfigDir: stacks\n");
+            assert.strictEqual(stackFilePath("home", path.join(project, "src")), path.join(project, "stacks", "Pulumi.home.yaml"));
+            // No project file anywhere above: the folder itself.
+            const loose = path.join(root, "loose");
+            fs.mkdirSync(loose);
+            assert.strictEqual(stackFilePath("home", loose), path.join(loose, "Pulumi.home.yaml"));
+        } finally {
+            fs.rmSync(root, { recursive: true, force: true });
         }
     });
 
