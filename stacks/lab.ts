@@ -265,10 +265,8 @@ export function buildLab(cfg: LabConfig): LabOutputs {
         };
         new Firewall("firewall", {
             guests: guestList.map((g) => ({ hostname: g.hostname, node: g.node ?? cfg.nodes[0].name, vmId: g.vmId, kind: g.kind })),
-            // Rules to a Proxmox node itself are not managed here: the node keeps its own firewall.
-            rules: cfg.firewall.rules
-                .filter((r) => guestList.some((g) => g.hostname === r.to))
-                .map((r) => ({ sources: sourcesOf(r.from), to: r.to, action: r.action, proto: r.proto, port: r.port, comment: r.comment })),
+            // validate.ts allows guests only as `to`: a node keeps its own firewall.
+            rules: cfg.firewall.rules.map((r) => ({ sources: sourcesOf(r.from), to: r.to, action: r.action, proto: r.proto, port: r.port, comment: r.comment })),
             managementSources: cfg.networks.filter((n) => nodeNets.has(n.name)).map((n) => n.cidr),
             provider: hypervisor.provider,
         });
