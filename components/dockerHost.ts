@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as docker from "@pulumi/docker";
 import { remoteScript } from "./remoteScript";
-import { guestIpConfig } from "./lxcContainer";
+import { guestIpConfig, LxcOsType } from "./lxcContainer";
 import { installDockerArgs, renderDaemonJson } from "./dockerHost/daemonJson";
 import { overlaps, parseCidr } from "../stacks/ip";
 
@@ -50,6 +50,11 @@ export interface DockerHostArgs {
     provider: proxmoxve.Provider;
     /** Template (lxc, `local:vztmpl/...`) or cloud image (vm, `local:iso/....img`) volume id, e.g. `ProxmoxHost.imageId()`. */
     imageId: pulumi.Input<string>;
+    /**
+     * The distribution of an `lxc` host's template (its `ostype`): `debian` or `ubuntu`, the ones
+     * install-docker.sh sets up with apt ({@link dockerHostOsRule}). Defaults to debian.
+     */
+    osType?: LxcOsType;
     /** Bridge of the guest's one NIC. Defaults to vmbr0. */
     bridge?: string;
     /** 802.1Q tag of the NIC. Defaults to untagged. */
@@ -159,6 +164,10 @@ export class DockerHost extends pulumi.ComponentResource {
         if (args.sshPublicKeys.length === 0) {
             throw new Error(`DockerHost ${name}: sshPublicKeys must hold at least one key, or Pulumi could not set the host up`);
         }
+        const osProblem = kind === "lxc" ? dockerHostOsRule(args.osType ?? "debian") : undefined;
+        if (osProblem !== undefined) {
+            throw new Error(`DockerHost ${name}: osType ${osProblem}`);
+        }
         const mounts = args.mounts ?? [];
         const seen = new Set<string>();
         for (const m of mounts) {
@@ -233,7 +242,9 @@ export class DockerHost extends pulumi.ComponentResource {
                     // Docker in LXC: nesting for its own namespaces and /proc, keyctl for the
                     // kernel keyring that runc uses in an unprivileged container.
                     features: { nesting: true, keyctl: true },
-                    operatingSystem: { templateFileId: args.imageId, type: "debian" },
+                    // The template's own type: the provider reads it back, and a different one would
+                    // force a replacement (see LxcContainer's operatingSystem).
+                    operatingSystem: { templateFileId: args.imageId, type: args.osType ?? "debian" },
                     cpu: { cores: args.cores },
                     memory: { dedicated: args.memoryMb, swap: 0 },
                     disk: { datastoreId: diskStorage, size: rootDiskGb },
@@ -337,6 +348,16 @@ export class DockerHost extends pulumi.ComponentResource {
         this.hostname = hostname;
         this.registerOutputs({ address, hostname, sharePaths: this.sharePaths, appNetwork: this.appNetwork.name });
     }
+}
+
+/** Distributions install-docker.sh sets Docker up on (it installs Debian's packages with apt). */
+export const dockerHostOsTypes: readonly LxcOsType[] = ["debian", "ubuntu"];
+
+/** What is wrong with an LXC Docker host of this distribution, or undefined when it is supported. */
+export function dockerHostOsRule(osType: string): string | undefined {
+    return dockerHostOsTypes.includes(osType as LxcOsType)
+        ? undefined
+        : `'${osType}' is not supported: install-docker.sh sets Docker up with apt, so use a ${dockerHostOsTypes.join(" or ")} template`;
 }
 
 /** Where an LXC host's share is mounted on the node, before the bind mount into the container. */

@@ -1,6 +1,34 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 
+/**
+ * Proxmox's LXC `ostype` values a guest may declare (the ones the container API takes that this
+ * library knows templates of). Proxmox writes the network, host name and DNS into the container
+ * the way this distribution keeps them.
+ */
+export const lxcOsTypes = ["debian", "ubuntu", "alpine", "centos", "fedora", "opensuse", "archlinux", "nixos", "unmanaged"] as const;
+export type LxcOsType = (typeof lxcOsTypes)[number];
+
+/**
+ * The distribution of a Proxmox template, from its file name, where the name says it for certain
+ * (the names of Proxmox's own appliance index, `pveam available`): `debian-12-standard_*`,
+ * `debian-12-turnkey-*`, `ubuntu-24.04-standard_*`, `alpine-3.20-default_*`,
+ * `centos-9-stream-default_*`, `fedora-40-default_*`, `opensuse-15.6-default_*`,
+ * `archlinux-base_*`. Undefined for any other name: then the image must say its `os`.
+ */
+export function lxcOsTypeOfFile(fileName: string): LxcOsType | undefined {
+    const known: [RegExp, LxcOsType][] = [
+        [/^debian-\d+-(standard|turnkey-[a-z0-9-]+)_[^/]+\.tar\.(gz|xz|zst)$/, "debian"],
+        [/^ubuntu-\d{2}\.\d{2}-standard_[^/]+\.tar\.(gz|xz|zst)$/, "ubuntu"],
+        [/^alpine-\d+\.\d+-default_[^/]+\.tar\.(gz|xz|zst)$/, "alpine"],
+        [/^centos-\d+(-stream)?-default_[^/]+\.tar\.(gz|xz|zst)$/, "centos"],
+        [/^fedora-\d+-default_[^/]+\.tar\.(gz|xz|zst)$/, "fedora"],
+        [/^opensuse-\d+\.\d+-default_[^/]+\.tar\.(gz|xz|zst)$/, "opensuse"],
+        [/^archlinux-base_[^/]+\.tar\.(gz|xz|zst)$/, "archlinux"],
+    ];
+    return known.find(([pattern]) => pattern.test(fileName))?.[1];
+}
+
 /** Where a guest's one NIC sits. */
 export interface GuestNetworkArgs {
     /** Proxmox bridge of the NIC, e.g. vmbr0. */
@@ -26,12 +54,14 @@ export interface LxcContainerArgs {
     vmId: number;
     /** Node to place it on. */
     node: string;
-    /**
-     * Template volume id (from `ProxmoxHost.imageId`). Exactly one of template and cloneOf. The OS
-     * type is always `debian` (Proxmox writes the network and host name the Debian way), so the
-     * template must be Debian or a derivative.
-     */
+    /** Template volume id (from `ProxmoxHost.imageId`). Exactly one of template and cloneOf. */
     template?: pulumi.Input<string>;
+    /**
+     * The distribution inside: the template's (`lxcOsTypeOfFile` tells it from a Proxmox template's
+     * file name), or for a clone its template's. Sent as the container's `ostype` when it is made
+     * from a template; a clone keeps its source's.
+     */
+    osType: LxcOsType;
     /** Clone this container (a template on the same node): a full clone, independent afterwards. */
     cloneOf?: { vmId: number; resource?: pulumi.Resource };
     /** Make this container a template for others to clone. Defaults to false. */
@@ -66,6 +96,9 @@ export class LxcContainer extends pulumi.ComponentResource {
         if ((args.template === undefined) === (args.cloneOf === undefined)) {
             throw new Error(`LxcContainer ${name}: set exactly one of template and cloneOf`);
         }
+        if (!(lxcOsTypes as readonly string[]).includes(args.osType)) {
+            throw new Error(`LxcContainer ${name}: osType must be one of ${lxcOsTypes.join(", ")}, got "${args.osType}"`);
+        }
         super("homelab:index:LxcContainer", name, {}, opts);
         const n = args.network;
         this.address = n.address.split("/")[0];
@@ -81,7 +114,13 @@ export class LxcContainer extends pulumi.ComponentResource {
                 started: !(args.isTemplate ?? false),
                 startOnBoot: !(args.isTemplate ?? false),
                 clone: args.cloneOf && { vmId: args.cloneOf.vmId, nodeName: args.node },
-                operatingSystem: args.template === undefined ? undefined : { templateFileId: args.template, type: "debian" },
+                // The provider reads Proxmox's `ostype` back into operating_system.type, and that block
+                // forces replacement (bpg/terraform-provider-proxmox,
+                // proxmoxtf/resource/container/container.go: the `operating_system` schema in
+                // Container() is ForceNew; containerRead sets its type from the config's OSType).
+                // A type other than the template's would replace the container on every update.
+                // A clone's block stays unset: containerRead leaves it out for clones.
+                operatingSystem: args.template === undefined ? undefined : { templateFileId: args.template, type: args.osType },
                 cpu: { cores: args.cores },
                 memory: { dedicated: args.memoryMb },
                 disk: { datastoreId: args.diskStorage ?? "local-lvm", size: args.rootDiskGb ?? 8 },

@@ -1,6 +1,7 @@
 // The typed stack config: one zod schema per `homelab:<key>` in Pulumi.<stack>.yaml.
 // Structure and types live here; rules that relate fields to each other live in validate.ts.
 import { z } from "zod";
+import { LxcOsType, lxcOsTypeOfFile, lxcOsTypes } from "../components/lxcContainer";
 
 /**
  * A value that was stored encrypted (`pulumi config set --secret`). The loader wraps every
@@ -142,6 +143,12 @@ export const imageSchema = z.strictObject({
     checksum: z.string().regex(/^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/, "must be sha256:<64 hex> or sha512:<128 hex>"),
     /** Nodes to download to. Defaults to every node. */
     nodes: z.array(name()).optional(),
+    /**
+     * The distribution inside, as Proxmox names it (an LXC's `ostype`). Defaults, for an lxc
+     * image, to what a Proxmox template's file name says (`debian-12-standard_*`,
+     * `ubuntu-24.04-standard_*`, `alpine-3.20-default_*`, ...); required for any other lxc template.
+     */
+    os: z.enum(lxcOsTypes, { message: `must be one of ${lxcOsTypes.join(", ")}` }).optional(),
 });
 
 /** Where and how a guest sits on the network. */
@@ -372,6 +379,16 @@ export type LabConfig = z.output<typeof labSchema>;
 export type NetworkConfig = LabConfig["networks"][number];
 export type NodeConfig = LabConfig["nodes"][number];
 export type ImageConfig = LabConfig["images"][number];
+
+/** The file name an image is stored under: `fileName`, or the last part of its URL. */
+export function imageFileName(m: Pick<ImageConfig, "fileName" | "url">): string {
+    return m.fileName ?? m.url.split("/").pop() ?? "";
+}
+
+/** The image's distribution: its `os`, or what its file name says (validate.ts requires one of them for lxc images). */
+export function imageOs(m: Pick<ImageConfig, "fileName" | "url" | "os">): LxcOsType | undefined {
+    return m.os ?? lxcOsTypeOfFile(imageFileName(m));
+}
 export type NasConfig = NonNullable<LabConfig["nas"]>;
 export type DockerHostConfig = LabConfig["dockerHosts"][number];
 export type ContainerConfig = LabConfig["containers"][number];

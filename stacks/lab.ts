@@ -10,7 +10,7 @@ import { LxcContainer } from "../components/lxcContainer";
 import { NasVm } from "../components/nasVm";
 import { ProxmoxHost } from "../components/proxmoxHost";
 import { ReverseProxy } from "../components/reverseProxy";
-import { LabConfig, SecretValue } from "./config";
+import { imageOs, LabConfig, NetworkConfig, SecretValue } from "./config";
 import { defaultRoutePort } from "./routes";
 
 /** A config secret as a Pulumi secret. */
@@ -42,7 +42,14 @@ function placementOf(cfg: LabConfig, hypervisor: ProxmoxHost, guest: { node?: st
     };
 }
 
+/** A guest's DNS servers: its network's `dns`, else its gateway (as config.ts documents), else none. */
+function dnsServersOf(net: NetworkConfig): string[] | undefined {
+    return net.dns ?? (net.gateway ? [net.gateway] : undefined);
+}
+
 export function buildLab(cfg: LabConfig): LabOutputs {
+    /** The distribution of an lxc image (validate.ts guarantees one). */
+    const osOf = (image: string) => imageOs(cfg.images.find((m) => m.name === image)!)!;
     const sshPrivateKey = secret(cfg.ssh.privateKey);
     const hypervisor = new ProxmoxHost("proxmox", {
         endpoint: cfg.proxmox.endpoint,
@@ -86,7 +93,7 @@ export function buildLab(cfg: LabConfig): LabOutputs {
                     address: n.address,
                     prefixLength: prefix,
                     gateway: net.gateway,
-                    dns: net.dns,
+                    dns: dnsServersOf(net),
                     domain: cfg.domain,
                     ipv6: n.ipv6 !== undefined && ipv6Prefix !== undefined ? { address: n.ipv6, prefixLength: ipv6Prefix, gateway: net.ipv6?.gateway } : undefined,
                 },
@@ -129,13 +136,14 @@ export function buildLab(cfg: LabConfig): LabOutputs {
                 // Bind mount points and the keyctl feature need the root@pam token.
                 provider: hypervisor.provider,
                 imageId: hypervisor.imageId(h.image, node.name),
+                osType: h.kind === "lxc" ? osOf(h.image) : undefined,
                 bridge,
                 vlanId: net.vlan,
                 ipv4: `${h.address}/${prefix}`,
                 gateway: net.gateway,
                 ipv6: h.ipv6 !== undefined && ipv6Prefix !== undefined ? `${h.ipv6}/${ipv6Prefix}` : undefined,
                 ipv6Gateway: net.ipv6?.gateway,
-                dnsServers: net.dns ?? (net.gateway ? [net.gateway] : undefined),
+                dnsServers: dnsServersOf(net),
                 cores: h.cores,
                 memoryMb: h.memoryMb,
                 diskStorage: node.diskStorage,
@@ -222,6 +230,8 @@ export function buildLab(cfg: LabConfig): LabOutputs {
                 vmId: c.vmId,
                 node: node.name,
                 template: c.image !== undefined ? hypervisor.imageId(c.image, node.name) : undefined,
+                // A clone's distribution is its template's.
+                osType: osOf(c.image ?? source!.image!),
                 cloneOf: source && { vmId: source.vmId, resource: containers[source.hostname] },
                 isTemplate: c.template,
                 cores: c.cores,
@@ -236,7 +246,7 @@ export function buildLab(cfg: LabConfig): LabOutputs {
                     gateway: net.gateway,
                     ipv6: c.ipv6 !== undefined && ipv6Prefix !== undefined ? `${c.ipv6}/${ipv6Prefix}` : undefined,
                     ipv6Gateway: net.ipv6?.gateway,
-                    dns: net.dns,
+                    dns: dnsServersOf(net),
                 },
                 sshPublicKeys: cfg.ssh.publicKeys,
                 // Plain containers need no root-only feature: the least-privilege token creates them.

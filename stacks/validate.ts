@@ -3,11 +3,12 @@
 import { z } from "zod";
 import { catalog } from "../components/catalog";
 import { isNonRoutable } from "../components/cloudflareDns";
-import { defaultInternalPool } from "../components/dockerHost";
+import { defaultInternalPool, dockerHostOsRule } from "../components/dockerHost";
 import { defaultBridgeIp } from "../components/dockerHost/daemonJson";
 import { diskSerial } from "../components/nasVm";
 import { upsNutCommandArgs } from "../components/proxmoxHost/upsNut";
-import { configKeys, LabConfig, labSchema, SecretValue } from "./config";
+import { configKeys, imageFileName, imageOs, LabConfig, labSchema, SecretValue } from "./config";
+import { lxcOsTypes } from "../components/lxcContainer";
 import { Cidr, contains, isReserved, overlaps, parseCidr, parseIpv6 } from "./ip";
 import { defaultRoutePort } from "./routes";
 
@@ -327,9 +328,12 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                     add(`homelab:images[${i}].nodes[${j}]`, `unknown node '${n}': use one of ${[...nodeNames].join(", ")}`);
                 }
             });
-            const file = m.fileName ?? m.url.split("/").pop() ?? "";
+            const file = imageFileName(m);
             if (m.kind === "vm" && !/\.(img|qcow2|raw)$/.test(file)) {
                 add(`homelab:images[${i}].fileName`, `a vm image is stored as .img, .qcow2 or .raw: set fileName (got '${file}')`);
+            }
+            if (m.kind === "lxc" && imageOs(m) === undefined) {
+                add(`homelab:images[${i}].os`, `the distribution of '${file}' cannot be told from its name: set os to one of ${lxcOsTypes.join(", ")}`);
             }
         });
     }
@@ -463,6 +467,12 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
         cfg.dockerHosts.forEach((h, i) => {
             dockerHosts.set(h.hostname, h);
             imageRef(`homelab:dockerHosts[${i}]`, h.image, h.kind, h.node);
+            const image = h.kind === "lxc" && ok("images") ? images.get(h.image) : undefined;
+            const os = image?.kind === "lxc" ? imageOs(image) : undefined;
+            const osProblem = os !== undefined ? dockerHostOsRule(os) : undefined;
+            if (osProblem !== undefined) {
+                add(`homelab:dockerHosts[${i}].image`, `image '${h.image}': ${osProblem}`);
+            }
             const pool = parseCidr(h.appNetwork);
             if (!pool) {
                 add(`homelab:dockerHosts[${i}].appNetwork`, "must be a network address with its host bits zero");

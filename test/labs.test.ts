@@ -100,6 +100,13 @@ describe("other labs from config alone", function () {
             }
         });
 
+        it("gives every guest its network's gateway as DNS server when the network names none", () => {
+            for (const [type, name] of [["containerLegacy:ContainerLegacy", "base"], ["containerLegacy:ContainerLegacy", "web1"], ["containerLegacy:ContainerLegacy", "docker1"], ["vmLegacy:VmLegacy", "vault"]]) {
+                const init = one(resources, `proxmoxve:index/${type}`, name).inputs.initialization as { dns?: unknown };
+                assert.deepStrictEqual(init.dns, { servers: ["172.16.0.1"] }, name);
+            }
+        });
+
         it("places every guest on its named node and downloads images only where asked", () => {
             assert.strictEqual(one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", "docker1").inputs.nodeName, "pve2");
             assert.strictEqual(one(resources, "proxmoxve:index/vmLegacy:VmLegacy", "vault").inputs.nodeName, "pve3");

@@ -1,0 +1,77 @@
+// LxcContainer under the runtime mocks, and its pure rules (the OS type of a template).
+import * as assert from "assert";
+import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
+import { LxcContainer, LxcContainerArgs, lxcOsTypeOfFile } from "../components/lxcContainer";
+import { CapturedResource, captureProgram, captureRefusal, one } from "./helpers/mocks";
+
+const args = (over: Partial<LxcContainerArgs> = {}): LxcContainerArgs => ({
+    hostname: "web",
+    vmId: 201,
+    node: "pve1",
+    template: "local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst",
+    osType: "ubuntu",
+    cores: 1,
+    memoryMb: 512,
+    network: { bridge: "vmbr0", address: "172.16.0.21/24", gateway: "172.16.0.1", dns: ["172.16.0.1"] },
+    sshPublicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKey admin@laptop"],
+    provider: new proxmoxve.Provider("pve", { endpoint: "https://172.16.0.11:8006/" }),
+    ...over,
+});
+
+const ct = "proxmoxve:index/containerLegacy:ContainerLegacy";
+
+describe("lxcOsTypeOfFile", () => {
+    const cases: [string, string | undefined][] = [
+        ["debian-12-standard_12.12-1_amd64.tar.zst", "debian"],
+        ["debian-13-standard_13.1-2_amd64.tar.zst", "debian"],
+        ["debian-12-turnkey-nextcloud_18.0-1_amd64.tar.gz", "debian"],
+        ["ubuntu-24.04-standard_24.04-2_amd64.tar.zst", "ubuntu"],
+        ["ubuntu-22.04-standard_22.04-1_amd64.tar.zst", "ubuntu"],
+        ["alpine-3.20-default_20240908_amd64.tar.xz", "alpine"],
+        ["centos-9-stream-default_20240828_amd64.tar.xz", "centos"],
+        ["fedora-40-default_20240909_amd64.tar.xz", "fedora"],
+        ["opensuse-15.6-default_20240910_amd64.tar.xz", "opensuse"],
+        ["archlinux-base_20240911-1_amd64.tar.zst", "archlinux"],
+        // Not certain from the name: the image must say its os.
+        ["rockylinux-9-default_20240912_amd64.tar.xz", undefined],
+        ["my-golden-image.tar.zst", undefined],
+        ["ubuntu-custom.tar.zst", undefined],
+        ["debian-12-standard_12.12-1_amd64.img", undefined],
+    ];
+    for (const [file, os] of cases) {
+        it(`${file} -> ${os ?? "(unknown)"}`, () => assert.strictEqual(lxcOsTypeOfFile(file), os));
+    }
+});
+
+describe("LxcContainer", () => {
+    let resources: CapturedResource[];
+    before(async () => {
+        ({ resources } = await captureProgram(() => {
+            new LxcContainer("web", args());
+            new LxcContainer("web2", args({ hostname: "web2", vmId: 202, template: undefined, cloneOf: { vmId: 900 }, network: { ...args().network, address: "172.16.0.22/24" } }));
+        }));
+    });
+
+    it("sends the template's own OS type, which the provider reads back (no replacement on the next update)", () => {
+        assert.deepStrictEqual(one(resources, ct, "web").inputs.operatingSystem, {
+            templateFileId: "local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst",
+            type: "ubuntu",
+        });
+    });
+
+    it("leaves a clone's OS to its source", () => {
+        const clone = one(resources, ct, "web2").inputs;
+        assert.strictEqual(clone.operatingSystem, undefined);
+        assert.deepStrictEqual(clone.clone, { vmId: 900, nodeName: "pve1" });
+    });
+
+    it("sends the DNS servers it is given", () => {
+        assert.deepStrictEqual((one(resources, ct, "web").inputs.initialization as { dns: unknown }).dns, { servers: ["172.16.0.1"] });
+    });
+
+    it("refuses an OS type Proxmox does not know, before registering anything", async () => {
+        const { error, registered } = await captureRefusal(() => new LxcContainer("bad", args({ osType: "windows" as never })));
+        assert.strictEqual(error?.message, 'LxcContainer bad: osType must be one of debian, ubuntu, alpine, centos, fedora, opensuse, archlinux, nixos, unmanaged, got "windows"');
+        assert.deepStrictEqual(registered, ["pulumi:pulumi:Stack homelab-test", "pulumi:providers:proxmoxve pve"]);
+    });
+});
