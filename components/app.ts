@@ -127,6 +127,8 @@ export interface AppHost {
     appNetwork: docker.Network;
     /** Where each mounted share is inside the host, by share name. */
     sharePaths: Record<string, string>;
+    /** What a container using a share waits for, by share name (the share visible inside the host). Defaults to nothing. */
+    shareReady?: Record<string, pulumi.Resource>;
     /** `ssh://root@<address>` and the ssh options: a private registry needs a provider of its own. */
     dockerHostUrl: string;
     sshOpts: string[];
@@ -224,6 +226,11 @@ export class App extends pulumi.ComponentResource {
         const volumes: docker.types.input.ContainerVolume[] = [];
         for (const v of app.volumes) {
             if ("share" in v) {
+                // Only the apps that use a share wait for it (and so for the NAS).
+                const ready = host.shareReady?.[v.share];
+                if (ready && !dependsOn.includes(ready)) {
+                    dependsOn.push(ready);
+                }
                 const hostPath = [host.sharePaths[v.share], v.subPath].filter((p) => p).join("/");
                 volumes.push({ hostPath, containerPath: v.path, readOnly: v.readOnly ?? false });
             } else {

@@ -9,6 +9,8 @@ import { overlaps, parseCidr } from "../stacks/ip";
 
 /** The node-side CIFS mount script beside this file. */
 export const mountSharesScriptPath = path.join(__dirname, "dockerHost", "mount-shares.sh");
+/** The node-side script that sets an LXC host's bind mounts and data volume size with `pct`. */
+export const containerMountsScriptPath = path.join(__dirname, "dockerHost", "container-mounts.sh");
 /** The Docker set-up script beside this file (its own tests live in dockerHost.install.test.ts). */
 export const installDockerScriptPath = path.join(__dirname, "dockerHost", "install-docker.sh");
 
@@ -147,6 +149,11 @@ export class DockerHost extends pulumi.ComponentResource {
     readonly appNetwork: docker.Network;
     /** Where each mounted share is inside the host, by share name. */
     readonly sharePaths: Record<string, string>;
+    /**
+     * What a container using a share must wait for, by share name: the share mounted and visible
+     * inside the host. Nothing else on the host waits for the NAS.
+     */
+    readonly shareReady: Record<string, pulumi.Resource>;
     /** The `ssh://` URL of the Docker API, and the ssh options: for providers with registry credentials. */
     readonly dockerHostUrl: string;
     readonly sshOpts: string[];
@@ -215,10 +222,11 @@ export class DockerHost extends pulumi.ComponentResource {
             "--gid", String(base + (m.gid ?? m.uid ?? 1000)),
         ];
 
-        // Share mounts inside a VM host: apps must not start before them.
-        const guestMounts: pulumi.Resource[] = [];
+        const shareReady: Record<string, pulumi.Resource> = {};
         if (kind === "lxc") {
-            // On the node first: a bind mount point whose source does not exist keeps the container from starting.
+            // The CIFS mounts on the node wait for Samba; the container does not wait for them: its
+            // bind mounts are set afterwards by container-mounts.sh. While a share is not mounted,
+            // mount-shares.sh keeps its directory immutable, so nothing writes there meanwhile.
             const nodeConnection = { host: args.nodeAddress, user: args.nodeSshUser ?? "root", privateKey: args.sshPrivateKey };
             const nodeMounts = mounts.map((m) =>
                 remoteScript(
@@ -248,11 +256,10 @@ export class DockerHost extends pulumi.ComponentResource {
                     cpu: { cores: args.cores },
                     memory: { dedicated: args.memoryMb, swap: 0 },
                     disk: { datastoreId: diskStorage, size: rootDiskGb },
-                    mountPoints: [
-                        // A volume of its own, in the nightly backup: the databases' named volumes live here.
-                        { volume: diskStorage, size: `${dataDiskGb}G`, path: "/var/lib/docker", backup: true },
-                        ...mounts.map((m) => ({ volume: nodeMountPath(hostname, m.share), path: this.sharePaths[m.share] })),
-                    ],
+                    // A volume of its own, in the nightly backup: the databases' named volumes live here.
+                    // Only at creation: later changes of it and the share bind mounts are made in place
+                    // by container-mounts.sh (below).
+                    mountPoints: [{ volume: diskStorage, size: `${dataDiskGb}G`, path: "/var/lib/docker", backup: true }],
                     networkInterfaces: [{ name: "eth0", bridge: args.bridge ?? "vmbr0", vlanId: args.vlanId, firewall: true }],
                     initialization: {
                         hostname,
@@ -264,8 +271,32 @@ export class DockerHost extends pulumi.ComponentResource {
                     started: true,
                     startup,
                 },
-                { parent: this, provider: args.provider, dependsOn: nodeMounts },
+                {
+                    parent: this,
+                    provider: args.provider,
+                    // test/providerTruth.ts, row "ContainerLegacy mountPoints": the provider reads back
+                    // every mpN of the container (so also the bind mounts set by container-mounts.sh) and
+                    // replaces the container on any difference. Replacing would wipe /var/lib/docker.
+                    ignoreChanges: ["mountPoints"],
+                },
             );
+            // One step for all mounts: it allocates mpN slots, which parallel steps would race for.
+            // Its arguments are sorted, so reordering the mounts in config does not re-run it.
+            const binds = [...mounts]
+                .sort((a, b) => a.share.localeCompare(b.share))
+                .flatMap((m) => ["--bind", `${nodeMountPath(hostname, m.share)}:${this.sharePaths[m.share]}`]);
+            const containerMounts = remoteScript(
+                `${name}-mounts`,
+                {
+                    connection: nodeConnection,
+                    scriptPath: containerMountsScriptPath,
+                    args: ["--vmid", String(args.vmId), "--managed", nodeMountPath(hostname), "--data-gb", String(dataDiskGb), ...binds],
+                },
+                { parent: this, dependsOn: [this.guest, ...nodeMounts] },
+            );
+            for (const m of mounts) {
+                shareReady[m.share] = containerMounts;
+            }
         } else {
             this.guest = new proxmoxve.VmLegacy(
                 name,
@@ -298,7 +329,7 @@ export class DockerHost extends pulumi.ComponentResource {
                 { parent: this, provider: args.provider },
             );
             for (const m of mounts) {
-                guestMounts.push(remoteScript(
+                shareReady[m.share] = remoteScript(
                     `${name}-mount-${m.share}`,
                     {
                         connection: guestConnection,
@@ -308,10 +339,11 @@ export class DockerHost extends pulumi.ComponentResource {
                         stdin: credentials(m),
                     },
                     { parent: this, dependsOn: [this.guest, ...(args.mountsAfter ?? [])] },
-                ));
+                );
             }
         }
 
+        this.shareReady = shareReady;
         this.install = remoteScript(
             `${name}-docker`,
             {
@@ -329,7 +361,7 @@ export class DockerHost extends pulumi.ComponentResource {
         this.provider = new docker.Provider(
             name,
             { host: this.dockerHostUrl, sshOpts: this.sshOpts },
-            { parent: this, dependsOn: [this.install, ...guestMounts] },
+            { parent: this, dependsOn: [this.install] },
         );
         this.appNetwork = new docker.Network(
             `${name}-apps`,
@@ -360,9 +392,9 @@ export function dockerHostOsRule(osType: string): string | undefined {
         : `'${osType}' is not supported: install-docker.sh sets Docker up with apt, so use a ${dockerHostOsTypes.join(" or ")} template`;
 }
 
-/** Where an LXC host's share is mounted on the node, before the bind mount into the container. */
-export function nodeMountPath(hostname: string, share: string): string {
-    return `/mnt/homelab/${hostname}/${share}`;
+/** Where an LXC host's share is mounted on the node (without `share`: the host's directory of them), before the bind mount into the container. */
+export function nodeMountPath(hostname: string, share?: string): string {
+    return share === undefined ? `/mnt/homelab/${hostname}` : `/mnt/homelab/${hostname}/${share}`;
 }
 
 /** ssh options for the Docker provider: never prompt, pin a new guest's host key on first use. */

@@ -106,10 +106,16 @@ async function timeBare(resources: CapturedResource[], config: StackConfig, runs
     return median(times);
 }
 
+/** The URN of the provider a resource uses (its `urn::id` reference), or undefined for the default. */
+export function providerUrn(r: CapturedResource): string | undefined {
+    return r.provider ? r.provider.slice(0, r.provider.lastIndexOf("::")) : undefined;
+}
+
 /**
  * The longest chain of provider resources that must wait for one another: edges are `dependsOn`
- * (explicit plus input dependencies, as the engine receives them). Components cost no time, so a
- * chain counts only the provider resources on it; parent-to-child is not a wait.
+ * (explicit plus input dependencies, as the engine receives them) and each resource's provider
+ * (a provider is created before anything that uses it). Components cost no time, so a chain
+ * counts only the provider resources on it; parent-to-child is not a wait.
  */
 export function criticalPath(resources: CapturedResource[]): CapturedResource[] {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
@@ -125,7 +131,8 @@ export function criticalPath(resources: CapturedResource[]): CapturedResource[] 
         }
         visiting.add(r.urn);
         let best: CapturedResource[] = [];
-        for (const d of r.dependsOn) {
+        const provider = providerUrn(r);
+        for (const d of provider ? [...r.dependsOn, provider] : r.dependsOn) {
             const dep = byUrn.get(d);
             if (dep) {
                 const chain = longest(dep);

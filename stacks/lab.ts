@@ -155,7 +155,8 @@ export function buildLab(cfg: LabConfig): LabOutputs {
                 mounts,
                 mountsAfter: nas ? [nas.samba] : [],
             },
-            { dependsOn: [...waitFor, ...(nas && mounts.length > 0 ? [nas] : [])] },
+            // Not on the NAS: only the share mounts (mountsAfter) and the apps using a share wait for it.
+            { dependsOn: waitFor },
         );
     }
     // Apps on another host than the proxy's are reached through a port published on their host:

@@ -379,17 +379,28 @@ describe("home stack: Docker hosts and apps", () => {
         ({ result: { resources } } = await captureStack());
     });
 
-    it("runs Docker in an unprivileged LXC with nesting and keyctl, after the NAS is serving", () => {
+    it("runs Docker in an unprivileged LXC with nesting and keyctl; only the share mounts wait for the NAS", () => {
         const ct = one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", "docker");
         assert.strictEqual(ct.inputs.unprivileged, true);
         assert.deepStrictEqual(ct.inputs.features, { nesting: true, keyctl: true });
         assert.strictEqual(ct.inputs.vmId, 101);
+        // The Docker host waits for no part of the NAS (only for its template download).
+        assert.deepStrictEqual(ct.dependsOn.filter((d) => d.includes("NasVm")), []);
+        assert.deepStrictEqual(one(resources, "homelab:index:DockerHost", "docker").dependsOn, []);
         // The node mounts wait for the NAS's Samba set-up: before it, there is no share to mount.
         const mount = one(resources, "command:remote:Command", "docker-mount-documents");
         assert.deepStrictEqual(mount.dependsOn, ["urn:pulumi:home::homelab::homelab:index:NasVm$command:remote:Command::nas-samba"]);
         // Each share mounted with the user of the share, the password from the NAS users as a secret.
         assert.ok(String(mount.inputs.create).includes("--server 192.168.1.5 --share documents --target /mnt/homelab/docker/documents --uid 100033 --gid 100033;"));
         assert.deepStrictEqual(mount.secretPaths.sort(), ["connection", "stdin"]);
+    });
+
+    it("makes exactly the apps that use a share wait for the host's mounts", () => {
+        const mounts = "urn:pulumi:home::homelab::homelab:index:DockerHost$command:remote:Command::docker-mounts";
+        const waiting = ofType(resources, "docker:index/container:Container").filter((c) => c.dependsOn.includes(mounts)).map((c) => c.name).sort();
+        const sharing = homeConfig().apps.map(resolveApp).filter((a) => a.volumes.some((v) => "share" in v)).map((a) => a.name).sort();
+        assert.ok(sharing.length > 0);
+        assert.deepStrictEqual(waiting, sharing);
     });
 
     it("has one container per app and per database, each on the Docker host's provider", () => {

@@ -1,7 +1,10 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
-import { DockerHost, DockerHostArgs, mountSharesScriptPath, nodeMountPath, sshOptions } from "../components/dockerHost";
+import { containerMountsScriptPath, DockerHost, DockerHostArgs, mountSharesScriptPath, nodeMountPath, sshOptions } from "../components/dockerHost";
 import { installDockerArgs } from "../components/dockerHost/daemonJson";
 import { capture } from "../scripts/capture";
 import { have, run, runOk } from "./helpers/exec";
@@ -47,6 +50,7 @@ describe("DockerHost (lxc)", () => {
             "command:remote:Command docker-docker",
             "command:remote:Command docker-mount-documents",
             "command:remote:Command docker-mount-media",
+            "command:remote:Command docker-mounts",
             "docker:index/network:Network docker-apps",
             "proxmoxve:index/containerLegacy:ContainerLegacy docker",
             "pulumi:providers:docker docker",
@@ -69,17 +73,28 @@ describe("DockerHost (lxc)", () => {
         assert.deepStrictEqual(ct.networkInterfaces, [{ name: "eth0", bridge: "vmbr0", firewall: true }]);
     });
 
-    it("gives /var/lib/docker its own backed-up volume and bind-mounts each node-side share mount", () => {
+    it("creates /var/lib/docker as its own backed-up volume, and leaves later mount point changes to container-mounts.sh", () => {
         const ct = one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", "docker");
-        assert.deepStrictEqual(ct.inputs.mountPoints, [
-            { volume: "local-lvm", size: "64G", path: "/var/lib/docker", backup: true },
-            { volume: "/mnt/homelab/docker/documents", path: "/mnt/documents" },
-            { volume: "/mnt/homelab/docker/media", path: "/srv/media" },
+        assert.deepStrictEqual(ct.inputs.mountPoints, [{ volume: "local-lvm", size: "64G", path: "/var/lib/docker", backup: true }]);
+        // The provider replaces a container on any mount point change (test/providerTruth.ts).
+        assert.deepStrictEqual(ct.options.ignoreChanges, ["mountPoints"]);
+        // The container waits for no share mount, so not for the NAS.
+        assert.deepStrictEqual(ct.dependsOn, []);
+    });
+
+    it("sets the bind mounts and the data volume size on the node after the container and the share mounts, sorted by share", () => {
+        const step = one(resources, "command:remote:Command", "docker-mounts");
+        assert.ok(
+            String(step.inputs.create).endsWith(
+                'bash "$f" --vmid 101 --managed /mnt/homelab/docker --data-gb 64 --bind /mnt/homelab/docker/documents:/mnt/documents --bind /mnt/homelab/docker/media:/srv/media; rc=$?; rm -f "$f"; exit $rc',
+            ),
+            String(step.inputs.create).slice(-300),
+        );
+        assert.deepStrictEqual(step.dependsOn, [
+            `${prefix}command:remote:Command::docker-mount-documents`,
+            `${prefix}command:remote:Command::docker-mount-media`,
+            `${prefix}proxmoxve:index/containerLegacy:ContainerLegacy::docker`,
         ]);
-        // A bind mount whose source is not mounted yet would start the container on an empty directory.
-        for (const share of ["documents", "media"]) {
-            assert.ok(ct.dependsOn.includes(`${prefix}command:remote:Command::docker-mount-${share}`), share);
-        }
     });
 
     it("mounts each share on the node as the container's mapped id, with the credentials on stdin as a secret", () => {
@@ -155,10 +170,8 @@ describe("DockerHost (vm)", () => {
         const mount = one(resources, "command:remote:Command", "isolated-mount-media");
         assert.ok(String(mount.inputs.create).includes("--target /srv/media --uid 1000 --gid 1000;"));
         assert.deepStrictEqual(mount.dependsOn, [`${prefix}proxmoxve:index/vmLegacy:VmLegacy::isolated`]);
-        assert.deepStrictEqual(one(resources, "pulumi:providers:docker", "isolated").dependsOn, [
-            `${prefix}command:remote:Command::isolated-docker`,
-            `${prefix}command:remote:Command::isolated-mount-media`,
-        ]);
+        // Docker does not wait for the NAS: only the apps that use the share wait for its mount.
+        assert.deepStrictEqual(one(resources, "pulumi:providers:docker", "isolated").dependsOn, [`${prefix}command:remote:Command::isolated-docker`]);
     });
 });
 
@@ -219,6 +232,100 @@ describe("mount-shares.sh", () => {
             assert.strictEqual(r.status, 2, r.stderr);
             assert.strictEqual(r.stderr.trim(), `mount-shares: ${message}`);
             assert.strictEqual(r.stdout, "");
+        });
+    }
+});
+
+describe("container-mounts.sh (against a stand-in pct)", () => {
+    const fakePct = path.join(__dirname, "helpers", "fake-pct.sh");
+    let dir: string;
+    const data = "mp0: local-lvm:vm-101-disk-1,mp=/var/lib/docker,backup=1,size=64G";
+    const other = "mp3: /srv/elsewhere,mp=/mnt/other";
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "container-mounts-"));
+        fs.mkdirSync(path.join(dir, "bin"));
+        fs.symlinkSync(fakePct, path.join(dir, "bin", "pct"));
+        // A container as Proxmox created it, plus a mount point someone else made.
+        fs.writeFileSync(path.join(dir, "pending"), `arch: amd64\n${data}\n${other}\n`);
+        fs.copyFileSync(path.join(dir, "pending"), path.join(dir, "current"));
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    const mounts = (args: string[], env: Record<string, string> = {}) =>
+        run("bash", [containerMountsScriptPath, "--vmid", "101", "--managed", "/mnt/homelab/docker", ...args], {
+            env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, PCT_DIR: dir, ...env },
+        });
+    const config = (which = "pending") => fs.readFileSync(path.join(dir, which), "utf8").trim().split("\n").sort();
+    const calls = () => (fs.existsSync(path.join(dir, "calls")) ? fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n") : []);
+    const docs = ["--bind", "/mnt/homelab/docker/documents:/mnt/documents"];
+    const media = ["--bind", "/mnt/homelab/docker/media:/mnt/media"];
+
+    it("passes shellcheck", () => {
+        runOk("shellcheck", ["--severity=info", containerMountsScriptPath, fakePct]);
+    });
+
+    it("adds bind mounts in free slots, then changes nothing on a second run or with the mounts reordered", () => {
+        const first = mounts([...docs, ...media]);
+        assert.strictEqual(first.status, 0, first.stderr);
+        assert.strictEqual(first.stdout, "homelab-mounts: vmid=101 changed=yes\n");
+        assert.deepStrictEqual(config(), [
+            "arch: amd64",
+            data,
+            "mp1: /mnt/homelab/docker/documents,mp=/mnt/documents",
+            "mp2: /mnt/homelab/docker/media,mp=/mnt/media",
+            other,
+        ]);
+        const before = calls().length;
+        for (const args of [[...docs, ...media], [...media, ...docs]]) {
+            const again = mounts([...args, "--data-gb", "64"]);
+            assert.strictEqual(again.stdout, "homelab-mounts: vmid=101 changed=no\n", again.stderr);
+        }
+        // Only reads: no set, resize or reboot.
+        assert.deepStrictEqual(calls().slice(before).filter((c) => !/^pct (config|status) /.test(c)), []);
+    });
+
+    it("removes only its own bind mounts, keeps the others' slots, and reuses a freed slot", () => {
+        assert.strictEqual(mounts([...docs, ...media]).status, 0);
+        assert.strictEqual(mounts([...media]).status, 0);
+        assert.deepStrictEqual(config(), ["arch: amd64", data, "mp2: /mnt/homelab/docker/media,mp=/mnt/media", other]);
+        assert.strictEqual(mounts([...media, "--bind", "/mnt/homelab/docker/backups:/mnt/backups"]).status, 0);
+        assert.ok(config().includes("mp1: /mnt/homelab/docker/backups,mp=/mnt/backups"), config().join("\n"));
+        // A new path for a share moves it in its own slot.
+        assert.strictEqual(mounts(["--bind", "/mnt/homelab/docker/media:/srv/media"]).status, 0);
+        assert.deepStrictEqual(config(), ["arch: amd64", data, "mp2: /mnt/homelab/docker/media,mp=/srv/media", other]);
+    });
+
+    it("grows the data volume and refuses to shrink it", () => {
+        const grow = mounts(["--data-gb", "100"]);
+        assert.strictEqual(grow.status, 0, grow.stderr);
+        assert.ok(calls().includes("pct resize 101 mp0 100G"), calls().join("\n"));
+        const shrink = mounts(["--data-gb", "32"]);
+        assert.strictEqual(shrink.status, 1);
+        assert.strictEqual(shrink.stderr.trim(), "container-mounts: the data volume mp0 is 100G: it cannot shrink to 32G; set dataDiskGb to 100 or more");
+    });
+
+    it("restarts the container once when Proxmox could not hotplug a mount", () => {
+        const r = mounts([...docs], { PCT_HOTPLUG: "no" });
+        assert.strictEqual(r.status, 0, r.stderr);
+        assert.ok(calls().includes("pct reboot 101"), calls().join("\n"));
+        assert.deepStrictEqual(config("current"), config("pending"));
+        const hot = mounts([...docs, ...media]);
+        assert.strictEqual(hot.status, 0, hot.stderr);
+        assert.strictEqual(calls().filter((c) => c === "pct reboot 101").length, 1);
+    });
+
+    const refused: [string, string[], string][] = [
+        ["a source outside the managed directory", ["--bind", "/etc:/mnt/etc"], "--bind source /etc must lie under --managed /mnt/homelab/docker"],
+        ["a path with a comma (it would add mount options)", ["--bind", "/mnt/homelab/docker/a:/mnt/a,ro=1"], '--bind must be SOURCE:PATH, two absolute paths of plain names, got "/mnt/homelab/docker/a:/mnt/a,ro=1"'],
+        ["a path given twice", [...docs, "--bind", "/mnt/homelab/docker/x:/mnt/documents"], "--bind path /mnt/documents is given twice"],
+        ["a size that is not a number", ["--data-gb", "64G"], '--data-gb must be a whole number of GiB, got "64G"'],
+    ];
+    for (const [what, args, message] of refused) {
+        it(`refuses ${what} with exit 2 before calling pct`, () => {
+            const r = mounts(args);
+            assert.strictEqual(r.status, 2, r.stderr);
+            assert.strictEqual(r.stderr.trim(), `container-mounts: ${message}`);
+            assert.deepStrictEqual(calls(), []);
         });
     }
 });
