@@ -1,77 +1,107 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
+import * as command from "@pulumi/command";
+import { isKnown, providerIn, whenKnown } from "./inputs";
 import { remoteScript } from "./remoteScript";
 import { upsNutCommandArgs, upsNutScriptPath } from "./proxmoxHost/upsNut";
 
 /** A Linux bridge on a node. */
 export interface BridgeArgs {
-    /** Bridge name, e.g. vmbr1. */
+    /** Bridge name, e.g. vmbr1. Plain: it names the bridge's resource. */
     name: string;
     /** Physical ports enslaved to it. Defaults to none (a bridge internal to the node). */
-    ports?: string[];
+    ports?: pulumi.Input<pulumi.Input<string>[]>;
     /** Carry tagged VLANs to guests. Defaults to false. */
-    vlanAware?: boolean;
+    vlanAware?: pulumi.Input<boolean>;
     /** The bridge exists already (the installer made vmbr0): it is referenced, not created. Defaults to false. */
     existing?: boolean;
-    comment?: string;
+    /** Shown beside the bridge in the Proxmox UI. Defaults to none. */
+    comment?: pulumi.Input<string>;
 }
 
 /** NUT set-up for a UPS attached to a node by USB. */
 export interface UpsArgs {
     /** NUT name of the UPS. Defaults to `ups`. */
-    name?: string;
+    name?: pulumi.Input<string>;
     /** NUT driver. Defaults to nutdrv_qx. */
-    driver?: string;
+    driver?: pulumi.Input<string>;
     /** Driver port. Defaults to auto. */
-    port?: string;
-    description?: string;
+    port?: pulumi.Input<string>;
+    /** Free text for ups.conf. Defaults to none. */
+    description?: pulumi.Input<string>;
     /** Shut the node down when the battery charge falls to this percentage. Defaults to 30. */
-    shutdownPercent?: number;
-    /** Password of NUT's upsmon user on the node. */
+    shutdownPercent?: pulumi.Input<number>;
+    /** Password of NUT's upsmon user on the node. Made a secret here. */
     password: pulumi.Input<string>;
 }
 
 /** One Proxmox VE node. */
 export interface NodeArgs {
-    /** Node name as Proxmox knows it. */
+    /** Node name as Proxmox knows it. Plain: it names the node's resources. */
     name: string;
     /** Management address (SSH and the NUT set-up go there). */
-    address: string;
+    address: pulumi.Input<string>;
     /** Datastore for templates and images. Defaults to local. */
-    fileStorage?: string;
+    fileStorage?: pulumi.Input<string>;
+    /** Bridges of the node. Defaults to none. */
     bridges?: BridgeArgs[];
+    /** A UPS attached to the node. Defaults to none. */
     ups?: UpsArgs;
 }
 
+/** What a downloaded image is. */
+export const ImageKind = {
+    /** An LXC container template (`vztmpl` content). */
+    lxc: "lxc",
+    /** A VM cloud disk image (`iso` content). */
+    vm: "vm",
+} as const;
+export type ImageKind = (typeof ImageKind)[keyof typeof ImageKind];
+
 /** A template or cloud image to download to the nodes' file storage. */
 export interface ImageArgs {
+    /** Image name, e.g. debian-12-lxc. Plain: it names the download resources. */
     name: string;
     /** `lxc` (container template) or `vm` (cloud disk image). */
-    kind: "lxc" | "vm";
-    url: string;
+    kind: pulumi.Input<ImageKind>;
+    /** Where Proxmox downloads it from. */
+    url: pulumi.Input<string>;
     /** File name on the storage. Defaults to the last part of the URL. */
-    fileName?: string;
+    fileName?: pulumi.Input<string>;
     /** `sha256:<hex>` or `sha512:<hex>`, verified by Proxmox after download. */
-    checksum: string;
-    /** Nodes to download to. Defaults to every node. */
+    checksum: pulumi.Input<string>;
+    /** Nodes to download to. Defaults to every node. Plain: each is a resource. */
     nodes?: string[];
 }
 
 export interface ProxmoxHostArgs {
-    /** API endpoint, e.g. https://192.168.1.6:8006/. */
-    endpoint: pulumi.Input<string>;
-    /** API token `user@realm!id=secret`. Passthrough disks and bind mounts need it to be root@pam's. */
-    apiToken: pulumi.Input<string>;
+    /**
+     * API endpoint, e.g. https://192.168.1.6:8006/. Needed unless a proxmoxve provider comes
+     * through `opts.provider`/`opts.providers`, and always with `leastPrivilegeToken` (the
+     * guests' provider is built on it).
+     */
+    endpoint?: pulumi.Input<string>;
+    /**
+     * API token `user@realm!id=secret`, made a secret here. Needed when no proxmoxve provider
+     * comes through `opts`. Passthrough disks and bind mounts need it to be root@pam's.
+     */
+    apiToken?: pulumi.Input<string>;
     /** Accept a self-signed API certificate. Defaults to false. */
-    insecure?: boolean;
+    insecure?: pulumi.Input<boolean>;
     /** SSH user for the operations the API cannot do. Defaults to root. */
-    sshUser?: string;
-    /** SSH private key for those operations. */
+    sshUser?: pulumi.Input<string>;
+    /** SSH private key for those operations, made a secret here. */
     sshPrivateKey: pulumi.Input<string>;
+    /** The cluster's nodes (at least one). */
     nodes: NodeArgs[];
+    /** Images to download. Defaults to none. */
     images?: ImageArgs[];
     /** Create a least-privilege role, user and API token for guests that do not need root. Defaults to true. */
     leastPrivilegeToken?: boolean;
+    /** Id of the least-privilege role. Defaults to `<name>-guest-admin`. */
+    guestRoleId?: pulumi.Input<string>;
+    /** The least-privilege user, `<user>@pve`. Defaults to `<name>-guests@pve`. */
+    guestUserId?: pulumi.Input<string>;
 }
 
 /** Privileges of the least-privilege role: enough to create, configure and run guests, nothing more. */
@@ -99,29 +129,58 @@ export const guestAdminPrivileges = [
     "VM.PowerMgmt",
 ];
 
+// proxmoxve is not a @pulumi package, so the multi-language schema (PulumiPlugin.yaml) cannot
+// carry its resources: TypeScript reaches them through getters, kept here rather than in fields.
+const handles = new WeakMap<
+    ProxmoxHost,
+    {
+        provider: proxmoxve.Provider;
+        guestProvider: proxmoxve.Provider;
+        bridges: Record<string, Record<string, proxmoxve.network.linux.Bridge>>;
+        ups: Record<string, command.remote.Command>;
+    }
+>();
+
 /**
  * The hypervisor: the proxmoxve provider, each node's bridges, the templates and cloud images on
  * its storage, a least-privilege API user, and UPS shutdown with NUT. Guests are placed on a named
  * node with `imageId(image, node)` and `provider`.
  */
 export class ProxmoxHost extends pulumi.ComponentResource {
-    /** Provider with the configured (root@pam) token: for passthrough disks and bind mounts. */
-    readonly provider: proxmoxve.Provider;
-    /** Provider with the least-privilege token, when created; otherwise the root provider. */
-    readonly guestProvider: proxmoxve.Provider;
     /** Downloaded files by image name and node name: the volume id guests refer to. */
     readonly images: Record<string, Record<string, pulumi.Output<string>>>;
-    /** Bridges created by this component, by node and bridge name. */
-    readonly bridges: Record<string, Record<string, proxmoxve.network.linux.Bridge>>;
-    /** The least-privilege API token `homelab@pve!lab=<secret>`, when created. */
+    /** The least-privilege API token `<user>!lab=<secret>`, when created. */
     readonly guestApiToken?: pulumi.Output<string>;
-    /** NUT set-up commands by node name. */
-    readonly ups: Record<string, pulumi.Resource>;
+    /** Names of the nodes. */
     readonly nodeNames: string[];
+    /** The root provider: from `opts`, or built from `endpoint` and `apiToken`. For passthrough disks and bind mounts. */
+    get provider(): proxmoxve.Provider {
+        return handles.get(this)!.provider;
+    }
+    /** Provider with the least-privilege token, when created; otherwise the root provider. */
+    get guestProvider(): proxmoxve.Provider {
+        return handles.get(this)!.guestProvider;
+    }
+    /** Bridges created by this component, by node and bridge name. */
+    get bridges(): Record<string, Record<string, proxmoxve.network.linux.Bridge>> {
+        return handles.get(this)!.bridges;
+    }
+    /** NUT set-up commands by node name. */
+    get ups(): Record<string, command.remote.Command> {
+        return handles.get(this)!.ups;
+    }
 
     constructor(name: string, args: ProxmoxHostArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before registering anything, so that bad args leave no trace in the stack.
         validateProxmoxHostArgs(args);
+        // The provider the caller gave (as pulumi-eks and awsx take theirs), else one of our own.
+        const given = providerIn(opts, "proxmoxve", proxmoxve.Provider.isInstance);
+        if (!given && (args.endpoint === undefined || args.apiToken === undefined)) {
+            throw new Error("ProxmoxHost: set endpoint and apiToken, or pass a proxmoxve provider in opts.provider");
+        }
+        if ((args.leastPrivilegeToken ?? true) && args.endpoint === undefined) {
+            throw new Error("ProxmoxHost: endpoint is needed for the least-privilege provider: set it, or set leastPrivilegeToken: false");
+        }
         super("homelab:index:ProxmoxHost", name, {}, opts);
         const nodeNames = args.nodes.map((n) => n.name);
         const sshUser = args.sshUser ?? "root";
@@ -133,21 +192,19 @@ export class ProxmoxHost extends pulumi.ComponentResource {
             nodes: args.nodes.map((n) => ({ name: n.name, address: n.address })),
         };
 
-        this.provider = new proxmoxve.Provider(
-            name,
-            { endpoint: args.endpoint, apiToken: pulumi.secret(args.apiToken), insecure: args.insecure ?? false, ssh },
-            { parent: this },
-        );
-        const own = { parent: this, provider: this.provider };
+        const provider =
+            given ??
+            new proxmoxve.Provider(name, { endpoint: args.endpoint, apiToken: pulumi.secret(args.apiToken!), insecure: args.insecure ?? false, ssh }, { parent: this });
+        const own = { parent: this, provider };
 
-        this.bridges = {};
+        const bridges: Record<string, Record<string, proxmoxve.network.linux.Bridge>> = {};
         for (const node of args.nodes) {
-            this.bridges[node.name] = {};
+            bridges[node.name] = {};
             for (const b of node.bridges ?? []) {
                 if (b.existing) {
                     continue;
                 }
-                this.bridges[node.name][b.name] = new proxmoxve.network.linux.Bridge(
+                bridges[node.name][b.name] = new proxmoxve.network.linux.Bridge(
                     `${name}-${node.name}-${b.name}`,
                     { nodeName: node.name, name: b.name, ports: b.ports ?? [], vlanAware: b.vlanAware ?? false, comment: b.comment, autostart: true },
                     own,
@@ -158,18 +215,18 @@ export class ProxmoxHost extends pulumi.ComponentResource {
         this.images = {};
         for (const image of args.images ?? []) {
             this.images[image.name] = {};
-            const [algorithm, checksum] = image.checksum.split(":");
+            const checksum = whenKnown({ checksum: image.checksum }, (v) => imageChecksum(image.name, v.checksum));
             for (const node of args.nodes.filter((n) => !image.nodes || image.nodes.includes(n.name))) {
                 const file = new proxmoxve.download.File(
                     `${name}-${node.name}-${image.name}`,
                     {
                         nodeName: node.name,
                         datastoreId: node.fileStorage ?? "local",
-                        contentType: image.kind === "lxc" ? "vztmpl" : "iso",
+                        contentType: whenKnown({ kind: image.kind }, ({ kind }) => (kind === ImageKind.lxc ? "vztmpl" : "iso")),
                         url: image.url,
                         fileName: image.fileName,
-                        checksum,
-                        checksumAlgorithm: algorithm,
+                        checksum: pulumi.output(checksum).apply((c) => c.hex),
+                        checksumAlgorithm: pulumi.output(checksum).apply((c) => c.algorithm),
                         // A pinned checksum identifies the file: never fetch it again because the
                         // server's copy changed size or date.
                         overwrite: false,
@@ -180,14 +237,18 @@ export class ProxmoxHost extends pulumi.ComponentResource {
             }
         }
 
-        this.guestProvider = this.provider;
+        let guestProvider = provider;
         if (args.leastPrivilegeToken ?? true) {
-            const role = new proxmoxve.RoleLegacy(`${name}-guest-admin`, { roleId: "HomelabGuestAdmin", privileges: guestAdminPrivileges }, own);
-            const user = new proxmoxve.UserLegacy(`${name}-homelab-user`, { userId: "homelab@pve", comment: "Managed by Pulumi (homelab): guests that need no root", enabled: true }, own);
+            const role = new proxmoxve.RoleLegacy(`${name}-guest-admin`, { roleId: args.guestRoleId ?? `${name}-guest-admin`, privileges: guestAdminPrivileges }, own);
+            const user = new proxmoxve.UserLegacy(
+                `${name}-homelab-user`,
+                { userId: args.guestUserId ?? `${name}-guests@pve`, comment: "Managed by Pulumi (homelab): guests that need no root", enabled: true },
+                own,
+            );
             const token = new proxmoxve.user.Token(`${name}-homelab-token`, { userId: user.userId, tokenName: "lab", privilegesSeparation: false, comment: "homelab guests" }, own);
             new proxmoxve.Acl(`${name}-homelab-acl`, { path: "/", roleId: role.roleId, userId: user.userId, propagate: true }, own);
             this.guestApiToken = pulumi.secret(pulumi.interpolate`${token.userId}!${token.tokenName}=${token.value}`);
-            this.guestProvider = new proxmoxve.Provider(
+            guestProvider = new proxmoxve.Provider(
                 `${name}-guests`,
                 {
                     endpoint: args.endpoint,
@@ -199,24 +260,25 @@ export class ProxmoxHost extends pulumi.ComponentResource {
             );
         }
 
-        this.ups = {};
+        const ups: Record<string, command.remote.Command> = {};
         args.nodes.forEach((node, i) => {
-            const ups = node.ups;
-            if (!ups) {
+            const u = node.ups;
+            if (!u) {
                 return;
             }
-            this.ups[node.name] = remoteScript(
+            ups[node.name] = remoteScript(
                 `${name}-${node.name}-ups`,
                 {
                     connection: { host: node.address, user: sshUser, privateKey: args.sshPrivateKey },
                     scriptPath: upsNutScriptPath,
                     args: upsArgs(node, i),
-                    stdin: pulumi.secret(pulumi.output(ups.password).apply((p) => `${p}\n`)),
+                    stdin: pulumi.secret(pulumi.output(u.password).apply((p) => `${p}\n`)),
                 },
                 { parent: this },
             );
         });
 
+        handles.set(this, { provider, guestProvider, bridges, ups });
         this.nodeNames = nodeNames;
         this.registerOutputs({ images: this.images, guestApiToken: this.guestApiToken, nodeNames });
     }
@@ -245,21 +307,35 @@ export function validateProxmoxHostArgs(args: ProxmoxHostArgs): void {
                 throw new Error(`ProxmoxHost: image '${image.name}' names unknown node '${n}'; nodes are ${nodeNames.join(", ")}`);
             }
         }
-        if (!/^(sha256|sha512):[0-9a-f]+$/.test(image.checksum)) {
-            throw new Error(`ProxmoxHost: image '${image.name}' checksum must be sha256:<hex> or sha512:<hex>`);
+        if (isKnown(image.checksum)) {
+            imageChecksum(image.name, image.checksum as string);
         }
     }
 }
 
-/** ups-nut.sh's arguments for `node`'s UPS (none without one); a bad value names the node's field. */
-function upsArgs(node: NodeArgs, index: number): string[] {
+/** An image's pinned checksum split in two; throws on anything but `sha256:<hex>` or `sha512:<hex>`. */
+function imageChecksum(image: string, checksum: string): { algorithm: string; hex: string } {
+    const m = /^(sha256|sha512):([0-9a-f]+)$/.exec(checksum);
+    if (!m) {
+        throw new Error(`ProxmoxHost: image '${image}' checksum must be sha256:<hex> or sha512:<hex>`);
+    }
+    return { algorithm: m[1], hex: m[2] };
+}
+
+/**
+ * ups-nut.sh's arguments for `node`'s UPS (none without one); a bad value names the node's field.
+ * Checked now when the values are plain, else when they are known.
+ */
+function upsArgs(node: NodeArgs, index: number): pulumi.Input<string[]> {
     if (!node.ups) {
         return [];
     }
     const u = node.ups;
-    try {
-        return upsNutCommandArgs({ name: u.name ?? "ups", driver: u.driver, port: u.port, description: u.description, shutdownPercent: u.shutdownPercent });
-    } catch (e) {
-        throw new Error(`ProxmoxHost: nodes[${index}] ('${node.name}').ups.${(e as Error).message.replace(/^upsNut: /, "")}`);
-    }
+    return whenKnown({ name: u.name ?? "ups", driver: u.driver, port: u.port, description: u.description, shutdownPercent: u.shutdownPercent }, (v) => {
+        try {
+            return upsNutCommandArgs(v);
+        } catch (e) {
+            throw new Error(`ProxmoxHost: nodes[${index}] ('${node.name}').ups.${(e as Error).message.replace(/^upsNut: /, "")}`);
+        }
+    });
 }

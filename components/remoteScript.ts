@@ -4,6 +4,7 @@
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
+import { whenKnown } from "./inputs";
 
 /** SSH connection to a host. */
 export interface SshConnection {
@@ -51,7 +52,7 @@ export interface RemoteScriptArgs {
     /** Absolute path of the script file beside the component. */
     scriptPath: string;
     /** Arguments of the script, each quoted as one shell word. Defaults to none. */
-    args?: string[];
+    args?: pulumi.Input<pulumi.Input<string>[]>;
     /** Secret input for the script (passwords), sent on stdin. */
     stdin?: pulumi.Input<string>;
     /** Values whose change must re-run the script (besides the script and its args). */
@@ -61,7 +62,7 @@ export interface RemoteScriptArgs {
 /** A remote.Command that runs a shipped script on create and whenever the script, args or stdin change. */
 export function remoteScript(name: string, args: RemoteScriptArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
     const script = fs.readFileSync(args.scriptPath, "utf8");
-    const create = scriptCommand(script, args.args ?? []);
+    const create = whenKnown({ words: args.args ?? [] }, ({ words }) => scriptCommand(script, words));
     return new command.remote.Command(
         name,
         {

@@ -58,6 +58,9 @@ export function buildLab(cfg: LabConfig): LabOutputs {
         sshUser: cfg.proxmox.sshUser,
         sshPrivateKey,
         leastPrivilegeToken: cfg.proxmox.leastPrivilegeToken,
+        // The names a running lab already has: the component's own defaults derive from its name.
+        guestRoleId: "HomelabGuestAdmin",
+        guestUserId: "homelab@pve",
         nodes: cfg.nodes.map((n) => ({
             name: n.name,
             address: n.address,

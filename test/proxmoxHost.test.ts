@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import { ProxmoxHost, ProxmoxHostArgs } from "../components/proxmoxHost";
 import { scriptCommand } from "../components/remoteScript";
-import { captureProgram, captureRefusal, childrenOf, one, ofType } from "./helpers/mocks";
+import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
+import { captureProgram, captureRefusal, childrenOf, one, ofType, outputOf } from "./helpers/mocks";
 
 const args = (over: Partial<ProxmoxHostArgs> = {}): ProxmoxHostArgs => ({
     endpoint: "https://192.168.1.6:8006/",
@@ -114,7 +115,69 @@ describe("ProxmoxHost", () => {
         assert.strictEqual(ofType(resources, "pulumi:providers:proxmoxve").length, 1);
     });
 
+    it("names its role and API user from its own name, so that two hosts do not clash", async () => {
+        const { resources } = await captureProgram(() => {
+            new ProxmoxHost("pve", args());
+            new ProxmoxHost("lab2", args());
+        });
+        const roles = ofType(resources, "proxmoxve:index/roleLegacy:RoleLegacy").map((r) => r.inputs.roleId);
+        const users = ofType(resources, "proxmoxve:index/userLegacy:UserLegacy").map((r) => r.inputs.userId);
+        assert.deepStrictEqual(roles, ["pve-guest-admin", "lab2-guest-admin"]);
+        assert.deepStrictEqual(users, ["pve-guests@pve", "lab2-guests@pve"]);
+        const named = await captureProgram(() => new ProxmoxHost("pve", args({ guestRoleId: "HomelabGuestAdmin", guestUserId: "homelab@pve" })));
+        assert.strictEqual(one(named.resources, "proxmoxve:index/roleLegacy:RoleLegacy", "pve-guest-admin").inputs.roleId, "HomelabGuestAdmin");
+        assert.strictEqual(one(named.resources, "proxmoxve:index/userLegacy:UserLegacy", "pve-homelab-user").inputs.userId, "homelab@pve");
+    });
+
+    it("uses the provider given in opts and builds none of its own", async () => {
+        const { resources } = await captureProgram(() => {
+            const mine = new proxmoxve.Provider("mine", { endpoint: "https://10.0.0.2:8006/", apiToken: "t" });
+            new ProxmoxHost("pve", args({ apiToken: undefined, leastPrivilegeToken: false }), { provider: mine });
+        });
+        assert.deepStrictEqual(
+            ofType(resources, "pulumi:providers:proxmoxve").map((p) => p.name),
+            ["mine"],
+        );
+        for (const r of resources.filter((x) => x.type.startsWith("proxmoxve:"))) {
+            assert.match(r.provider, /pulumi:providers:proxmoxve::mine::/, r.name);
+        }
+        // Through `providers` too, and with the least-privilege provider built beside it.
+        const viaMap = await captureProgram(() => {
+            const mine = new proxmoxve.Provider("mine", { endpoint: "https://10.0.0.2:8006/", apiToken: "t" });
+            new ProxmoxHost("pve", args({ apiToken: undefined }), { providers: { proxmoxve: mine } });
+        });
+        assert.deepStrictEqual(ofType(viaMap.resources, "pulumi:providers:proxmoxve").map((p) => p.name), ["mine", "pve-guests"]);
+        assert.match(one(viaMap.resources, "proxmoxve:index/roleLegacy:RoleLegacy", "pve-guest-admin").provider, /::mine::/);
+    });
+
+    it("takes addresses, the endpoint, the token and image data from other resources' outputs", async () => {
+        const { resources } = await captureProgram(() =>
+            new ProxmoxHost(
+                "pve",
+                args({
+                    endpoint: outputOf("endpoint", "https://10.0.0.9:8006/"),
+                    apiToken: outputOf("token", "root@pam!x=y"),
+                    nodes: [{ name: "pve1", address: outputOf("address", "10.0.0.9"), ups: { password: "p", shutdownPercent: outputOf("percent", 55) } }],
+                    images: [{ name: "img", kind: outputOf("kind", "vm" as const), url: outputOf("url", "http://e.test/i.img"), checksum: outputOf("sum", `sha256:${"d".repeat(64)}`) }],
+                }),
+            ),
+        );
+        const provider = one(resources, "pulumi:providers:proxmoxve", "pve");
+        assert.strictEqual(provider.inputs.endpoint, "https://10.0.0.9:8006/");
+        assert.ok(provider.secretPaths.includes("apiToken"));
+        const file = one(resources, "proxmoxve:download/file:File", "pve-pve1-img");
+        assert.deepStrictEqual(
+            [file.inputs.contentType, file.inputs.url, file.inputs.checksum, file.inputs.checksumAlgorithm],
+            ["iso", "http://e.test/i.img", "d".repeat(64), "sha256"],
+        );
+        assert.ok(file.dependsOn.some((u) => u.endsWith("::dependency-sum")), file.dependsOn.join(" "));
+        const ups = one(resources, "command:remote:Command", "pve-pve1-ups");
+        assert.ok((ups.inputs.create as string).includes("--shutdown-percent 55"));
+        assert.ok(ups.dependsOn.some((u) => u.endsWith("::dependency-address")));
+    });
+
     const bad: [string, Partial<ProxmoxHostArgs>, string][] = [
+        ["neither a token nor a provider", { apiToken: undefined }, "ProxmoxHost: set endpoint and apiToken, or pass a proxmoxve provider in opts.provider"],
         ["no nodes", { nodes: [] }, "ProxmoxHost: nodes must list at least one node"],
         [
             "image on an unknown node",

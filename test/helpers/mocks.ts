@@ -2,6 +2,8 @@
 // runtime mocks and query what it registered.
 import * as fs from "fs";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { capture, CapturedResource, CaptureResult } from "../../scripts/capture";
 import { planStack, stackFileConfig, stackFileLab } from "../../scripts/plan";
 import { LabConfig } from "../../stacks/config";
@@ -51,6 +53,15 @@ export function homeYaml(): string {
 }
 
 export { stackFileConfig };
+
+/**
+ * `value` as the Output of another resource (a RandomId whose keepers carry it): what a consumer
+ * passes when an arg comes from somewhere else. The resource it comes from is `dependency-<name>`.
+ */
+export function outputOf<T>(name: string, value: T): pulumi.Output<T> {
+    const source = new random.RandomId(`dependency-${name}`, { byteLength: 4, keepers: { value: JSON.stringify(value) } });
+    return source.keepers.apply((k) => JSON.parse(k!.value) as T);
+}
 
 /** Every resource of `type` (a full type token). */
 export function ofType(resources: CapturedResource[], type: string): CapturedResource[] {
