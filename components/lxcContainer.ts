@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
+import { StorageInfo, storageProblem } from "./storage";
 
 /**
  * Proxmox's LXC `ostype` values a guest may declare (the ones the container API takes that this
@@ -74,6 +75,11 @@ export interface LxcContainerArgs {
     rootDiskGb?: number;
     /** Datastore for the root disk. Defaults to local-lvm. */
     diskStorage?: string;
+    /**
+     * What `diskStorage` is (its type and content), when known: the container then refuses a
+     * storage that cannot hold its root disk, or (as a template) a base image. Defaults to unknown.
+     */
+    diskStorageInfo?: StorageInfo;
     /** The container's one NIC, `eth0`. */
     network: GuestNetworkArgs;
     /** Public keys allowed to log in as root. */
@@ -98,6 +104,14 @@ export class LxcContainer extends pulumi.ComponentResource {
         }
         if (!(lxcOsTypes as readonly string[]).includes(args.osType)) {
             throw new Error(`LxcContainer ${name}: osType must be one of ${lxcOsTypes.join(", ")}, got "${args.osType}"`);
+        }
+        const info = args.diskStorageInfo;
+        const storageIssue =
+            info &&
+            (storageProblem(info, { kind: "content", content: "rootdir", what: "a container's root disk" }) ??
+                (args.isTemplate ? storageProblem(info, { kind: "template" }) : undefined));
+        if (storageIssue) {
+            throw new Error(`LxcContainer ${name}: ${storageIssue}`);
         }
         super("homelab:index:LxcContainer", name, {}, opts);
         const n = args.network;

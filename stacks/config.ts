@@ -2,6 +2,7 @@
 // Structure and types live here; rules that relate fields to each other live in validate.ts.
 import { z } from "zod";
 import { LxcOsType, lxcOsTypeOfFile, lxcOsTypes } from "../components/lxcContainer";
+import { storageContents, storageTypes } from "../components/storage";
 
 /**
  * A value that was stored encrypted (`pulumi config set --secret`). The loader wraps every
@@ -112,6 +113,17 @@ export const upsSchema = z.strictObject({
     password: secret(),
 });
 
+/** A storage of a node as Proxmox has it (Datacenter > Storage, or `pvesm status`). */
+export const storageSchema = z.strictObject({
+    /** Storage id, e.g. local-lvm. */
+    id: z.string().regex(/^[a-z][a-z0-9._-]*$/i, "must be a Proxmox storage id such as local-lvm"),
+    type: z.enum(storageTypes, { message: `must be one of ${storageTypes.join(", ")}` }),
+    /** Content types enabled on it. */
+    content: z.array(z.enum(storageContents, { message: `must be one of ${storageContents.join(", ")}` })).min(1, "needs at least one content type"),
+    /** Every node sees it (a shared LVM, a dir on a cluster file system). Defaults to true for nfs, cifs and pbs. */
+    shared: z.boolean().optional(),
+});
+
 /** One Proxmox VE node (`homelab:nodes[]`). */
 export const nodeSchema = z.strictObject({
     /** Node name as Proxmox knows it, e.g. proxmox1. */
@@ -127,6 +139,12 @@ export const nodeSchema = z.strictObject({
     diskStorage: z.string().default("local-lvm"),
     /** Datastore for templates, images and snippets (needs those content types). Defaults to local. */
     fileStorage: z.string().default("local"),
+    /**
+     * The node's storages, as they are: then validation refuses what Proxmox would refuse
+     * half-way through `up` (a template on thick LVM, a disk on a storage without its content
+     * type, ...). Defaults to none declared: nothing is checked against storage.
+     */
+    storages: z.array(storageSchema).optional(),
     bridges: z.array(bridgeSchema).default([]),
     ups: upsSchema.optional(),
 });

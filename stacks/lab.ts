@@ -242,6 +242,7 @@ export function buildLab(cfg: LabConfig): LabOutputs {
                 memoryMb: c.memoryMb,
                 rootDiskGb: c.rootDiskGb,
                 diskStorage: node.diskStorage,
+                diskStorageInfo: node.storages?.find((s) => s.id === node.diskStorage),
                 unprivileged: c.unprivileged,
                 network: {
                     bridge,

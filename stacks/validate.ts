@@ -9,6 +9,7 @@ import { diskSerial } from "../components/nasVm";
 import { upsNutCommandArgs } from "../components/proxmoxHost/upsNut";
 import { configKeys, imageFileName, imageOs, LabConfig, labSchema, SecretValue } from "./config";
 import { lxcOsTypes } from "../components/lxcContainer";
+import { contentProblem, storageProblem, StorageUse } from "../components/storage";
 import { Cidr, contains, isReserved, overlaps, parseCidr, parseIpv6 } from "./ip";
 import { defaultRoutePort } from "./routes";
 
@@ -709,6 +710,110 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                 add(`homelab:firewall.rules[${i}].port`, "a port needs proto tcp or udp");
             }
         });
+    }
+    // Storage: only where a node declares its storages (see storage.ts for what each can hold)
+    if (ok("nodes")) {
+        issues.push(...storageIssues(cfg, ok));
+    }
+    return issues;
+}
+
+/** The storage rules: declared storages are consistent, and every guest, image and backup fits the storage it lands on. */
+function storageIssues(cfg: LabConfig, ok: (...keys: string[]) => boolean): ConfigIssue[] {
+    const issues: ConfigIssue[] = [];
+    const add = (path: string, message: string) => issues.push({ path, message });
+    /** A declared storage of a node, with the config path that names it. */
+    const storageOf = (nodeName: string | undefined, id: string) => {
+        const i = cfg.nodes.findIndex((n) => n.name === (nodeName ?? cfg.nodes[0]?.name));
+        const s = cfg.nodes[i]?.storages?.find((x) => x.id === id);
+        return s && { s, node: cfg.nodes[i].name };
+    };
+    cfg.nodes.forEach((n, i) => {
+        if (n.storages === undefined) {
+            return;
+        }
+        issues.push(...duplicates(n.storages, (s) => s.id, (_, j) => `homelab:nodes[${i}].storages[${j}].id`, "storage id"));
+        n.storages.forEach((s, j) =>
+            s.content.forEach((c, k) => {
+                const problem = contentProblem(s, c);
+                if (problem) {
+                    add(`homelab:nodes[${i}].storages[${j}].content[${k}]`, problem);
+                }
+            }),
+        );
+        for (const field of ["diskStorage", "fileStorage"] as const) {
+            if (!n.storages.some((s) => s.id === n[field])) {
+                add(`homelab:nodes[${i}].${field}`, `'${n[field]}' is not among this node's storages: declare it in homelab:nodes[${i}].storages or use one of ${n.storages.map((s) => s.id).join(", ")}`);
+            }
+        }
+    });
+    /** Checks the storage `id` of `node` (when declared) for `use`, reporting at `path`. */
+    const check = (path: string, node: string | undefined, id: string, use: StorageUse) => {
+        const found = storageOf(node, id);
+        const problem = found && storageProblem(found.s, use);
+        if (problem) {
+            add(path, `on node '${found.node}': ${problem}`);
+        }
+    };
+    const nodeOf = (name: string | undefined) => cfg.nodes.find((n) => n.name === (name ?? cfg.nodes[0]?.name));
+    if (ok("images")) {
+        cfg.images.forEach((m, i) => {
+            const content = m.kind === "lxc" ? "vztmpl" : "iso";
+            for (const n of cfg.nodes.filter((x) => !m.nodes || m.nodes.includes(x.name))) {
+                check(`homelab:images[${i}]`, n.name, n.fileStorage, { kind: "content", content, what: `downloading ${m.kind} image '${m.name}'` });
+            }
+        });
+    }
+    if (cfg.nas && ok("nas")) {
+        const n = nodeOf(cfg.nas.node);
+        if (n) {
+            check("homelab:nas", n.name, n.diskStorage, { kind: "content", content: "images", what: "the NAS VM's disks" });
+            check("homelab:nas", n.name, n.fileStorage, { kind: "content", content: "snippets", what: "the NAS VM's cloud-init user data" });
+        }
+    }
+    if (ok("dockerHosts")) {
+        cfg.dockerHosts.forEach((h, i) => {
+            const n = nodeOf(h.node);
+            if (n) {
+                const use = h.kind === "lxc" ? ({ content: "rootdir", what: "a container's root disk" } as const) : ({ content: "images", what: "a VM's disk" } as const);
+                check(`homelab:dockerHosts[${i}]`, n.name, n.diskStorage, { kind: "content", ...use });
+            }
+        });
+    }
+    if (ok("containers")) {
+        cfg.containers.forEach((c, i) => {
+            const n = nodeOf(c.node);
+            if (n) {
+                check(`homelab:containers[${i}]`, n.name, n.diskStorage, { kind: "content", content: "rootdir", what: "a container's root disk" });
+                if (c.template) {
+                    check(`homelab:containers[${i}].template`, n.name, n.diskStorage, { kind: "template" });
+                }
+            }
+        });
+    }
+    if (cfg.backup && ok("backup", "dockerHosts", "containers")) {
+        const b = cfg.backup;
+        if ("storage" in b.target) {
+            for (const n of cfg.nodes) {
+                check("homelab:backup.target.storage", n.name, b.target.storage, { kind: "content", content: "backup", what: "the nightly backups" });
+            }
+        }
+        if (cfg.nas && ok("nas")) {
+            check("homelab:backup.nasStorage", cfg.nas.node, b.nasStorage, { kind: "content", content: "backup", what: "the NAS VM's own backup" });
+        }
+        if (b.mode === "snapshot") {
+            const excluded = new Set(b.exclude ?? []);
+            const lxcs = [...cfg.dockerHosts.filter((h) => h.kind === "lxc"), ...cfg.containers.filter((c) => !c.template)].filter((g) => !excluded.has(g.hostname));
+            const reported = new Set<string>();
+            for (const g of lxcs) {
+                const n = nodeOf(g.node);
+                const key = `${n?.name}/${n?.diskStorage}`;
+                if (n && !reported.has(key)) {
+                    reported.add(key);
+                    check("homelab:backup.mode", n.name, n.diskStorage, { kind: "snapshotBackup" });
+                }
+            }
+        }
     }
     return issues;
 }

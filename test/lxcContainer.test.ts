@@ -74,4 +74,21 @@ describe("LxcContainer", () => {
         assert.strictEqual(error?.message, 'LxcContainer bad: osType must be one of debian, ubuntu, alpine, centos, fedora, opensuse, archlinux, nixos, unmanaged, got "windows"');
         assert.deepStrictEqual(registered, ["pulumi:pulumi:Stack homelab-test", "pulumi:providers:proxmoxve pve"]);
     });
+
+    it("refuses, with the storage rule validation uses, a template on thick LVM and a root disk where rootdir is not enabled", async () => {
+        const lvm = { id: "local-lvm", type: "lvm" as const, content: ["images", "rootdir"] as const };
+        const thick = await captureRefusal(() => new LxcContainer("base", args({ isTemplate: true, diskStorageInfo: lvm })));
+        assert.strictEqual(
+            thick.error?.message,
+            `LxcContainer base: storage 'local-lvm' is thick LVM, and Proxmox "can't create base images in lvm storage": put the template's disk on an lvmthin, zfspool, btrfs or dir storage`,
+        );
+        const noRootdir = await captureRefusal(() => new LxcContainer("web", args({ diskStorageInfo: { id: "tank", type: "zfspool", content: ["images"] } })));
+        assert.strictEqual(
+            noRootdir.error?.message,
+            "LxcContainer web: storage 'tank' (zfspool) has no 'rootdir' content, needed for a container's root disk: add it (pvesm set tank --content images,rootdir) or use a storage that has it",
+        );
+        // A plain container on thick LVM is fine: only base images cannot live there.
+        const plain = await captureRefusal(() => new LxcContainer("web", args({ diskStorageInfo: lvm })));
+        assert.strictEqual(plain.error, undefined);
+    });
 });
