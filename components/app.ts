@@ -1,8 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
-import { catalog, CatalogDatabase, CatalogPort, CatalogVolume, databaseImages } from "./catalog";
+import * as path from "path";
+import { catalog, CatalogDatabase, CatalogEntry, CatalogPort, CatalogVolume, databaseImages } from "./catalog";
+import { ContainerFields, containerFieldInputs, containerFieldIssues, FieldIssue } from "./app/containerFields";
 import { AppConfig, SecretValue } from "../stacks/config";
+
+/** A container beside its app, on the app's networks: `<app>-<name>`. */
+export interface Sidecar extends ContainerFields {
+    name: string;
+    /** Pinned image. */
+    image: string;
+    env: Record<string, string | SecretValue>;
+    volumes: CatalogVolume[];
+}
 
 /** A catalog entry merged with an app's config: everything `App` needs, as plain data. */
 export interface ResolvedApp {
@@ -29,20 +40,124 @@ export interface ResolvedApp {
     /** Runs in the Docker host's network namespace (no Docker network, nothing published). */
     hostNetwork: boolean;
     healthcheck?: string;
-    entrypoint?: string[];
-    command?: string[];
+    /** Command, user, capabilities, devices, limits...: the entry's, each replaced by the config's. */
+    fields: ContainerFields;
+    /** Apps of the same host created before this one. */
+    dependsOn: string[];
+    sidecars: Sidecar[];
     registry?: { server: string; username: string; password: SecretValue };
     /** Docker host (hostname), when the config names one. */
     host?: string;
 }
 
+const fieldNames = ["command", "entrypoint", "user", "capabilities", "devices", "networkMode", "privileged", "memory", "cpus", "sysctls", "shmSize", "extraHosts", "labels"] as const;
+
+/** The container fields of an app: each config field replaces the entry's; sysctls and labels merge (config wins). Pure. */
+export function appContainerFields(entry: ContainerFields, config: ContainerFields): ContainerFields {
+    const fields: ContainerFields = {};
+    for (const key of fieldNames) {
+        const value = config[key] ?? entry[key];
+        if (value !== undefined) {
+            (fields as Record<string, unknown>)[key] = value;
+        }
+    }
+    for (const key of ["sysctls", "labels"] as const) {
+        if (entry[key] || config[key]) {
+            fields[key] = { ...entry[key], ...config[key] };
+        }
+    }
+    return fields;
+}
+
+/**
+ * Every problem with an app's container fields, host paths and sidecars, each at its field
+ * (relative to the app). `published` is the number of ports the config publishes. Pure: App and
+ * the stack's validation both call it.
+ */
+export function appFieldIssues(fields: ContainerFields, published: number, volumes: CatalogVolume[], sidecars: Sidecar[]): FieldIssue[] {
+    const issues = [...containerFieldIssues(fields, published), ...volumeIssues(volumes, "volumes")];
+    const seen = new Set<string>();
+    sidecars.forEach((s, i) => {
+        if (seen.has(s.name)) {
+            issues.push({ field: `sidecars[${i}].name`, message: `another sidecar is named '${s.name}': give each its own name` });
+        }
+        seen.add(s.name);
+        if (s.image === "") {
+            issues.push({ field: `sidecars[${i}].image`, message: "set a pinned image such as busybox:1.37.0" });
+        }
+        if (s.networkMode === "host" && fields.networkMode !== "host") {
+            issues.push({ field: `sidecars[${i}].networkMode`, message: "a sidecar runs on its app's networks: set networkMode on the app, or run it as an app of its own" });
+        }
+        for (const issue of [...containerFieldIssues(s, 0), ...volumeIssues(s.volumes, "volumes")]) {
+            issues.push({ field: `sidecars[${i}].${issue.field}`, message: issue.message });
+        }
+    });
+    return issues;
+}
+
+/** Host paths must be absolute and plain: no `..`, no `//`, no trailing `/`. */
+function volumeIssues(volumes: CatalogVolume[], at: string): FieldIssue[] {
+    const issues: FieldIssue[] = [];
+    volumes.forEach((v, j) => {
+        if ("hostPath" in v && (!/^\/[^\s:]*$/.test(v.hostPath) || path.posix.normalize(v.hostPath) !== v.hostPath || (v.hostPath.length > 1 && v.hostPath.endsWith("/")))) {
+            issues.push({ field: `${at}[${j}].hostPath`, message: `'${v.hostPath}' is not a plain absolute path of the Docker host: use one such as /srv/app/config (no '..', spaces or ':')` });
+        }
+    });
+    return issues;
+}
+
+/**
+ * The order to create apps in, each after the apps it depends on, and every problem with the
+ * dependencies: an unknown app, one on another Docker host, a cycle. `host` is each app's Docker
+ * host. Pure: lab.ts creates apps in this order; the stack's validation reports the issues.
+ */
+export function appOrder(apps: { name: string; host?: string; dependsOn?: string[] }[]): { order: string[]; issues: { index: number; field: string; message: string }[] } {
+    const byName = new Map(apps.map((a, i) => [a.name, { a, i }]));
+    const issues: { index: number; field: string; message: string }[] = [];
+    apps.forEach((a, i) => {
+        a.dependsOn?.forEach((d, j) => {
+            const other = byName.get(d);
+            if (!other) {
+                issues.push({ index: i, field: `dependsOn[${j}]`, message: `unknown app '${d}': use the name of an app of the same Docker host` });
+            } else if (other.a.host !== a.host) {
+                issues.push({ index: i, field: `dependsOn[${j}]`, message: `'${d}' runs on Docker host '${other.a.host}', not on '${a.host}': an app can only wait for apps of its own host` });
+            } else if (d === a.name) {
+                issues.push({ index: i, field: `dependsOn[${j}]`, message: "an app cannot depend on itself: remove it" });
+            }
+        });
+    });
+    // Depth-first, in config order: each app after its dependencies; a dependency met again while
+    // its own dependencies are still being visited closes a cycle.
+    const order: string[] = [];
+    const state = new Map<string, "visiting" | "done">();
+    const visit = (name: string, trail: string[]) => {
+        if (state.get(name) === "done") return;
+        if (state.get(name) === "visiting") {
+            const cycle = [...trail.slice(trail.indexOf(name)), name];
+            const { i } = byName.get(name)!;
+            if (!issues.some((x) => x.message.includes("cycle"))) {
+                issues.push({ index: i, field: "dependsOn", message: `the apps wait for each other in a cycle (${cycle.join(" -> ")}): remove one of these dependencies` });
+            }
+            return;
+        }
+        state.set(name, "visiting");
+        for (const d of byName.get(name)!.a.dependsOn ?? []) {
+            if (byName.has(d) && d !== name) visit(d, [...trail, name]);
+        }
+        state.set(name, "done");
+        order.push(name);
+    };
+    apps.forEach((a) => visit(a.name, []));
+    return { order, issues };
+}
+
 /**
  * Merges the catalog entry of `app` with the app's config (image, env, volumes, port, ports,
- * database, expose, subdomain). Pure. Throws on an app that cannot run as configured.
+ * database, expose, subdomain, container fields). Pure. Throws on an app that cannot run as configured.
  */
 export function resolveApp(app: AppConfig): ResolvedApp {
     const entryName = app.catalog ?? app.name;
-    const entry = catalog[entryName];
+    const entry: CatalogEntry | undefined = catalog[entryName];
     if (!entry) {
         throw new Error(`app '${app.name}': unknown catalog entry '${entryName}': use one of ${Object.keys(catalog).join(", ")}`);
     }
@@ -64,12 +179,19 @@ export function resolveApp(app: AppConfig): ResolvedApp {
             throw new Error(`app '${app.name}': port ${p.host}/tcp belongs to the reverse proxy: expose the app through its route instead`);
         }
     }
+    const fields = appContainerFields(entry, app);
+    const volumes = app.volumes ?? entry.volumes ?? [];
+    const sidecars: Sidecar[] = (app.sidecars ?? []).map((s) => ({ ...s }));
+    const issue = appFieldIssues(fields, app.ports?.length ?? 0, volumes, sidecars)[0];
+    if (issue) {
+        throw new Error(`app '${app.name}': ${issue.field}: ${issue.message}`);
+    }
     const port = app.port ?? entry.port;
     const expose = app.expose ?? port !== undefined;
     if (expose && port === undefined) {
         throw new Error(`app '${app.name}': an exposed app needs the container port the proxy forwards to: set port`);
     }
-    const hostNetwork = entry.hostNetwork ?? false;
+    const hostNetwork = fields.networkMode === "host";
     if (expose && hostNetwork) {
         throw new Error(`app '${app.name}': an app on the host's network is not on the apps' network, so the proxy cannot reach it: set expose: false`);
     }
@@ -83,14 +205,15 @@ export function resolveApp(app: AppConfig): ResolvedApp {
         public: app.public,
         tlsUpstream: entry.tlsUpstream ?? false,
         env,
-        volumes: app.volumes ?? entry.volumes ?? [],
+        volumes,
         ports,
         database: app.database ?? entry.database,
         dockerSocket: entry.dockerSocket ?? false,
         hostNetwork,
         healthcheck: entry.healthcheck,
-        entrypoint: entry.entrypoint,
-        command: entry.command,
+        fields,
+        dependsOn: app.dependsOn ?? [],
+        sidecars,
         registry: app.registry,
         host: app.host,
     };
@@ -145,6 +268,8 @@ export interface AppArgs {
      * Defaults to none (the proxy shares the app network).
      */
     remoteRoute?: { hostAddress: string; hostPort: number };
+    /** Resources (other apps of the host) the app's containers wait for. Defaults to none. */
+    dependsOn?: pulumi.Resource[];
 }
 
 /** Where each database engine keeps its data, its port, and its readiness check. */
@@ -176,18 +301,25 @@ export class App extends pulumi.ComponentResource {
     readonly container: docker.Container;
     /** The database container, when the app has one. */
     readonly database?: docker.Container;
+    /** Sidecar containers, by sidecar name. */
+    readonly sidecars: Record<string, docker.Container> = {};
     /** How the proxy reaches it; undefined when not exposed. */
     readonly route?: AppRoute;
 
     constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
         const app = args.app;
         const host = args.host;
-        for (const v of app.volumes) {
+        for (const v of [...app.volumes, ...app.sidecars.flatMap((s) => s.volumes)]) {
             if ("share" in v && host.sharePaths[v.share] === undefined) {
                 throw new Error(
                     `App ${name}: share '${v.share}' is not mounted on Docker host '${host.hostname}': add { share: ${v.share} } to its mounts`,
                 );
             }
+        }
+        // Ports of a host-network app are the ones it occupies there (catalog), never published.
+        const issue = appFieldIssues(app.fields, 0, app.volumes, app.sidecars)[0];
+        if (issue) {
+            throw new Error(`App ${name}: ${issue.field}: ${issue.message}`);
         }
         // Registered only now: bad args above leave nothing in the stack.
         super("homelab:index:App", name, {}, opts);
@@ -209,12 +341,9 @@ export class App extends pulumi.ComponentResource {
         // keepLocally: removing the resource must not delete an image a running container uses.
         const image = new docker.RemoteImage(name, { name: app.image, keepLocally: true }, { parent: this, provider: pullProvider });
 
-        const env: pulumi.Input<string>[] = Object.entries(app.env)
-            .sort(([a], [b]) => a.localeCompare(b))
-            .map(([k, v]) => (v instanceof SecretValue ? pulumi.secret(`${k}=${v.value}`) : `${k}=${v}`));
-
+        const env = envInputs(app.env);
         const networks: docker.types.input.ContainerNetworksAdvanced[] = app.hostNetwork ? [] : [{ name: host.appNetwork.name }];
-        const dependsOn: pulumi.Resource[] = [];
+        const dependsOn: pulumi.Resource[] = [...(args.dependsOn ?? [])];
         if (app.database) {
             const db = this.createDatabase(name, app, app.database, own);
             env.push(...db.env);
@@ -223,21 +352,7 @@ export class App extends pulumi.ComponentResource {
             this.database = db.container;
         }
 
-        const volumes: docker.types.input.ContainerVolume[] = [];
-        for (const v of app.volumes) {
-            if ("share" in v) {
-                // Only the apps that use a share wait for it (and so for the NAS).
-                const ready = host.shareReady?.[v.share];
-                if (ready && !dependsOn.includes(ready)) {
-                    dependsOn.push(ready);
-                }
-                const hostPath = [host.sharePaths[v.share], v.subPath].filter((p) => p).join("/");
-                volumes.push({ hostPath, containerPath: v.path, readOnly: v.readOnly ?? false });
-            } else {
-                const volume = new docker.Volume(`${name}-${v.name}`, { name: `${app.name}-${v.name}` }, own);
-                volumes.push({ volumeName: volume.name, containerPath: v.path });
-            }
-        }
+        const volumes = this.volumeInputs(name, app.name, app.volumes, host, own, dependsOn);
         if (app.dockerSocket) {
             volumes.push({ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" });
         }
@@ -245,12 +360,11 @@ export class App extends pulumi.ComponentResource {
         this.container = new docker.Container(
             name,
             {
+                ...containerFieldInputs(app.fields),
                 name: app.name,
                 image: image.imageId,
                 restart: "unless-stopped",
                 envs: env,
-                entrypoints: app.entrypoint,
-                command: app.command,
                 ...(app.hostNetwork ? { networkMode: "host" } : { networksAdvanced: networks }),
                 // What the entry or config lists, and the web port for a proxy on another host
                 // (never 80/443, the proxy's). With host networking the ports are the host's
@@ -270,11 +384,60 @@ export class App extends pulumi.ComponentResource {
             { ...own, dependsOn },
         );
 
+        // Sidecars: on the app's networks (or the host's, with the app), started after it.
+        for (const s of app.sidecars) {
+            const sidecarDependsOn: pulumi.Resource[] = [this.container];
+            const sidecarImage = new docker.RemoteImage(`${name}-${s.name}`, { name: s.image, keepLocally: true }, { parent: this, provider: pullProvider });
+            this.sidecars[s.name] = new docker.Container(
+                `${name}-${s.name}`,
+                {
+                    ...containerFieldInputs(s),
+                    name: `${app.name}-${s.name}`,
+                    image: sidecarImage.imageId,
+                    restart: "unless-stopped",
+                    envs: envInputs(s.env),
+                    ...(app.hostNetwork ? { networkMode: "host" } : { networksAdvanced: networks }),
+                    ports: [],
+                    volumes: this.volumeInputs(`${name}-${s.name}`, `${app.name}-${s.name}`, s.volumes, host, own, sidecarDependsOn),
+                    logDriver: "json-file",
+                },
+                { ...own, dependsOn: sidecarDependsOn },
+            );
+        }
+
         if (app.expose && app.port !== undefined) {
             const upstream = args.remoteRoute ? `${args.remoteRoute.hostAddress}:${args.remoteRoute.hostPort}` : `${app.name}:${app.port}`;
             this.route = { subdomain: app.subdomain, upstream, tlsUpstream: app.tlsUpstream, public: app.public };
         }
         this.registerOutputs({ container: this.container.name, route: this.route });
+    }
+
+    /** Named volumes (created here as `<volumePrefix>-<name>`), share paths and host paths of one container. */
+    private volumeInputs(
+        name: string,
+        volumePrefix: string,
+        list: CatalogVolume[],
+        host: AppHost,
+        own: pulumi.CustomResourceOptions,
+        /** Gets the mount of each share used: only the containers that use a share wait for it (and so for the NAS). */
+        dependsOn: pulumi.Resource[],
+    ): docker.types.input.ContainerVolume[] {
+        return list.map((v) => {
+            if ("share" in v) {
+                const ready = host.shareReady?.[v.share];
+                if (ready && !dependsOn.includes(ready)) {
+                    dependsOn.push(ready);
+                }
+                const hostPath = [host.sharePaths[v.share], v.subPath].filter((p) => p).join("/");
+                return { hostPath, containerPath: v.path, readOnly: v.readOnly ?? false };
+            }
+            if ("hostPath" in v) {
+                // Read-only unless asked: an app reads the host's files (Netdata's /proc, a clock).
+                return { hostPath: v.hostPath, containerPath: v.path, readOnly: v.readOnly ?? true };
+            }
+            const volume = new docker.Volume(`${name}-${v.name}`, { name: `${volumePrefix}-${v.name}` }, own);
+            return { volumeName: volume.name, containerPath: v.path };
+        });
     }
 
     /** The app's own database: password, private network, data volume, image, container. */
@@ -323,6 +486,13 @@ export class App extends pulumi.ComponentResource {
         ];
         return { container, network, env };
     }
+}
+
+/** `KEY=value` for each variable, sorted; a SecretValue's entry is a secret. */
+function envInputs(env: Record<string, string | SecretValue>): pulumi.Input<string>[] {
+    return Object.entries(env)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => (v instanceof SecretValue ? pulumi.secret(`${k}=${v.value}`) : `${k}=${v}`));
 }
 
 function healthcheck(cmd: string): docker.types.input.ContainerHealthcheck {

@@ -1,5 +1,6 @@
 // The app catalog: what each known app needs, so that adding one to a lab is a few lines of config.
 // Images are pinned to a version tag; a lab overrides `image`, `env` or `volumes` in its config.
+import { ContainerFields } from "./app/containerFields";
 
 /**
  * A volume: a named Docker volume (`name` is its role; the Docker volume is `<app>-<name>`), or a
@@ -20,6 +21,13 @@ export type CatalogVolume =
            * to none: root in the container, which may write to any file of the share.
            */
           uid?: number;
+      }
+    | {
+          /** A folder or file of the Docker host (an absolute path, such as /proc or /etc/localtime). */
+          hostPath: string;
+          path: string;
+          /** Defaults to true: the app reads the host's files; set false where it must write. */
+          readOnly?: boolean;
       };
 
 /** A port published on the Docker host's LAN address. */
@@ -38,7 +46,7 @@ export interface CatalogDatabase {
     hostSuffix?: string;
 }
 
-export interface CatalogEntry {
+export interface CatalogEntry extends ContainerFields {
     description: string;
     /** Pinned image. */
     image: string;
@@ -53,23 +61,17 @@ export interface CatalogEntry {
     /** Environment variables that must be set as secrets in the app's config (`env`). */
     secretEnv?: string[];
     volumes?: CatalogVolume[];
-    ports?: CatalogPort[];
     database?: CatalogDatabase;
     /** Mount the Docker socket (container managers). Defaults to false. */
     dockerSocket?: boolean;
     /** Healthcheck command (CMD-SHELL). */
     healthcheck?: string;
-    /** Replace the image's entrypoint. */
-    entrypoint?: string[];
-    /** Replace the image's command. */
-    command?: string[];
     /**
-     * Run in the Docker host's network namespace instead of on the apps' network: for services
-     * that must see the LAN's multicast (DLNA/SSDP discovery does not cross Docker's NAT). `ports`
-     * then lists the ports it occupies on the host, for conflict checks; nothing is published.
-     * Defaults to false.
+     * With `networkMode: host` (services that must see the LAN's multicast: DLNA/SSDP discovery
+     * does not cross Docker's NAT), `ports` lists the ports the app occupies on the host, for
+     * conflict checks; nothing is published.
      */
-    hostNetwork?: boolean;
+    ports?: CatalogPort[];
 }
 
 /** Pinned database images. */
@@ -168,7 +170,7 @@ export const catalog: Record<string, CatalogEntry> = {
         // TVs find a DLNA server by SSDP multicast (M-SEARCH and NOTIFY to 239.255.255.250:1900),
         // which Docker's port publishing does not carry: the server runs in the host's network
         // namespace, and these are the ports it occupies there (the stream and SSDP).
-        hostNetwork: true,
+        networkMode: "host",
         ports: [
             { host: 8200, container: 8200, protocol: "tcp" },
             { host: 1900, container: 1900, protocol: "udp" },

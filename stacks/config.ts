@@ -258,10 +258,43 @@ export const containerSchema = z.strictObject({
     unprivileged: z.boolean().default(true),
 });
 
+const containerPath = () => z.string().regex(/^\//, "must be an absolute path in the container, such as /data");
 const volumeSchema = z.union([
-    z.strictObject({ name: name(), path: z.string().regex(/^\//, "must be an absolute path in the container, such as /data") }),
-    z.strictObject({ share: name(), subPath: z.string().optional(), path: z.string().regex(/^\//, "must be an absolute path in the container, such as /data") }),
+    z.strictObject({ name: name(), path: containerPath() }),
+    z.strictObject({ share: name(), subPath: z.string().optional(), path: containerPath() }),
+    /** A folder or file of the Docker host, read-only unless `readOnly: false`. */
+    z.strictObject({ hostPath: z.string(), path: containerPath(), readOnly: z.boolean().optional() }),
 ]);
+
+/**
+ * The container fields of an app or a sidecar (components/app/containerFields.ts documents each
+ * and holds the rule that checks them).
+ */
+const containerFields = {
+    command: z.array(z.string()).optional(),
+    entrypoint: z.array(z.string()).optional(),
+    user: z.string().optional(),
+    capabilities: z.strictObject({ add: z.array(z.string()).optional(), drop: z.array(z.string()).optional() }).optional(),
+    devices: z.array(z.string()).optional(),
+    networkMode: z.literal("host").optional(),
+    privileged: z.union([z.boolean(), z.strictObject({ reason: z.string() })]).optional(),
+    memory: z.string().optional(),
+    cpus: z.number().optional(),
+    sysctls: z.record(z.string(), z.string()).optional(),
+    shmSize: z.string().optional(),
+    extraHosts: z.array(z.string()).optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+};
+
+/** A container that runs beside its app (same networks), named `<app>-<name>`. */
+const sidecarSchema = z.strictObject({
+    name: name(),
+    /** Pinned image. */
+    image: z.string(),
+    env: z.record(z.string(), z.union([z.string(), secret()])).default({}),
+    volumes: z.array(volumeSchema).default([]),
+    ...containerFields,
+});
 
 /** `homelab:apps[]`: an app from the catalog (or any image) on a Docker host. */
 export const appSchema = z.strictObject({
@@ -310,6 +343,11 @@ export const appSchema = z.strictObject({
             }),
         )
         .optional(),
+    ...containerFields,
+    /** Apps of the same Docker host that must be created first. */
+    dependsOn: z.array(name()).optional(),
+    /** Containers that run beside the app, on its networks. */
+    sidecars: z.array(sidecarSchema).optional(),
 });
 
 /** `homelab:proxy`: the one reverse proxy. */

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BackupJob } from "../components/backupJob";
 import { CloudflareDns } from "../components/cloudflareDns";
-import { App, AppRoute, ResolvedApp, resolveApp, shareOwners } from "../components/app";
+import { App, appOrder, AppRoute, ResolvedApp, resolveApp, shareOwners } from "../components/app";
 import { DockerHost } from "../components/dockerHost";
 import { Firewall } from "../components/firewall";
 import { LxcContainer } from "../components/lxcContainer";
@@ -169,12 +169,18 @@ export function buildLab(cfg: LabConfig): LabOutputs {
     const remotePort = (a: ResolvedApp) =>
         cfg.apps.find((x) => x.name === a.name)?.routePort ??
         defaultRoutePort(a.name, remote.filter((r) => hostOfApp(r) === hostOfApp(a)).map((r) => r.name));
-    for (const a of apps) {
+    // Each app after the apps it depends on (validation refused cycles and other hosts' apps).
+    const created: Record<string, App> = {};
+    for (const appName of appOrder(apps.map((a) => ({ ...a, host: hostOfApp(a) }))).order) {
+        const a = apps.find((x) => x.name === appName)!;
         const host = cfg.dockerHosts.find((h) => h.hostname === hostOfApp(a))!;
         const remoteRoute = remote.includes(a) ? { hostAddress: host.address, hostPort: remotePort(a) } : undefined;
-        const app = new App(a.name, { app: a, host: dockerHosts[hostOfApp(a)], remoteRoute });
-        if (app.route) {
-            routes.push(app.route);
+        const dependsOn = a.dependsOn.map((d) => created[d]);
+        created[a.name] = new App(a.name, { app: a, host: dockerHosts[hostOfApp(a)], remoteRoute, dependsOn });
+    }
+    for (const a of apps) {
+        if (created[a.name].route) {
+            routes.push(created[a.name].route!);
         }
     }
 

@@ -1,6 +1,7 @@
 // Validation of the whole stack config: structure (zod, config.ts) and the rules that relate
 // fields to each other (this file). Every problem is reported at once, each with its path and fix.
 import { z } from "zod";
+import { appContainerFields, appFieldIssues, appOrder } from "../components/app";
 import { catalog } from "../components/catalog";
 import { isNonRoutable } from "../components/cloudflareDns";
 import { defaultInternalPool, dockerHostOsRule } from "../components/dockerHost";
@@ -101,7 +102,7 @@ function unionMessage(path: readonly PropertyKey[], value: unknown): string {
         return "use { share, user } (a NAS share and a user allowed on it) or { storage } (an existing Proxmox storage id)";
     }
     if (path[0] === "apps" && path[path.length - 2] === "volumes") {
-        return "use { name, path } (a named volume) or { share, path } (a NAS share, with an optional subPath)";
+        return "use { name, path } (a named volume), { share, path } (a NAS share, with an optional subPath) or { hostPath, path } (a path of the Docker host, read-only unless readOnly: false)";
     }
     if (path[0] === "firewall" && last === "port") {
         return "must be a port number or a range first:last, such as 8000:8010";
@@ -580,7 +581,11 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                     add(path, `must be a secret: run \`pulumi config set --secret --path '${path}' <value>\``);
                 }
             });
-            if (a.expose && entry?.hostNetwork) {
+            const fields = appContainerFields(entry ?? {}, a);
+            for (const issue of appFieldIssues(fields, a.ports?.length ?? 0, a.volumes ?? entry?.volumes ?? [], a.sidecars ?? [])) {
+                add(`homelab:apps[${i}].${issue.field}`, issue.message);
+            }
+            if (a.expose && fields.networkMode === "host") {
                 add(`homelab:apps[${i}].expose`, "an app on the host's network is not on the apps' network, so the proxy cannot reach it: set expose: false");
             }
             if (a.expose && !entry?.port && !a.port) {
@@ -601,6 +606,13 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                     add(`homelab:apps[${i}].volumes[${j}].share`, `share '${v.share}' is not mounted on Docker host '${host}': add { share: ${v.share} } to its mounts`);
                 }
             });
+            (a.sidecars ?? []).forEach((sc, k) =>
+                sc.volumes.forEach((v, j) => {
+                    if ("share" in v && ok("dockerHosts") && dockerHosts.has(host ?? "") && !mounted.has(v.share)) {
+                        add(`homelab:apps[${i}].sidecars[${k}].volumes[${j}].share`, `share '${v.share}' is not mounted on Docker host '${host}': add { share: ${v.share} } to its mounts`);
+                    }
+                }),
+            );
             if (!a.volumes && entry?.volumes) {
                 entry.volumes.forEach((v) => {
                     if ("share" in v && ok("dockerHosts") && dockerHosts.has(host ?? "") && !mounted.has(v.share)) {
@@ -619,6 +631,9 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                 }
             });
         });
+        for (const issue of appOrder(cfg.apps.map((a) => ({ ...a, host: hostOf(a.host) }))).issues) {
+            add(`homelab:apps[${issue.index}].${issue.field}`, issue.message);
+        }
         // Apps on another Docker host than the proxy's are reached on a port of their host (lab.ts):
         // that port must be free there, of the other routes and of the ports apps publish.
         const proxyHost = ok("proxy") && cfg.proxy ? hostOf(cfg.proxy.host) : undefined;
