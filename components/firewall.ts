@@ -1,20 +1,47 @@
+import { BlockList, isIP } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 
-/** A guest that rules protect: the firewall of its NIC decides what reaches it. */
-export interface FirewallGuest {
-    hostname: string;
-    node: string;
-    vmId: number;
-    /** `lxc` for containers, `vm` for virtual machines. */
-    kind: "lxc" | "vm";
+/** What reaches a protected guest that no rule names. */
+export type InputPolicy = "DROP" | "ACCEPT";
+
+/** A network that rules may name on either side: a cluster IP set when a rule takes traffic from it. */
+export interface FirewallNetwork {
+    /** The name rules use. */
+    name: string;
+    /** Its prefixes, IPv4 and IPv6 (`10.0.20.0/24`, `2001:db8:20::/64`). */
+    cidrs: string[];
 }
 
-/** One rule: traffic from `sources` to `to` on `proto`/`port`. */
+/** A guest that rules may protect (`to`) or name as a source (`from`). */
+export interface FirewallGuest {
+    hostname: string;
+    node: pulumi.Input<string>;
+    vmId: pulumi.Input<number>;
+    /** `lxc` for containers, `vm` for virtual machines. */
+    kind: "lxc" | "vm";
+    /** Its addresses, IPv4 and IPv6: its side of a rule, and what a `to` CIDR matches. */
+    addresses: string[];
+    /** The network (of `networks`) its NIC joins: a rule `to` that network protects it. Defaults to none. */
+    network?: string;
+    /** What reaches it when no rule matches, once protected. Defaults to the firewall's `inputPolicy`. */
+    inputPolicy?: InputPolicy;
+}
+
+/** A host that rules may name as a source only (a Proxmox node keeps its own firewall). */
+export interface FirewallHost {
+    name: string;
+    addresses: string[];
+}
+
+/** One rule: traffic from `from` to `to` on `proto`/`port`. */
 export interface FirewallRuleArgs {
-    /** Source addresses or networks (IPv4 and IPv6 both allowed; one rule each). */
-    sources: string[];
-    /** Hostname of the guest the rule protects. */
+    /** A network or guest of the args, a host, or a CIDR (`192.168.50.0/24`, `2001:db8::/48`). */
+    from: string;
+    /**
+     * A guest, a network (every guest on it) or a CIDR (every guest with an address inside). Proxmox
+     * filters at each guest's NIC, so the rule is set on the firewall of each guest it covers.
+     */
     to: string;
     /** What the rule does with matching traffic. Defaults to ACCEPT. */
     action?: "ACCEPT" | "DROP" | "REJECT";
@@ -27,45 +54,171 @@ export interface FirewallRuleArgs {
 }
 
 export interface FirewallArgs {
-    /** Every guest a rule may name (by hostname). */
+    /** Networks that rules name. Defaults to none. */
+    networks?: FirewallNetwork[];
+    /** Every guest a rule may name. */
     guests: FirewallGuest[];
-    /** The rules, in order; each guest they name gets its firewall turned on. */
+    /** Hosts (Proxmox nodes) rules may name as a source. Defaults to none. */
+    hosts?: FirewallHost[];
+    /** The rules, in order; each guest they cover gets its firewall turned on. */
     rules: FirewallRuleArgs[];
+    /** What reaches a protected guest when no rule matches (unless the guest says otherwise). Defaults to DROP. */
+    inputPolicy?: InputPolicy;
     /** Networks from which SSH (22/tcp) always reaches a protected guest: Pulumi configures guests over SSH. */
     managementSources: string[];
     /** The proxmoxve provider. The datacenter firewall needs Sys.Modify on /: the lab passes the root provider. */
     provider: proxmoxve.Provider;
 }
 
+/** One rule as set on one guest's firewall. */
+export interface GuestRule {
+    action: "ACCEPT" | "DROP" | "REJECT";
+    proto?: string;
+    dport?: string;
+    /** An address, a CIDR or `+<ip set>`. */
+    source: string;
+    comment?: string;
+}
+
+/** What the rules come to: each protected guest's rules in order, and the IP sets they use. */
+export interface FirewallPlan {
+    /** Problems, each with the rule's index and field, and the fix. Empty when the rules can be set. */
+    problems: { rule: number; field: "from" | "to" | "port"; message: string }[];
+    /** Protected guests (by hostname, sorted) and the configured rules on each, in config order. */
+    rules: Map<string, GuestRule[]>;
+    /** Cluster IP sets the rules reference: one per network named as a source. */
+    ipSets: { name: string; network: string; cidrs: string[] }[];
+}
+
+/** Parses `address/prefix` for a BlockList, or undefined. */
+function cidrOf(text: string): { address: string; prefix: number; type: "ipv4" | "ipv6" } | undefined {
+    const [address, len, extra] = text.split("/");
+    const v = isIP(address);
+    const prefix = Number(len);
+    if (!v || extra !== undefined || !/^\d{1,3}$/.test(len ?? "") || prefix > (v === 4 ? 32 : 128)) {
+        return undefined;
+    }
+    return { address, prefix, type: v === 4 ? "ipv4" : "ipv6" };
+}
+
+/** Whether `address` lies in `cidr`. */
+function inside(cidr: { address: string; prefix: number; type: "ipv4" | "ipv6" }, address: string): boolean {
+    const v = isIP(address);
+    if ((v === 4) !== (cidr.type === "ipv4") || !v) {
+        return false;
+    }
+    const list = new BlockList();
+    list.addSubnet(cidr.address, cidr.prefix, cidr.type);
+    return list.check(address, cidr.type);
+}
+
 /**
- * Proxmox firewall rules deciding who may talk to whom. Every guest named as a destination gets its
- * own firewall turned on with input policy DROP, SSH from the management network, and the rules
- * that name it, in config order. The datacenter firewall is switched on (guest firewalls do nothing
- * without it) with an ACCEPT input policy, so no node loses its web UI or SSH.
+ * The one place that decides what firewall rules mean: which names a rule's sides may use, which
+ * guests a rule covers, and which IP sets it needs. The component sets what this returns, and
+ * config validation reports its `problems`, so the two cannot disagree.
+ */
+export function planFirewall(name: string, args: Pick<FirewallArgs, "networks" | "guests" | "hosts" | "rules">): FirewallPlan {
+    const networks = new Map((args.networks ?? []).map((n) => [n.name, n]));
+    const guests = new Map(args.guests.map((g) => [g.hostname, g]));
+    const hosts = new Map((args.hosts ?? []).map((h) => [h.name, h]));
+    const names = [...networks.keys(), ...guests.keys(), ...hosts.keys()];
+    const plan: FirewallPlan = { problems: [], rules: new Map(), ipSets: [] };
+    const setName = (network: string) => `${name}-${network}`;
+
+    const sourcesOf = (ref: string): string[] | undefined => {
+        if (networks.has(ref)) {
+            if (!plan.ipSets.some((s) => s.network === ref)) {
+                plan.ipSets.push({ name: setName(ref), network: ref, cidrs: networks.get(ref)!.cidrs });
+            }
+            return [`+${setName(ref)}`];
+        }
+        const holder = guests.get(ref)?.addresses ?? hosts.get(ref)?.addresses;
+        if (holder) {
+            return holder;
+        }
+        return cidrOf(ref) ? [ref] : undefined;
+    };
+    const targetsOf = (ref: string): string[] | undefined => {
+        if (guests.has(ref)) {
+            return [ref];
+        }
+        if (networks.has(ref)) {
+            return args.guests.filter((g) => g.network === ref).map((g) => g.hostname);
+        }
+        const cidr = cidrOf(ref);
+        return cidr && args.guests.filter((g) => g.addresses.some((a) => inside(cidr, a))).map((g) => g.hostname);
+    };
+
+    args.rules.forEach((r, i) => {
+        const sources = sourcesOf(r.from);
+        if (!sources) {
+            plan.problems.push({ rule: i, field: "from", message: `'${r.from}' is no network, guest or node of the lab, nor a CIDR: use one of ${names.join(", ")}, or a network such as 192.168.50.0/24` });
+        }
+        const targets = targetsOf(r.to);
+        if (!targets) {
+            const hint = hosts.has(r.to) ? `'${r.to}' is a node, which keeps its own firewall` : `'${r.to}' is no guest or network of the lab, nor a CIDR`;
+            plan.problems.push({ rule: i, field: "to", message: `${hint}: name a guest (${[...guests.keys()].join(", ")}), a network or a CIDR with guests in it` });
+        } else if (targets.length === 0) {
+            plan.problems.push({ rule: i, field: "to", message: `no guest of the lab is in '${r.to}', and Proxmox filters at guests' NICs: this rule would protect nothing; name a network or CIDR with guests in it` });
+        }
+        if (r.port !== undefined && (r.proto === undefined || r.proto === "icmp")) {
+            plan.problems.push({ rule: i, field: "port", message: "a port needs proto tcp or udp: add `proto: tcp` or `proto: udp`" });
+        }
+        for (const host of targets ?? []) {
+            const list = plan.rules.get(host) ?? [];
+            for (const source of sources ?? []) {
+                list.push({ action: r.action ?? "ACCEPT", proto: r.proto, dport: r.port === undefined ? undefined : String(r.port), source, comment: r.comment });
+            }
+            plan.rules.set(host, list);
+        }
+    });
+    plan.rules = new Map([...plan.rules].sort((a, b) => a[0].localeCompare(b[0])));
+    return plan;
+}
+
+/**
+ * Proxmox firewall rules deciding who may talk to whom. A rule's source is a network (a cluster IP
+ * set), a guest, a node or a CIDR; its destination a guest, a network or a CIDR, and the rule is set
+ * on every guest it covers. Each protected guest gets its firewall turned on with its input policy
+ * (stated in the args, never implied), SSH from the management networks, and its rules in order.
+ * The datacenter firewall is switched on (guest firewalls do nothing without it) with an ACCEPT
+ * input policy, so no node loses its web UI or SSH.
  */
 export class Firewall extends pulumi.ComponentResource {
     readonly cluster: proxmoxve.cluster.FirewallLegacy;
     /** Rule sets by guest hostname. */
     readonly rules: Record<string, proxmoxve.firewall.RulesLegacy>;
+    /** Cluster IP sets by network name. */
+    readonly ipSets: Record<string, proxmoxve.firewall.IpsetLegacy>;
 
     constructor(name: string, args: FirewallArgs, opts?: pulumi.ComponentResourceOptions) {
-        const byName = new Map(args.guests.map((g) => [g.hostname, g]));
-        args.rules.forEach((r, i) => {
-            if (!byName.has(r.to)) {
-                throw new Error(`Firewall: rules[${i}].to '${r.to}' is not a guest; guests are ${[...byName.keys()].join(", ")}`);
-            }
-            if (r.port !== undefined && (r.proto === undefined || r.proto === "icmp")) {
-                throw new Error(`Firewall: rules[${i}].port needs proto tcp or udp`);
-            }
-        });
+        const plan = planFirewall(name, args);
+        if (plan.problems.length > 0) {
+            const p = plan.problems[0];
+            throw new Error(`Firewall: rules[${p.rule}].${p.field}: ${p.message}`);
+        }
         super("homelab:index:Firewall", name, {}, opts);
         const own = { parent: this, provider: args.provider };
+        const byName = new Map(args.guests.map((g) => [g.hostname, g]));
 
         this.cluster = new proxmoxve.cluster.FirewallLegacy(name, { enabled: true, inputPolicy: "ACCEPT", outputPolicy: "ACCEPT" }, own);
 
+        this.ipSets = {};
+        for (const s of plan.ipSets) {
+            // Cluster level (no node or guest id), so every guest's rules can reference `+<name>`.
+            // bpg provider, proxmoxtf/resource/firewall/ipset.go `IPSet`: `cidr` is force-new and
+            // compared ignoring order (SuppressIfListsOfMapsAreEqualIgnoringOrderByKey); `ipSetRead`
+            // reads each entry back as the API lists it. Only a network's own prefix change replaces it.
+            this.ipSets[s.network] = new proxmoxve.firewall.IpsetLegacy(
+                s.name,
+                { name: s.name, comment: `homelab: network ${s.network}`, cidrs: s.cidrs.map((c) => ({ name: c })) },
+                { ...own, dependsOn: [this.cluster] },
+            );
+        }
+
         this.rules = {};
-        const targets = [...new Set(args.rules.map((r) => r.to))].sort();
-        for (const host of targets) {
+        const policies: Record<string, InputPolicy> = {};
+        for (const [host, configured] of plan.rules) {
             const g = byName.get(host)!;
             const id = g.kind === "lxc" ? { containerId: g.vmId } : { vmId: g.vmId };
             const ssh = args.managementSources.map((source) => ({
@@ -76,31 +229,22 @@ export class Firewall extends pulumi.ComponentResource {
                 source,
                 comment: "homelab: Pulumi configures this guest over SSH",
             }));
-            const configured = args.rules
-                .filter((r) => r.to === host)
-                .flatMap((r) =>
-                    r.sources.map((source) => ({
-                        type: "in",
-                        action: r.action ?? "ACCEPT",
-                        proto: r.proto,
-                        dport: r.port === undefined ? undefined : String(r.port),
-                        source,
-                        comment: r.comment,
-                    })),
-                );
+            // bpg provider, proxmoxtf/resource/firewall/rules.go `RulesRead` -> `baseRuleToMap`: each
+            // field (source `+<set>` included) is read back as the API returns the rule at its position.
             this.rules[host] = new proxmoxve.firewall.RulesLegacy(
                 `${name}-${host}-rules`,
-                { nodeName: g.node, ...id, rules: [...ssh, ...configured] },
-                { ...own, dependsOn: [this.cluster] },
+                { nodeName: g.node, ...id, rules: [...ssh, ...configured.map((r) => ({ type: "in", ...r }))] },
+                { ...own, dependsOn: [this.cluster, ...Object.values(this.ipSets)] },
             );
-            // The DROP policy only once the rules are in place: turned on first, it would cut the
+            // The policy only once the rules are in place: a DROP turned on first would cut the
             // guest off (SSH included, which other set-up steps use) until they are.
+            policies[host] = g.inputPolicy ?? args.inputPolicy ?? "DROP";
             new proxmoxve.firewall.OptionsLegacy(
                 `${name}-${host}`,
-                { nodeName: g.node, ...id, enabled: true, inputPolicy: "DROP", outputPolicy: "ACCEPT", dhcp: false, ndp: true },
+                { nodeName: g.node, ...id, enabled: true, inputPolicy: policies[host], outputPolicy: "ACCEPT", dhcp: false, ndp: true },
                 { ...own, dependsOn: [this.rules[host]] },
             );
         }
-        this.registerOutputs({ protected: targets });
+        this.registerOutputs({ protected: policies });
     }
 }

@@ -124,6 +124,25 @@ function counts(resources: CapturedResource[]): string {
     return lines.join("\n");
 }
 
+/** Each protected guest's input policy and rules, as registered: nothing is implied. */
+export function firewallSummary(resources: CapturedResource[]): string {
+    const options = resources.filter((r) => r.type === "proxmoxve:firewall/optionsLegacy:OptionsLegacy");
+    if (options.length === 0) {
+        return "  (no guest firewall)";
+    }
+    const lines: string[] = [];
+    for (const o of options) {
+        const rules = resources.find((r) => o.dependsOn.includes(r.urn) && r.type === "proxmoxve:firewall/rulesLegacy:RulesLegacy");
+        const guest = `${o.inputs.containerId !== undefined ? "CT" : "VM"} ${o.inputs.containerId ?? o.inputs.vmId} on ${o.inputs.nodeName}`;
+        lines.push(`  ${o.name}  (${guest})  input policy ${o.inputs.inputPolicy}`);
+        for (const r of (rules?.inputs.rules as Record<string, unknown>[] | undefined) ?? []) {
+            const what = [r.proto, r.dport].filter((x) => x !== undefined).join("/") || "any";
+            lines.push(`    ${String(r.action).padEnd(7)}${String(r.source).padEnd(24)}${what}${r.comment ? `  ${r.comment}` : ""}`);
+        }
+    }
+    return lines.join("\n");
+}
+
 /** The human-readable plan. */
 export function renderPlan(stack: string, cfg: LabConfig, result: CaptureResult): string {
     const records = result.resources.filter((r) => r.type === "cloudflare:index/dnsRecord:DnsRecord");
@@ -140,6 +159,9 @@ export function renderPlan(stack: string, cfg: LabConfig, result: CaptureResult)
         "",
         "== DNS names",
         dns.length ? dns.join("\n") : "  (none)",
+        "",
+        "== Firewall",
+        firewallSummary(result.resources),
         "",
         "== Proxy routes",
         routes.length ? routes.map((r) => `  ${r.url.padEnd(40)}-> ${r.upstream}`).join("\n") : "  (none)",

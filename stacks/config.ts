@@ -397,12 +397,23 @@ export const backupSchema = z.strictObject({
 /** `homelab:firewall`: who may talk to whom, as Proxmox cluster firewall rules. */
 export const firewallSchema = z.strictObject({
     enabled: z.boolean().default(true),
+    /**
+     * What reaches a protected guest (one that a rule covers) when no rule matches: `DROP` (only
+     * what rules accept gets in) or `ACCEPT` (only what DROP/REJECT rules name is stopped).
+     * Required when there are rules: turning a guest's firewall on must never decide it silently.
+     */
+    inputPolicy: z.enum(["DROP", "ACCEPT"]).optional(),
+    /** The input policy of single guests, by hostname, where it differs from `inputPolicy`. */
+    policies: z.record(z.string(), z.enum(["DROP", "ACCEPT"])).default({}),
     rules: z
         .array(
             z.strictObject({
-                /** A network name, a node name or a guest hostname. */
+                /** A network, a node or a guest (by name), or a CIDR such as 192.168.50.0/24. */
                 from: z.string(),
-                /** A guest hostname: the rules are set on guests' firewalls (a node keeps its own). */
+                /**
+                 * A guest (by hostname), a network (every guest on it) or a CIDR (every guest with an
+                 * address inside): the rule is set on each such guest's firewall (a node keeps its own).
+                 */
                 to: z.string(),
                 action: z.enum(["ACCEPT", "DROP", "REJECT"]).default("ACCEPT"),
                 proto: z.enum(["tcp", "udp", "icmp"]).optional(),

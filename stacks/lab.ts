@@ -5,7 +5,7 @@ import { BackupJob } from "../components/backupJob";
 import { CloudflareDns } from "../components/cloudflareDns";
 import { App, appOrder, AppRoute, ResolvedApp, resolveApp, shareOwners } from "../components/app";
 import { DockerHost } from "../components/dockerHost";
-import { Firewall } from "../components/firewall";
+import { Firewall, FirewallArgs } from "../components/firewall";
 import { LxcContainer } from "../components/lxcContainer";
 import { NasVm } from "../components/nasVm";
 import { ProxmoxHost } from "../components/proxmoxHost";
@@ -45,6 +45,38 @@ function placementOf(cfg: LabConfig, hypervisor: ProxmoxHost, guest: { node?: st
 /** A guest's DNS servers: its network's `dns`, else its gateway (as config.ts documents), else none. */
 function dnsServersOf(net: NetworkConfig): string[] | undefined {
     return net.dns ?? (net.gateway ? [net.gateway] : undefined);
+}
+
+/**
+ * The firewall's view of the lab: its networks, guests (with their addresses and network), the
+ * nodes as sources, and the rules. validate.ts hands the same args to `planFirewall`, so a config
+ * that validates is one the component accepts.
+ */
+export function firewallArgs(cfg: LabConfig): Omit<FirewallArgs, "provider"> {
+    const fw = cfg.firewall!;
+    const guests = [
+        ...(cfg.nas ? [{ ...cfg.nas, kind: "vm" as const }] : []),
+        ...cfg.dockerHosts,
+        ...cfg.containers.map((c) => ({ ...c, kind: "lxc" as const })),
+    ];
+    const addresses = (h: { address?: string; ipv6?: string }) => [h.address, h.ipv6].filter((a): a is string => a !== undefined);
+    const nodeNets = new Set(cfg.nodes.map((n) => n.network));
+    return {
+        networks: cfg.networks.map((n) => ({ name: n.name, cidrs: [n.cidr, ...(n.ipv6 ? [n.ipv6.cidr] : [])] })),
+        guests: guests.map((g) => ({
+            hostname: g.hostname,
+            node: g.node ?? cfg.nodes[0].name,
+            vmId: g.vmId,
+            kind: g.kind,
+            addresses: addresses(g),
+            network: g.network,
+            inputPolicy: fw.policies[g.hostname],
+        })),
+        hosts: cfg.nodes.map((n) => ({ name: n.name, addresses: [n.address] })),
+        rules: fw.rules,
+        inputPolicy: fw.inputPolicy,
+        managementSources: cfg.networks.filter((n) => nodeNets.has(n.name)).map((n) => n.cidr),
+    };
 }
 
 export function buildLab(cfg: LabConfig): LabOutputs {
@@ -269,28 +301,7 @@ export function buildLab(cfg: LabConfig): LabOutputs {
 
     // --- Firewall ---
     if (cfg.firewall?.enabled && cfg.firewall.rules.length > 0) {
-        const guestList = [
-            ...(cfg.nas ? [{ ...cfg.nas, kind: "vm" as const }] : []),
-            ...cfg.dockerHosts,
-            ...cfg.containers.map((c) => ({ ...c, kind: "lxc" as const })),
-        ];
-        const nodeNets = new Set(cfg.nodes.map((n) => n.network));
-        // A rule's side is a network (its IPv4 and IPv6 prefixes) or a host (its addresses).
-        const sourcesOf = (ref: string): string[] => {
-            const net = cfg.networks.find((n) => n.name === ref);
-            if (net) {
-                return [net.cidr, ...(net.ipv6 ? [net.ipv6.cidr] : [])];
-            }
-            const host = [...cfg.nodes.map((n) => ({ hostname: n.name, address: n.address, ipv6: undefined as string | undefined })), ...guestList].find((h) => h.hostname === ref)!;
-            return [host.address, ...(host.ipv6 ? [host.ipv6] : [])];
-        };
-        new Firewall("firewall", {
-            guests: guestList.map((g) => ({ hostname: g.hostname, node: g.node ?? cfg.nodes[0].name, vmId: g.vmId, kind: g.kind })),
-            // validate.ts allows guests only as `to`: a node keeps its own firewall.
-            rules: cfg.firewall.rules.map((r) => ({ sources: sourcesOf(r.from), to: r.to, action: r.action, proto: r.proto, port: r.port, comment: r.comment })),
-            managementSources: cfg.networks.filter((n) => nodeNets.has(n.name)).map((n) => n.cidr),
-            provider: hypervisor.provider,
-        });
+        new Firewall("firewall", { ...firewallArgs(cfg), provider: hypervisor.provider });
     }
 
     // --- Backups ---

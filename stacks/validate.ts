@@ -13,6 +13,8 @@ import { lxcOsTypes } from "../components/lxcContainer";
 import { contentProblem, storageProblem, StorageUse } from "../components/storage";
 import { Cidr, contains, isReserved, overlaps, parseCidr, parseIpv6 } from "./ip";
 import { defaultRoutePort } from "./routes";
+import { firewallArgs } from "./lab";
+import { planFirewall } from "../components/firewall";
 
 /**
  * Docker's own ranges on every Docker host: docker0 (daemonJson.ts's defaultBridgeIp) and the pool
@@ -708,23 +710,26 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
         });
     }
 
-    // Firewall
+    // Firewall: what the rules mean is the Firewall component's own rule (planFirewall).
     if (cfg.firewall && ok("firewall", "networks", "nodes", "nas", "dockerHosts", "containers")) {
-        const known = new Set([...nets.keys(), ...all.map((h) => h.hostname)]);
-        const guestNames = guests.map((g) => g.hostname);
-        cfg.firewall.rules.forEach((r, i) => {
-            for (const side of ["from", "to"] as const) {
-                if (!known.has(r[side])) {
-                    add(`homelab:firewall.rules[${i}].${side}`, `unknown network or guest '${r[side]}': use one of ${[...known].join(", ")}`);
-                } else if (side === "to" && !guestNames.includes(r.to)) {
-                    // The rules are set on the guests' firewalls; a network or a node has none here.
-                    add(`homelab:firewall.rules[${i}].to`, `'${r.to}' is a ${nets.has(r.to) ? "network" : "node"}; rules protect guests only: name a guest (${guestNames.join(", ")})`);
-                }
+        const fw = cfg.firewall;
+        const args = firewallArgs(cfg);
+        const plan = planFirewall("firewall", args);
+        for (const p of plan.problems) {
+            add(`homelab:firewall.rules[${p.rule}].${p.field}`, p.message);
+        }
+        if (fw.enabled && fw.rules.length > 0 && fw.inputPolicy === undefined) {
+            add(
+                "homelab:firewall.inputPolicy",
+                "say what reaches a guest the rules protect when no rule matches: `inputPolicy: DROP` (only what rules accept gets in) or `inputPolicy: ACCEPT` (only what DROP/REJECT rules name is stopped)",
+            );
+        }
+        for (const host of Object.keys(fw.policies)) {
+            if (!plan.rules.has(host)) {
+                const known = [...plan.rules.keys()];
+                add(`homelab:firewall.policies.${host}`, `'${host}' is not a guest the rules protect, so it has no firewall policy to set: use one of ${known.join(", ") || "(none: no rule covers a guest)"}`);
             }
-            if (r.port !== undefined && (r.proto === undefined || r.proto === "icmp")) {
-                add(`homelab:firewall.rules[${i}].port`, "a port needs proto tcp or udp");
-            }
-        });
+        }
     }
     // Storage: only where a node declares its storages (see storage.ts for what each can hold)
     if (ok("nodes")) {

@@ -49,9 +49,11 @@ describe("other labs from config alone", function () {
                 list.map((r) => [r.action, r.proto, r.dport, r.source]),
                 [
                     ["ACCEPT", "tcp", "22", "10.0.0.0/24"],
-                    ["ACCEPT", "tcp", "1883", "10.0.30.0/24"],
+                    ["ACCEPT", "tcp", "1883", "+firewall-iot"],
                     ["ACCEPT", "tcp", "1883", "10.0.20.10"],
                     ["ACCEPT", "tcp", "1883", "2001:db8:20::10"],
+                    // `to: 10.0.30.0/24` covers mqtt, the one guest with an address in it.
+                    ["ACCEPT", "udp", "5683", "192.168.50.0/24"],
                 ],
             );
             assert.strictEqual(rules.inputs.containerId, 130);
@@ -60,8 +62,8 @@ describe("other labs from config alone", function () {
                 (apps.inputs.rules as Record<string, unknown>[]).map((r) => [r.action, r.dport, r.source]),
                 [
                     ["ACCEPT", "22", "10.0.0.0/24"],
-                    ["ACCEPT", "443", "10.0.0.0/24"],
-                    ["DROP", undefined, "10.0.30.0/24"],
+                    ["ACCEPT", "443", "+firewall-mgmt"],
+                    ["DROP", undefined, "+firewall-iot"],
                 ],
             );
             const options = one(resources, "proxmoxve:firewall/optionsLegacy:OptionsLegacy", "firewall-apps");
@@ -70,6 +72,36 @@ describe("other labs from config alone", function () {
             const mqttOptions = one(resources, "proxmoxve:firewall/optionsLegacy:OptionsLegacy", "firewall-mqtt");
             assert.ok(mqttOptions.dependsOn.includes(rules.urn));
             assert.ok(!rules.dependsOn.includes(mqttOptions.urn));
+        });
+
+        it("sets a network-to-network rule on every guest of the destination network, through cluster IP sets", () => {
+            // `from: iot, to: mgmt` covers legacy, the one guest on mgmt; its own policy is ACCEPT, so
+            // the DROP rules are what keeps the IoT VLAN out.
+            const legacy = one(resources, "proxmoxve:firewall/rulesLegacy:RulesLegacy", "firewall-legacy-rules");
+            assert.deepStrictEqual(
+                (legacy.inputs.rules as Record<string, unknown>[]).map((r) => [r.type, r.action, r.proto, r.dport, r.source, r.comment]),
+                [
+                    ["in", "ACCEPT", "tcp", "22", "10.0.0.0/24", "homelab: Pulumi configures this guest over SSH"],
+                    ["in", "DROP", undefined, undefined, "+firewall-iot", "the IoT VLAN never reaches management"],
+                    ["in", "ACCEPT", "tcp", "22", "+firewall-servers", undefined],
+                    ["in", "DROP", undefined, undefined, "+firewall-iot", "an open guest that still refuses IoT"],
+                ],
+            );
+            assert.strictEqual(one(resources, "proxmoxve:firewall/optionsLegacy:OptionsLegacy", "firewall-legacy").inputs.inputPolicy, "ACCEPT");
+            // One cluster-level IP set per network used as a source, holding both of its prefixes.
+            const sets = ofType(resources, "proxmoxve:firewall/ipsetLegacy:IpsetLegacy");
+            assert.deepStrictEqual(
+                sets.map((s) => [s.name, s.inputs.name, s.inputs.cidrs, s.inputs.nodeName, s.inputs.vmId, s.inputs.containerId]),
+                [
+                    ["firewall-mgmt", "firewall-mgmt", [{ name: "10.0.0.0/24" }], undefined, undefined, undefined],
+                    ["firewall-iot", "firewall-iot", [{ name: "10.0.30.0/24" }], undefined, undefined, undefined],
+                    ["firewall-servers", "firewall-servers", [{ name: "10.0.20.0/24" }, { name: "2001:db8:20::/64" }], undefined, undefined, undefined],
+                ],
+            );
+            // A rule referencing `+<set>` is refused by Proxmox while the set does not exist.
+            for (const s of sets) {
+                assert.ok(legacy.dependsOn.includes(s.urn), s.name);
+            }
         });
 
         it("has no NAS, and plain containers use the least-privilege provider", () => {

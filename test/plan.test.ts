@@ -17,11 +17,13 @@ describe("npm run plan", function () {
     it("prints the home lab's resources, address plan, DNS names, routes and counts", () => {
         const r = plan([]);
         assert.strictEqual(r.status, 0, r.stderr);
-        for (const heading of ["== Resources", "== Address plan", "== DNS names", "== Proxy routes", "== Counts"]) {
+        for (const heading of ["== Resources", "== Address plan", "== DNS names", "== Firewall", "== Proxy routes", "== Counts"]) {
             assert.ok(r.stdout.includes(heading), `missing ${heading}`);
         }
         assert.match(r.stdout, /^  192\.168\.1\.5 +nas {2}\(nas 100 on proxmox1\)$/m);
         assert.match(r.stdout, /[├└]─ homelab:index:ProxmoxHost {2}proxmox$/m);
+        // Each protected guest's input policy is stated, with its rules under it.
+        assert.match(r.stdout, /^ {2}firewall-docker {2}\(CT 101 on proxmox1\) {2}input policy DROP\n {4}ACCEPT 192\.168\.1\.0\/24 +tcp\/22 /m);
     });
 
     it("never prints a secret, in text or JSON", () => {

@@ -1,0 +1,67 @@
+// What firewall rules mean (planFirewall), as a table of cases: the one function the Firewall
+// component sets and config validation reports.
+import * as assert from "assert";
+import { FirewallArgs, planFirewall } from "../components/firewall";
+
+const lab: Pick<FirewallArgs, "networks" | "guests" | "hosts" | "rules"> = {
+    networks: [
+        { name: "lan", cidrs: ["192.168.1.0/24", "2001:db8:1::/64"] },
+        { name: "iot", cidrs: ["10.0.30.0/24"] },
+        { name: "empty", cidrs: ["10.0.40.0/24"] },
+    ],
+    guests: [
+        { hostname: "nas", node: "pve", vmId: 100, kind: "vm", addresses: ["192.168.1.5"], network: "lan" },
+        { hostname: "web", node: "pve", vmId: 101, kind: "lxc", addresses: ["192.168.1.4", "2001:db8:1::4"], network: "lan" },
+        { hostname: "mqtt", node: "pve", vmId: 102, kind: "lxc", addresses: ["10.0.30.10"], network: "iot" },
+    ],
+    hosts: [{ name: "pve", addresses: ["192.168.1.6"] }],
+    rules: [],
+};
+
+const plan = (rules: FirewallArgs["rules"]) => planFirewall("fw", { ...lab, rules });
+const table = (p: ReturnType<typeof plan>) => Object.fromEntries([...p.rules].map(([h, rs]) => [h, rs.map((r) => `${r.action} ${r.source}${r.dport ? ` ${r.proto}/${r.dport}` : ""}`)]));
+
+describe("planFirewall", () => {
+    it("sets a network-to-network rule on every guest of the destination, from the source's IP set", () => {
+        const p = plan([{ from: "iot", to: "lan", action: "DROP" }]);
+        assert.deepStrictEqual(p.problems, []);
+        assert.deepStrictEqual(table(p), { nas: ["DROP +fw-iot"], web: ["DROP +fw-iot"] });
+        assert.deepStrictEqual(p.ipSets, [{ name: "fw-iot", network: "iot", cidrs: ["10.0.30.0/24"] }]);
+    });
+
+    it("covers the guests with an address inside a destination CIDR, IPv4 or IPv6", () => {
+        assert.deepStrictEqual(table(plan([{ from: "10.9.0.0/16", to: "192.168.1.4/32", proto: "tcp", port: 443 }])), { web: ["ACCEPT 10.9.0.0/16 tcp/443"] });
+        assert.deepStrictEqual(table(plan([{ from: "pve", to: "2001:db8:1::/64", proto: "tcp", port: "8000:8010" }])), { web: ["ACCEPT 192.168.1.6 tcp/8000:8010"] });
+    });
+
+    it("takes a guest's addresses, both families, as a source, and keeps config order per guest", () => {
+        const p = plan([
+            { from: "web", to: "nas", proto: "tcp", port: 445 },
+            { from: "lan", to: "nas", action: "REJECT" },
+        ]);
+        assert.deepStrictEqual(table(p), { nas: ["ACCEPT 192.168.1.4 tcp/445", "ACCEPT 2001:db8:1::4 tcp/445", "REJECT +fw-lan"] });
+        assert.deepStrictEqual(p.ipSets, [{ name: "fw-lan", network: "lan", cidrs: ["192.168.1.0/24", "2001:db8:1::/64"] }]);
+    });
+
+    it("reports each problem with its rule, field and fix", () => {
+        const p = plan([
+            { from: "nowhere", to: "pve" },
+            { from: "lan", to: "empty" },
+            { from: "lan", to: "10.0.99.0/24" },
+            { from: "lan", to: "nas", port: 22 },
+            { from: "10.0.0.0/40", to: "ghost" },
+        ]);
+        assert.deepStrictEqual(
+            p.problems.map((x) => `${x.rule}.${x.field}: ${x.message}`),
+            [
+                "0.from: 'nowhere' is no network, guest or node of the lab, nor a CIDR: use one of lan, iot, empty, nas, web, mqtt, pve, or a network such as 192.168.50.0/24",
+                "0.to: 'pve' is a node, which keeps its own firewall: name a guest (nas, web, mqtt), a network or a CIDR with guests in it",
+                "1.to: no guest of the lab is in 'empty', and Proxmox filters at guests' NICs: this rule would protect nothing; name a network or CIDR with guests in it",
+                "2.to: no guest of the lab is in '10.0.99.0/24', and Proxmox filters at guests' NICs: this rule would protect nothing; name a network or CIDR with guests in it",
+                "3.port: a port needs proto tcp or udp: add `proto: tcp` or `proto: udp`",
+                "4.from: '10.0.0.0/40' is no network, guest or node of the lab, nor a CIDR: use one of lan, iot, empty, nas, web, mqtt, pve, or a network such as 192.168.50.0/24",
+                "4.to: 'ghost' is no guest or network of the lab, nor a CIDR: name a guest (nas, web, mqtt), a network or a CIDR with guests in it",
+            ],
+        );
+    });
+});
