@@ -437,14 +437,31 @@ export function storageScriptArgs(a: { name: string; mount: string; members: str
 }
 
 /**
+ * Why samba.sh could not read this Samba password back (undefined when it can): it must be
+ * non-empty and on one line of its stdin, so without a tab, line break or other control character.
+ * Never names the password. The one rule: sambaUsersStdin and config validation both call it.
+ */
+export function sambaPasswordProblem(password: string): string | undefined {
+    if (password === "") {
+        return "is empty";
+    }
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(password)) {
+        return "holds a tab, line break or other control character";
+    }
+    return undefined;
+}
+
+/**
  * samba.sh's stdin: one line `user<TAB>password<TAB>share,share` per user, with the shares that
  * list the user. Throws (without the password) on a password samba.sh could not read back.
  */
 export function sambaUsersStdin(users: { name: string; password: string }[], shares: { name: string; users: string[] }[]): string {
     return users
         .map((u) => {
-            if (u.password === "" || /[\t\r\n]/.test(u.password)) {
-                throw new Error(`NasVm: the password of user '${u.name}' must be non-empty and hold no tab or line break`);
+            const problem = sambaPasswordProblem(u.password);
+            if (problem !== undefined) {
+                throw new Error(`NasVm: the password of user '${u.name}' ${problem}: it must be non-empty, on one line, without control characters`);
             }
             const names = shares.filter((s) => s.users.includes(u.name)).map((s) => s.name);
             return `${u.name}\t${u.password}\t${names.join(",")}\n`;

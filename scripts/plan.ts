@@ -8,18 +8,16 @@
 //   npm run plan -- --file path/to.yaml   # any stack file (the stack name is taken from --stack)
 import * as fs from "fs";
 import * as path from "path";
-import { parse } from "yaml";
 import { capture, CapturedResource, CaptureResult } from "./capture";
-import { holdsSecure, markSecrets, namespace } from "../stacks/load";
-import { ConfigError, holders, validateLab } from "../stacks/validate";
+import { holdsSecure, markSecrets, namespace, stackFileConfigMap, validateStack } from "../stacks/load";
+import { ConfigError, holders } from "../stacks/validate";
 import { LabConfig } from "../stacks/config";
 
 /** Config map and secret keys that `pulumi up` would hand the program for this stack file. */
 export function stackFileConfig(text: string): { config: Record<string, string>; secretKeys: string[] } {
-    const doc = (parse(text) ?? {}) as { config?: Record<string, unknown> };
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
-    for (const [key, value] of Object.entries(doc.config ?? {})) {
+    for (const [key, value] of Object.entries(stackFileConfigMap(text))) {
         // Pulumi passes plain strings as they are and everything else as JSON.
         config[key] = typeof value === "string" ? value : JSON.stringify(value);
         if (holdsSecure(value)) {
@@ -35,16 +33,37 @@ export function loadProgram(): () => Promise<unknown> {
     return require("../index") as () => Promise<unknown>;
 }
 
-/** The validated lab config of a stack file, as the program will see it. Throws ConfigError. */
-export function stackFileLab(text: string): LabConfig {
-    const doc = (parse(text) ?? {}) as { config?: Record<string, unknown> };
+/**
+ * The validated lab config of a stack file, as the program will see it. Throws ConfigError;
+ * `name` (the file's name) is where a YAML syntax error is reported.
+ */
+export function stackFileLab(text: string, name?: string): LabConfig {
+    const map = stackFileConfigMap(text, name);
     const raw: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(doc.config ?? {})) {
+    for (const [key, value] of Object.entries(map)) {
         if (key.startsWith(`${namespace}:`)) {
             raw[key.slice(namespace.length + 1)] = value;
         }
     }
-    return validateLab(markSecrets(raw, new Set()));
+    return validateStack(markSecrets(raw, new Set()), Object.keys(map));
+}
+
+/** The text of the stack file at `file`. Throws ConfigError when it is no readable file. */
+export function readStackFile(file: string): string {
+    let stat: fs.Stats;
+    try {
+        stat = fs.statSync(file);
+    } catch {
+        throw new ConfigError([{ path: file, message: "no such file: create it, or pass --stack NAME / --file PATH of a stack file" }]);
+    }
+    if (!stat.isFile()) {
+        throw new ConfigError([{ path: file, message: `is ${stat.isDirectory() ? "a directory" : "not a regular file"}, not a stack file: pass --file PATH of a Pulumi.<stack>.yaml` }]);
+    }
+    try {
+        return fs.readFileSync(file, "utf8");
+    } catch (e) {
+        throw new ConfigError([{ path: file, message: `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): check its permissions` }]);
+    }
 }
 
 /**
@@ -52,8 +71,8 @@ export function stackFileLab(text: string): LabConfig {
  * (before any resource is registered) when the config is invalid.
  */
 export async function planStack(stack: string, file: string): Promise<{ cfg: LabConfig; result: CaptureResult }> {
-    const text = fs.readFileSync(file, "utf8");
-    const cfg = stackFileLab(text);
+    const text = readStackFile(file);
+    const cfg = stackFileLab(text, path.basename(file));
     const { config, secretKeys } = stackFileConfig(text);
     return { cfg, result: await capture(loadProgram(), { stack, config, secretKeys }) };
 }

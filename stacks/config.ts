@@ -3,6 +3,10 @@
 import { z } from "zod";
 import { LxcOsType, lxcOsTypeOfFile, lxcOsTypes } from "../components/lxcContainer";
 import { storageContents, storageTypes } from "../components/storage";
+import { sambaPasswordProblem } from "../components/nasVm";
+import { linuxUserNameProblem, shareCommentProblem, shareNameProblem } from "../components/nasVm/smbConf";
+import { sshPublicKeyProblem } from "../components/nasVm/userData";
+import { emailProblem } from "../components/reverseProxy/caddyfile";
 
 /**
  * A value that was stored encrypted (`pulumi config set --secret`). The loader wraps every
@@ -18,9 +22,41 @@ export class SecretValue {
     }
 }
 
-/** Marks a field that must be set with `pulumi config set --secret`. */
-const secret = () =>
-    z.custom<SecretValue>((v) => v instanceof SecretValue, { params: { homelab: "secret" } });
+/**
+ * Why a secret's value cannot be used (undefined when it can): empty, or, unless it may span lines
+ * (a private key, an app's environment), holding a control character. Never names the value.
+ */
+export function secretValueProblem(value: string, multiLine: boolean): string | undefined {
+    if (value === "") {
+        return "is empty";
+    }
+    // eslint-disable-next-line no-control-regex
+    if ((multiLine ? /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/ : /[\u0000-\u001f\u007f]/).test(value)) {
+        return multiLine ? "holds a control character other than tab and line break" : "holds a tab, line break or other control character";
+    }
+    return undefined;
+}
+
+/**
+ * Marks a field that must be set with `pulumi config set --secret`; `problem` is the rule its
+ * value must pass (defaults to one non-empty line). validate.ts words both issues with the fix.
+ */
+const secret = (problem: (value: string) => string | undefined = (v) => secretValueProblem(v, false)) =>
+    z.custom<SecretValue>((v) => v instanceof SecretValue, { params: { homelab: "secret" } }).superRefine((v, ctx) => {
+        const p = v instanceof SecretValue ? problem(v.value) : undefined;
+        if (p !== undefined) {
+            ctx.addIssue({ code: "custom", message: p, params: { homelab: "secret-value" } });
+        }
+    });
+
+/** A string that must also pass `problem`, the rule of the component that consumes it. */
+const ruled = (schema: z.ZodString, problem: (value: string) => string | undefined) =>
+    schema.superRefine((v, ctx) => {
+        const p = typeof v === "string" ? problem(v) : undefined;
+        if (p !== undefined) {
+            ctx.addIssue({ code: "custom", message: p });
+        }
+    });
 
 const label = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const dnsLabel = () =>
@@ -61,9 +97,9 @@ export const proxmoxSchema = z.strictObject({
 /** `homelab:ssh`: the admin key put on every guest and used to configure them. */
 export const sshSchema = z.strictObject({
     /** Public keys allowed to log in to every guest. */
-    publicKeys: z.array(z.string().regex(/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( .*)?$/, "must be an OpenSSH public key line")).min(1),
+    publicKeys: z.array(ruled(z.string(), sshPublicKeyProblem)).min(1, "needs at least one public key: Pulumi and you log in to the guests with it"),
     /** The private key Pulumi uses to run set-up commands on the nodes and guests. */
-    privateKey: secret(),
+    privateKey: secret((v) => secretValueProblem(v, true)),
 });
 
 /** One IP network of the lab (`homelab:networks[]`). */
@@ -186,10 +222,11 @@ const guestFields = {
 };
 
 export const shareSchema = z.strictObject({
-    name: name(),
+    name: ruled(name(), shareNameProblem),
     /** Users (from `users`) allowed to read and write the share. */
     users: z.array(name()).min(1, "needs at least one user"),
-    comment: z.string().optional(),
+    /** Free text shown to clients browsing the server, on one line. */
+    comment: ruled(z.string(), shareCommentProblem).optional(),
 });
 
 /** `homelab:nas`: the NAS VM. */
@@ -213,7 +250,7 @@ export const nasSchema = z.strictObject({
     mount: z.string().regex(/^\/[^\s]*$/, "must be an absolute path without spaces, such as /srv/data").default("/srv/data"),
     /** Alert mails from mdadm go here. Defaults to root. */
     mailTo: z.string().default("root"),
-    users: z.array(z.strictObject({ name: name(), password: secret() })).min(1, "needs at least one user"),
+    users: z.array(z.strictObject({ name: ruled(name(), linuxUserNameProblem), password: secret(sambaPasswordProblem) })).min(1, "needs at least one user"),
     shares: z.array(shareSchema).min(1, "needs at least one share"),
 });
 
@@ -320,7 +357,7 @@ export const appSchema = z.strictObject({
      */
     routePort: z.number().int().min(1024).max(65535).optional(),
     /** Extra environment; secrets must be `secure:`. */
-    env: z.record(z.string(), z.union([z.string(), secret()])).default({}),
+    env: z.record(z.string(), z.union([z.string(), secret((v) => secretValueProblem(v, true))])).default({}),
     /** Override or add volumes: a named volume or a NAS share path. */
     volumes: z.array(volumeSchema).optional(),
     /** Give the app its own database (overrides the catalog), e.g. for a generic image. */
@@ -355,7 +392,7 @@ export const proxySchema = z.strictObject({
     /** Docker host (hostname) that runs it. Defaults to the first Docker host. */
     host: dnsLabel().optional(),
     /** ACME account e-mail for Let's Encrypt. */
-    email: z.email({ message: "must be an e-mail address" }),
+    email: ruled(z.string(), emailProblem),
     /**
      * Public IPv4 address that reaches the proxy (the router's WAN address with 443 forwarded to
      * it). Needed for apps with `public: true`, whose names Cloudflare proxies there.

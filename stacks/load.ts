@@ -3,11 +3,121 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
-import { LabConfig, SecretValue } from "./config";
-import { validateLab } from "./validate";
+import { closest, distance } from "fastest-levenshtein";
+import { parse, parseDocument } from "yaml";
+import { configKeys, LabConfig, SecretValue } from "./config";
+import { ConfigError, ConfigIssue, validateLab } from "./validate";
 
 export const namespace = "homelab";
+
+/**
+ * The config namespaces a stack file may use: the program's own, those of the providers it uses
+ * (each reads `<package>:*`, e.g. `proxmoxve:endpoint`) and Pulumi's own (`pulumi:tags`).
+ * A key in any other namespace is read by nobody: a typo such as `homlab:apps`.
+ */
+export const knownNamespaces = [namespace, "proxmoxve", "cloudflare", "docker", "command", "random", "pulumi"];
+
+/** The candidate nearest to `word`, when it is near enough to be what was meant. */
+export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
+    if (candidates.length === 0) {
+        return undefined;
+    }
+    const best = closest(word, candidates as string[]);
+    return distance(word, best) <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+/** Issues for config keys (`ns:key`) that nobody reads: no namespace, or one the program does not use. */
+export function namespaceIssues(keys: readonly string[]): ConfigIssue[] {
+    const issues: ConfigIssue[] = [];
+    for (const key of keys) {
+        const colon = key.indexOf(":");
+        if (colon < 0) {
+            const near = didYouMean(key, configKeys);
+            issues.push({
+                path: key,
+                message: `a config key needs a namespace: did you mean ${near !== undefined ? `${namespace}:${near}` : `${namespace}:${key}`}? (the keys are ${configKeys.map((k) => `${namespace}:${k}`).join(", ")})`,
+            });
+            continue;
+        }
+        const ns = key.slice(0, colon);
+        if (!knownNamespaces.includes(ns)) {
+            const near = didYouMean(ns, knownNamespaces);
+            issues.push({
+                path: key,
+                message: `unknown namespace '${ns}': ${near !== undefined ? `did you mean ${near}:${key.slice(colon + 1)}? ` : ""}nothing reads it; the namespaces are ${knownNamespaces.join(", ")}`,
+            });
+        }
+    }
+    return issues;
+}
+
+/**
+ * validateLab, with the issues of the config's keys themselves (namespaceIssues) listed first:
+ * every problem is reported at once.
+ */
+export function validateStack(raw: Record<string, unknown>, keys: readonly string[]): LabConfig {
+    const keyIssues = namespaceIssues(keys);
+    let cfg: LabConfig;
+    try {
+        cfg = validateLab(raw);
+    } catch (e) {
+        if (e instanceof ConfigError && keyIssues.length > 0) {
+            throw new ConfigError([...keyIssues, ...e.issues]);
+        }
+        throw e;
+    }
+    if (keyIssues.length > 0) {
+        throw new ConfigError(keyIssues);
+    }
+    return cfg;
+}
+
+/** What a stack file holds at the top: an error names the file as `path`. */
+function notAStackFile(name: string, message: string): ConfigError {
+    return new ConfigError([{ path: name, message }]);
+}
+
+/**
+ * The `config:` mapping of a stack file's text, read as Pulumi reads it: YAML merge keys
+ * (`<<: *anchor`) resolved, a key given twice refused. Throws ConfigError (path: the file name,
+ * with line and column for a syntax error) when the text is not a stack file.
+ */
+export function stackFileConfigMap(text: string, name = "the stack file"): Record<string, unknown> {
+    const doc = parseDocument(text, { merge: true, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+        const lines = text.split(/\r?\n/);
+        throw new ConfigError(
+            doc.errors.map((e) => {
+                const { line, col } = e.linePos?.[0] ?? { line: 0, col: 0 };
+                // The offending line, or the last line with text before it (an unclosed quote is found at the end).
+                let at = line;
+                while (at > 1 && (lines[at - 1] ?? "").trim() === "") {
+                    at--;
+                }
+                const shown = lines[at - 1] !== undefined ? `: line ${at} is \`${lines[at - 1].replace(/\t/g, "\\t")}\`` : "";
+                return { path: `${name}:${line}:${col}`, message: `YAML syntax error, ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "").replace(/:$/, "")}${shown}` };
+            }),
+        );
+    }
+    const top: unknown = doc.toJS({ maxAliasCount: 1000 });
+    const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+    if (!isMap(top)) {
+        throw notAStackFile(name, "is not a stack file: a Pulumi.<stack>.yaml is a mapping whose `config:` key holds the homelab:* keys");
+    }
+    if (top.config === undefined) {
+        const loose = Object.keys(top).filter((k) => k.startsWith(`${namespace}:`));
+        throw notAStackFile(
+            name,
+            loose.length > 0
+                ? `is not a stack file: its ${loose.join(", ")} must sit under a top-level \`config:\` key (indent them below a line \`config:\`)`
+                : "is not a stack file: it has no top-level `config:` key holding the homelab:* keys",
+        );
+    }
+    if (!isMap(top.config)) {
+        throw notAStackFile(`${name}: config`, "must be a mapping of config keys such as homelab:domain");
+    }
+    return top.config;
+}
 
 /**
  * The paths (`nas.users[0].password`, keys without the namespace) of every `secure:` value in a
@@ -15,7 +125,7 @@ export const namespace = "homelab";
  * top-level key, so the file is where the exact secret fields can be seen.
  */
 export function securePaths(stackFileText: string): Set<string> {
-    const doc = (parse(stackFileText) ?? {}) as { config?: Record<string, unknown> };
+    const doc = { config: stackFileConfigMap(stackFileText) };
     const out = new Set<string>();
     const walk = (value: unknown, p: string) => {
         if (isSecure(value)) {
@@ -132,7 +242,7 @@ export function loadLabConfig(dir: string = process.cwd()): LabConfig {
             paths.add(key);
         }
     }
-    return validateLab(markSecrets(raw, paths));
+    return validateStack(markSecrets(raw, paths), Object.keys(pulumi.runtime.allConfig()));
 }
 
 /** A config secret as a Pulumi secret Output. */

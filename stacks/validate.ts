@@ -64,11 +64,33 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
     return v;
 }
 
+/** The message of a secret's value that its rule refuses: the rule's words, the fix, never the value. */
+function secretValueMessage(path: string, problem: string): string {
+    return `the secret ${problem}: set it again with \`pulumi config set --secret --path '${path}' <value>\``;
+}
+
+/** The issues of a secret in a union's branches that refused its value, if any. */
+function secretValueIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue | undefined {
+    if (issue.code === "custom" && (issue.params as { homelab?: string } | undefined)?.homelab === "secret-value") {
+        return issue;
+    }
+    if (issue.code === "invalid_union") {
+        return issue.errors.flat().map(secretValueIssue).find((i) => i !== undefined);
+    }
+    return undefined;
+}
+
 function zodIssues(error: z.ZodError, raw: Record<string, unknown>): ConfigIssue[] {
-    return error.issues.map((issue) => {
+    // One line per path: a value that breaks two checks of one field (its form and a rule) has one cause.
+    const seen = new Set<string>();
+    return error.issues.filter((issue) => !seen.has(formatPath(issue.path)) && seen.add(formatPath(issue.path))).map((issue) => {
         const path = formatPath(issue.path);
         if (issue.code === "custom" && (issue.params as { homelab?: string } | undefined)?.homelab === "secret") {
             return { path, message: `must be a secret: run \`pulumi config set --secret --path '${path}' <value>\`` };
+        }
+        const refused = valueAt(raw, issue.path) instanceof SecretValue ? secretValueIssue(issue) : undefined;
+        if (refused !== undefined) {
+            return { path, message: secretValueMessage(path, refused.message) };
         }
         if (issue.code === "unrecognized_keys") {
             return { path, message: `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `'${k}'`).join(", ")}: remove or correct ${issue.keys.length > 1 ? "them" : "it"} (see the README's config reference)` };

@@ -1,7 +1,11 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { parse } from "yaml";
-import { SecretValue, stackFileJsonSchema } from "../stacks/config";
-import { markSecrets, securePaths } from "../stacks/load";
+import { readStackFile, stackFileLab } from "../scripts/plan";
+import { configKeys, SecretValue, stackFileJsonSchema } from "../stacks/config";
+import { markSecrets, namespaceIssues, securePaths, stackFileConfigMap } from "../stacks/load";
 import { defaultRoutePort } from "../stacks/routes";
 import { ConfigError, ConfigIssue, formatPath, validateLab } from "../stacks/validate";
 import { homeYaml } from "./helpers/mocks";
@@ -233,5 +237,72 @@ describe("stack config", () => {
         assert.deepStrictEqual(keys, ["domain", "proxmox", "ssh", "networks", "nodes", "images", "nas", "dockerHosts", "containers", "apps", "proxy", "cloudflare", "backup", "firewall"].map((k) => `homelab:${k}`));
         const apiToken = schema.properties.config.properties["homelab:proxmox"].properties.apiToken;
         assert.deepStrictEqual(apiToken.required, ["secure"]);
+    });
+});
+
+describe("the stack file itself", () => {
+    /** The issues stackFileLab reports for a stack file's text ([] when it accepts it). */
+    function fileIssues(text: string, name = "Pulumi.x.yaml"): ConfigIssue[] {
+        try {
+            stackFileLab(text, name);
+        } catch (e) {
+            assert.ok(e instanceof ConfigError, `expected ConfigError, got ${(e as Error).stack ?? e}`);
+            return e.issues;
+        }
+        return [];
+    }
+
+    const syntax: [string, string, ConfigIssue][] = [
+        ["tab indentation", "config:\n\thomelab:domain: lab.site\n", { path: "Pulumi.x.yaml:2:1", message: "YAML syntax error, Tabs are not allowed as indentation: line 2 is `\\thomelab:domain: lab.site`" }],
+        ["an unclosed quote", 'config:\n  homelab:domain: "lab.site\n', { path: "Pulumi.x.yaml:3:1", message: 'YAML syntax error, Missing closing "quote: line 2 is `  homelab:domain: "lab.site`' }],
+        ["a key given twice", "config:\n  homelab:domain: a.site\n  homelab:domain: b.site\n", { path: "Pulumi.x.yaml:3:3", message: "YAML syntax error, Map keys must be unique: line 3 is `  homelab:domain: b.site`" }],
+    ];
+    for (const [what, text, issue] of syntax) {
+        it(`reports a YAML syntax error with file, line, column and the line: ${what}`, () => {
+            assert.deepStrictEqual(fileIssues(text), [issue]);
+        });
+    }
+
+    it("says when a file is not a stack file", () => {
+        assert.deepStrictEqual(fileIssues("- homelab:domain\n"), [
+            { path: "Pulumi.x.yaml", message: "is not a stack file: a Pulumi.<stack>.yaml is a mapping whose `config:` key holds the homelab:* keys" },
+        ]);
+        assert.deepStrictEqual(fileIssues("homelab:domain: lab.site\nhomelab:nodes: []\n"), [
+            { path: "Pulumi.x.yaml", message: "is not a stack file: its homelab:domain, homelab:nodes must sit under a top-level `config:` key (indent them below a line `config:`)" },
+        ]);
+        assert.deepStrictEqual(fileIssues("encryptionsalt: x\n"), [{ path: "Pulumi.x.yaml", message: "is not a stack file: it has no top-level `config:` key holding the homelab:* keys" }]);
+        assert.deepStrictEqual(fileIssues("config: [a]\n"), [{ path: "Pulumi.x.yaml: config", message: "must be a mapping of config keys such as homelab:domain" }]);
+    });
+
+    it("resolves YAML merge keys as Pulumi's reader does", () => {
+        const text = homeYaml()
+            .replace("  homelab:networks:\n    - name: lan\n", "  homelab:networks:\n    - &lan\n      name: lan\n")
+            .replace("    - name: vpn\n      cidr: 192.168.100.0/24\n", "    - <<: *lan\n      name: vpn\n      cidr: 192.168.100.0/24\n      bridge: null\n");
+        assert.notStrictEqual(text, homeYaml());
+        const issues = fileIssues(text);
+        // The merged-in fields arrive: the vpn network now has lan's dns and description, and bridge null is refused by type, not as `<<`.
+        assert.ok(!issues.some((i) => /'<<'/.test(i.message)), JSON.stringify(issues));
+        const merged = stackFileConfigMap("config:\n  base: &b { x: 1, y: 2 }\n  homelab:k:\n    <<: *b\n    y: 3\n");
+        assert.deepStrictEqual(merged["homelab:k"], { x: 1, y: 3 });
+    });
+
+    it("refuses keys nobody reads, with the key that was meant", () => {
+        const text = homeYaml().replace("  homelab:firewall:", "  homlab:firewall:").replace("  homelab:backup:", "  backup:");
+        assert.deepStrictEqual(fileIssues(text), [
+            { path: "backup", message: "a config key needs a namespace: did you mean homelab:backup? (the keys are " + configKeys.map((k) => `homelab:${k}`).join(", ") + ")" },
+            { path: "homlab:firewall", message: "unknown namespace 'homlab': did you mean homelab:firewall? nothing reads it; the namespaces are homelab, proxmoxve, cloudflare, docker, command, random, pulumi" },
+        ]);
+        assert.deepStrictEqual(namespaceIssues(["proxmoxve:endpoint", "pulumi:tags", "cloudflare:apiToken"]), []);
+        assert.deepStrictEqual(namespaceIssues(["zzzzzz:x"]), [{ path: "zzzzzz:x", message: "unknown namespace 'zzzzzz': nothing reads it; the namespaces are homelab, proxmoxve, cloudflare, docker, command, random, pulumi" }]);
+    });
+
+    it("refuses a --file that is a directory or missing, as a config error", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-stackfile-"));
+        try {
+            assert.throws(() => readStackFile(dir), (e: unknown) => e instanceof ConfigError && e.issues[0].message === "is a directory, not a stack file: pass --file PATH of a Pulumi.<stack>.yaml");
+            assert.throws(() => readStackFile(path.join(dir, "nope.yaml")), (e: unknown) => e instanceof ConfigError && /^no such file/.test(e.issues[0].message));
+        } finally {
+            fs.rmSync(dir, { recursive: true });
+        }
     });
 });

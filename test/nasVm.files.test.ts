@@ -191,8 +191,8 @@ describe("NAS VM files", function () {
             ["an upper-case hostname", { hostname: "NAS" }, 'hostname "NAS" must be one lower-case DNS label'],
             ["root as user", { username: "root" }, 'username "root" is not a valid non-root Linux user name'],
             ["no SSH key", { sshPublicKeys: [] }, "sshPublicKeys must hold at least one key: password login is disabled"],
-            ["a private key pasted as public", { sshPublicKeys: ["-----BEGIN OPENSSH PRIVATE KEY-----"] }, '"-----BEGIN OPENSSH PRIVATE KEY..." is not an OpenSSH public key'],
-            ["a key with a line break", { sshPublicKeys: [`${key}\nssh-rsa AAAA x`] }, `"${key.slice(0, 30)}..." is not an OpenSSH public key`],
+            ["a private key pasted as public", { sshPublicKeys: ["-----BEGIN OPENSSH PRIVATE KEY-----"] }, '"-----BEGIN OPENSSH PRIVATE KEY...": must be an OpenSSH public key line \'<type> <base64> [comment]\' (the .pub file), of type ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, sk-ssh-ed25519@openssh.com, sk-ecdsa-sha2-nistp256@openssh.com'],
+            ["a key with a line break", { sshPublicKeys: [`${key}\nssh-rsa AAAA x`] }, `"${key.slice(0, 30)}...": must be an OpenSSH public key line '<type> <base64> [comment]' (the .pub file), of type ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, sk-ssh-ed25519@openssh.com, sk-ecdsa-sha2-nistp256@openssh.com`],
             ["a package with a space", { packages: ["vim; rm"] }, '"vim; rm" is not a Debian package name'],
         ];
         for (const [what, override, message] of bad) {
@@ -277,12 +277,14 @@ describe("NAS VM files", function () {
         const bad: [string, SmbConfArgs, string][] = [
             ["no shares", { shares: [] }, "renderSmbConf: at least one share is required"],
             ["a share name with a space", share({ name: "my media" }), 'share name "my media" must be 1-64 letters, digits, \'_\' or \'-\''],
-            ["a reserved share name", share({ name: "Homes" }), 'share name "Homes" is reserved by Samba'],
+            ["a reserved share name", share({ name: "Homes" }), 'share name "Homes" \'Homes\' is a section Samba reserves (global, homes, printers): choose another name, such as homes-share'],
+            ["a user name longer than Linux takes", share({ users: ["a".repeat(33)] }), `share "media": user name "${"a".repeat(33)}" is 33 characters long; a Linux user name has at most 32: shorten it`],
             ["a duplicate share (Samba ignores case)", { shares: [...share({}).shares, ...share({ name: "MEDIA" }).shares] }, 'share "MEDIA" is defined twice'],
             ["a relative path", share({ path: "srv/media" }), 'share "media": path must be absolute, without spaces or quotes'],
             ["a share without users", share({ users: [] }), 'share "media" has no users'],
-            ["a user list smuggled into one name", share({ users: ["docker, root"] }), 'share "media": user name "docker, root" is not a valid Linux user name'],
-            ["a comment that opens a new section", share({ comment: "x\n[root]\npath = /" }), 'share "media": comment must not contain a line break'],
+            ["a user list smuggled into one name", share({ users: ["docker, root"] }), 'share "media": user name "docker, root" must be a Linux user name: lower-case letters, digits, \'_\' and \'-\', starting with a letter or \'_\''],
+            ["a comment that opens a new section", share({ comment: "x\n[root]\npath = /" }), 'share "media": comment must be one line of text without control characters: write it on one line (a YAML block scalar `>` or `|` ends in a line break; use `>-`)'],
+            ["a comment with a tab", share({ comment: "a\tb" }), 'share "media": comment must be one line of text without control characters: write it on one line (a YAML block scalar `>` or `|` ends in a line break; use `>-`)'],
             ["weakening the protocol floor", { ...share({}), extraGlobal: { "Server Min Protocol": "NT1" } }, 'extraGlobal may not override "Server Min Protocol"'],
             ["enabling guests globally", { ...share({}), extraGlobal: { "map to guest": "bad user" } }, 'extraGlobal may not override "map to guest"'],
             ["a value with a line break", { ...share({}), extraGlobal: { interfaces: "lo\n[x]" } }, 'extraGlobal "interfaces" must not contain a line break'],

@@ -69,10 +69,13 @@ describe("NasVm helpers", () => {
         );
     });
 
-    for (const [what, password] of [["empty", ""], ["with a tab", "a\tb"], ["with a newline", "a\nb"]] as const) {
+    const empty = "is empty";
+    const control = "holds a tab, line break or other control character";
+    for (const [what, password, problem] of [["empty", "", empty], ["with a tab", "a\tb", control], ["with a newline", "a\nb", control], ["with an escape", "a\u001bb", control]] as const) {
         it(`rejects a password ${what} without printing it`, () => {
+            assert.strictEqual(m.sambaPasswordProblem(password), problem);
             assert.throws(() => m.sambaUsersStdin([{ name: "docker", password }], [{ name: "media", users: ["docker"] }]), {
-                message: "NasVm: the password of user 'docker' must be non-empty and hold no tab or line break",
+                message: `NasVm: the password of user 'docker' ${problem}: it must be non-empty, on one line, without control characters`,
             });
         });
     }

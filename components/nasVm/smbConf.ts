@@ -39,12 +39,54 @@ const lockedGlobal: [string, string][] = [
 ];
 
 const shareName = /^[A-Za-z0-9_-]{1,64}$/;
-const userName = /^[a-z_][a-z0-9_-]{0,31}$/;
 const paramKey = /^[A-Za-z][A-Za-z0-9 :]*[A-Za-z0-9]$/;
 
 /** Samba treats parameter names case- and space-insensitively ("Map To Guest" = "maptoguest"). */
 function normalizeKey(key: string): string {
     return key.toLowerCase().replace(/\s+/g, "");
+}
+
+/** Section names Samba gives a meaning of its own (compared case-insensitively). */
+const reservedShareNames = ["global", "homes", "printers"];
+
+/**
+ * Why Samba cannot serve a share of this name (undefined when it can): 1-64 letters, digits, `_`
+ * or `-`, and not a section Samba reserves. The one rule: renderSmbConf and config validation both call it.
+ */
+export function shareNameProblem(name: string): string | undefined {
+    if (!shareName.test(name)) {
+        return "must be 1-64 letters, digits, '_' or '-'";
+    }
+    if (reservedShareNames.includes(name.toLowerCase())) {
+        return `'${name}' is a section Samba reserves (${reservedShareNames.join(", ")}): choose another name, such as ${name.toLowerCase()}-share`;
+    }
+    return undefined;
+}
+
+/**
+ * Why this text cannot be a share's comment (undefined when it can): smb.conf takes a value on one
+ * line, and a line break or other control character would start a new parameter or be cut.
+ */
+export function shareCommentProblem(comment: string): string | undefined {
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(comment)) {
+        return "must be one line of text without control characters: write it on one line (a YAML block scalar `>` or `|` ends in a line break; use `>-`)";
+    }
+    return undefined;
+}
+
+/**
+ * Why this is not a Linux user name that useradd and Samba accept (undefined when it is):
+ * lower-case letters, digits, `_` and `-`, starting with a letter or `_`, at most 32 characters.
+ */
+export function linuxUserNameProblem(name: string): string | undefined {
+    if (!/^[a-z_][a-z0-9_-]*$/.test(name)) {
+        return "must be a Linux user name: lower-case letters, digits, '_' and '-', starting with a letter or '_'";
+    }
+    if (name.length > 32) {
+        return `is ${name.length} characters long; a Linux user name has at most 32: shorten it`;
+    }
+    return undefined;
 }
 
 /** A value goes on one line; a newline would let it start a new parameter or section. */
@@ -61,11 +103,9 @@ export function renderSmbConf(args: SmbConfArgs): string {
     }
     const seen = new Set<string>();
     for (const share of args.shares) {
-        if (!shareName.test(share.name)) {
-            throw new Error(`share name "${share.name}" must be 1-64 letters, digits, '_' or '-'`);
-        }
-        if (["global", "homes", "printers"].includes(share.name.toLowerCase())) {
-            throw new Error(`share name "${share.name}" is reserved by Samba`);
+        const nameProblem = shareNameProblem(share.name);
+        if (nameProblem !== undefined) {
+            throw new Error(`share name "${share.name}" ${nameProblem}`);
         }
         if (seen.has(share.name.toLowerCase())) {
             throw new Error(`share "${share.name}" is defined twice`);
@@ -78,11 +118,15 @@ export function renderSmbConf(args: SmbConfArgs): string {
             throw new Error(`share "${share.name}" has no users`);
         }
         for (const user of share.users) {
-            if (!userName.test(user)) {
-                throw new Error(`share "${share.name}": user name "${user}" is not a valid Linux user name`);
+            const userProblem = linuxUserNameProblem(user);
+            if (userProblem !== undefined) {
+                throw new Error(`share "${share.name}": user name "${user}" ${userProblem}`);
             }
         }
-        assertOneLine(`share "${share.name}": comment`, share.comment ?? "");
+        const commentProblem = shareCommentProblem(share.comment ?? "");
+        if (commentProblem !== undefined) {
+            throw new Error(`share "${share.name}": comment ${commentProblem}`);
+        }
     }
     const workgroup = args.workgroup ?? "WORKGROUP";
     if (!/^[A-Za-z0-9_-]{1,15}$/.test(workgroup)) {

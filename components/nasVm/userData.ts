@@ -20,7 +20,43 @@ export interface UserDataArgs {
 const hostnamePattern = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const usernamePattern = /^[a-z_][a-z0-9_-]{0,31}$/;
 const packagePattern = /^[a-z0-9][a-z0-9.+-]+$/;
-const keyPattern = /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/=]+( [^\r\n]*)?$/;
+
+/**
+ * The key types an authorized_keys line may name, as OpenSSH 9 accepts them (sshd(8),
+ * AUTHORIZED_KEYS FILE FORMAT), FIDO security keys included. DSA is left out: OpenSSH disabled it
+ * by default in 7.0 and removed it in 10.0.
+ */
+export const sshKeyTypes = [
+    "ssh-ed25519",
+    "ssh-rsa",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+];
+
+/**
+ * Why this is not an OpenSSH public key line (undefined when it is): `<type> <base64> [comment]`
+ * on one line, of a type in sshKeyTypes, whose base64 blob starts with that same type name, as
+ * sshd checks it. The one rule: renderUserData and config validation both call it.
+ */
+export function sshPublicKeyProblem(line: string): string | undefined {
+    const fix = `must be an OpenSSH public key line '<type> <base64> [comment]' (the .pub file), of type ${sshKeyTypes.join(", ")}`;
+    const m = /^([a-z][a-z0-9.@-]*) ([A-Za-z0-9+/]+={0,2})( [^\r\n]*)?$/.exec(line.trim());
+    if (!m) {
+        return fix;
+    }
+    if (!sshKeyTypes.includes(m[1])) {
+        return `key type '${m[1]}' is not one OpenSSH accepts: use ${sshKeyTypes.join(", ")}`;
+    }
+    const blob = Buffer.from(m[2], "base64");
+    const length = blob.length >= 4 ? blob.readUInt32BE(0) : -1;
+    if (length !== m[1].length || blob.subarray(4, 4 + length).toString("latin1") !== m[1]) {
+        return `the key data is not a ${m[1]} key (its base64 must start with the encoded type name): copy the whole line of the .pub file`;
+    }
+    return undefined;
+}
 
 /** Renders the NAS VM's cloud-init user data (starts with `#cloud-config`). Throws on bad input. */
 export function renderUserData(args: UserDataArgs): string {
@@ -34,8 +70,9 @@ export function renderUserData(args: UserDataArgs): string {
         throw new Error("sshPublicKeys must hold at least one key: password login is disabled");
     }
     for (const key of args.sshPublicKeys) {
-        if (!keyPattern.test(key.trim())) {
-            throw new Error(`"${key.slice(0, 30)}..." is not an OpenSSH public key`);
+        const problem = sshPublicKeyProblem(key);
+        if (problem !== undefined) {
+            throw new Error(`"${key.slice(0, 30)}...": ${problem}`);
         }
     }
     for (const pkg of args.packages ?? []) {

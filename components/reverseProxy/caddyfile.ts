@@ -82,7 +82,8 @@ const dnsLabel = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const dockerName = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // Anything that could end a Caddyfile token or open a block is refused, not escaped.
-const emailAddress = /^[^\s@{}"'`#]+@[a-z0-9.-]+\.[a-z]{2,}$/i;
+// eslint-disable-next-line no-control-regex
+const emailLocal = /^[^\s\u0000-\u001f\u007f@{}"'`#\\]+$/;
 const safePath = /^\/[A-Za-z0-9_./-]+$/;
 
 function isDnsName(name: string): boolean {
@@ -106,13 +107,39 @@ function isHostPort(value: string): boolean {
     return isIP(host) === 4 || (host.length <= 253 && dockerName.test(host));
 }
 
+/**
+ * Why this cannot be the ACME account's e-mail (undefined when it can): one `local@domain` token
+ * that the Caddyfile holds unquoted (no space, quote, brace, `#`, `\\` or control character), no
+ * dot at either end of the local part nor two in a row, and a domain of DNS labels ending in a
+ * top-level domain of letters, as Let's Encrypt requires of a contact address. The one rule:
+ * renderCaddyfile and config validation both call it.
+ */
+export function emailProblem(email: string): string | undefined {
+    const at = email.lastIndexOf("@");
+    const local = email.slice(0, at);
+    const domain = email.slice(at + 1).toLowerCase();
+    const labels = domain.split(".");
+    const ok =
+        at > 0 &&
+        email.length <= 254 &&
+        emailLocal.test(local) &&
+        !local.startsWith(".") &&
+        !local.endsWith(".") &&
+        !local.includes("..") &&
+        labels.length >= 2 &&
+        isDnsName(domain) &&
+        /^[a-z]{2,63}$/.test(labels[labels.length - 1]);
+    return ok ? undefined : "must be an e-mail address such as admin@example.org: one word, without spaces, quotes, braces or '#', and a domain with a top-level domain of letters";
+}
+
 function validate(args: CaddyfileArgs): void {
     if (!isDnsName(args.domain)) {
         throw new Error(`renderCaddyfile: domain "${args.domain}" is not a lower-case DNS name`);
     }
     if (args.tls.mode === "acme-cloudflare") {
-        if (!emailAddress.test(args.tls.email)) {
-            throw new Error(`renderCaddyfile: tls.email "${args.tls.email}" is not an email address`);
+        const problem = emailProblem(args.tls.email);
+        if (problem !== undefined) {
+            throw new Error(`renderCaddyfile: tls.email "${args.tls.email}" ${problem}`);
         }
         if (args.tls.ca !== undefined && !/^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9._~/-]*$/.test(args.tls.ca)) {
             throw new Error(`renderCaddyfile: tls.ca "${args.tls.ca}" is not an https URL`);
