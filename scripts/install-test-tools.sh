@@ -24,6 +24,12 @@ chattr e2fsprogs
 debugfs e2fsprogs
 mdadm mdadm
 sfdisk fdisk
+dockerd docker.io
+docker docker.io
+busybox busybox-static
+capsh libcap2-bin
+unshare util-linux
+docker-compose docker-compose
 '
 
 missing=()
