@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
 import * as path from "path";
-import { catalog, CatalogDatabase, CatalogEntry, CatalogPort, CatalogVolume, databaseImages } from "./catalog";
+import { catalog, CatalogDatabase, CatalogEntry, CatalogPort, CatalogVolume, databaseImages, proxyEnvFor } from "./catalog";
 import { ContainerFields, containerFieldInputs, containerFieldIssues, FieldIssue } from "./app/containerFields";
 import { AppConfig, SecretValue } from "../stacks/config";
 
@@ -151,11 +151,20 @@ export function appOrder(apps: { name: string; host?: string; dependsOn?: string
     return { order, issues };
 }
 
+/** Where an app's route is served, for the catalog's `proxyEnv`. */
+export interface AppProxy {
+    /** The lab's domain: the app is `https://<subdomain>.<domain>`. */
+    domain: string;
+    /** Where the proxy's requests come from (its app network, or its host's address for an app on another host). */
+    proxies: string;
+}
+
 /**
  * Merges the catalog entry of `app` with the app's config (image, env, volumes, port, ports,
- * database, expose, subdomain, container fields). Pure. Throws on an app that cannot run as configured.
+ * database, expose, subdomain, container fields). With `proxy`, an app with a route also gets the
+ * entry's `proxyEnv` (under the app's own env, which wins). Pure. Throws on an app that cannot run as configured.
  */
-export function resolveApp(app: AppConfig): ResolvedApp {
+export function resolveApp(app: AppConfig, proxy?: AppProxy): ResolvedApp {
     const entryName = app.catalog ?? app.name;
     const entry: CatalogEntry | undefined = catalog[entryName];
     if (!entry) {
@@ -165,7 +174,11 @@ export function resolveApp(app: AppConfig): ResolvedApp {
     if (!image) {
         throw new Error(`app '${app.name}': catalog entry '${entryName}' has no image: set image to a pinned image such as nginx:1.27.3`);
     }
-    const env: Record<string, string | SecretValue> = { ...(entry.env ?? {}), ...app.env };
+    const port = app.port ?? entry.port;
+    const expose = app.expose ?? port !== undefined;
+    const subdomain = app.subdomain ?? app.name;
+    const behindProxy = proxy && expose ? proxyEnvFor(entry, { host: `${subdomain}.${proxy.domain}`, proxies: proxy.proxies }) : {};
+    const env: Record<string, string | SecretValue> = { ...(entry.env ?? {}), ...behindProxy, ...app.env };
     for (const key of entry.secretEnv ?? []) {
         if (!(env[key] instanceof SecretValue)) {
             throw new Error(
@@ -186,8 +199,6 @@ export function resolveApp(app: AppConfig): ResolvedApp {
     if (issue) {
         throw new Error(`app '${app.name}': ${issue.field}: ${issue.message}`);
     }
-    const port = app.port ?? entry.port;
-    const expose = app.expose ?? port !== undefined;
     if (expose && port === undefined) {
         throw new Error(`app '${app.name}': an exposed app needs the container port the proxy forwards to: set port`);
     }
@@ -201,7 +212,7 @@ export function resolveApp(app: AppConfig): ResolvedApp {
         image,
         port,
         expose,
-        subdomain: app.subdomain ?? app.name,
+        subdomain,
         public: app.public,
         tlsUpstream: entry.tlsUpstream ?? false,
         env,

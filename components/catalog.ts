@@ -62,6 +62,14 @@ export interface CatalogEntry extends ContainerFields {
     secretEnv?: string[];
     volumes?: CatalogVolume[];
     database?: CatalogDatabase;
+    /**
+     * What the image needs to work behind the lab's HTTPS reverse proxy at `https://<subdomain>.<domain>`,
+     * as environment variables. Values may hold `{host}` (the app's name, `nextcloud.thehomelab.site`),
+     * `{url}` (`https://{host}`) and `{proxies}` (the network or address the proxy's requests come
+     * from, to trust its `X-Forwarded-*` headers). Applied only to an app with a route; the app's
+     * config `env` wins. Cite the image's documentation beside each entry. Defaults to none.
+     */
+    proxyEnv?: Record<string, string>;
     /** Mount the Docker socket (container managers). Defaults to false. */
     dockerSocket?: boolean;
     /** Healthcheck command (CMD-SHELL). */
@@ -80,6 +88,30 @@ export const databaseImages = {
     postgres: "postgres:16.6",
 } as const;
 
+/** What `proxyEnv` placeholders stand for, for one app behind the proxy. */
+export interface ProxyContext {
+    /** The app's fully qualified name, e.g. `nextcloud.thehomelab.site`. */
+    host: string;
+    /** Where the proxy's requests come from: its app network (same host) or its host's address. */
+    proxies: string;
+}
+
+/** An entry's `proxyEnv` with `{host}`, `{url}` and `{proxies}` filled in. Throws on an unknown placeholder. */
+export function proxyEnvFor(entry: Pick<CatalogEntry, "proxyEnv">, ctx: ProxyContext): Record<string, string> {
+    const values: Record<string, string> = { host: ctx.host, url: `https://${ctx.host}`, proxies: ctx.proxies };
+    return Object.fromEntries(
+        Object.entries(entry.proxyEnv ?? {}).map(([key, template]) => [
+            key,
+            template.replace(/\{([a-z]+)\}/g, (_, name: string) => {
+                if (values[name] === undefined) {
+                    throw new Error(`catalog proxyEnv ${key}: unknown placeholder {${name}}: use {host}, {url} or {proxies}`);
+                }
+                return values[name];
+            }),
+        ]),
+    );
+}
+
 const mysqlEnv = (prefix: string) => ({ host: `${prefix}HOST`, name: `${prefix}DATABASE`, user: `${prefix}USER`, password: `${prefix}PASSWORD` });
 
 export const catalog: Record<string, CatalogEntry> = {
@@ -88,6 +120,9 @@ export const catalog: Record<string, CatalogEntry> = {
         image: "pihole/pihole:2024.07.0",
         port: 80,
         env: { TZ: "Etc/UTC", DNSMASQ_LISTENING: "all" },
+        // docker-pi-hole's README (v5 images, "Environment variables"): VIRTUAL_HOST is the name the
+        // admin UI is reached by; its CORS/host checks accept that name besides pi.hole.
+        proxyEnv: { VIRTUAL_HOST: "{host}" },
         secretEnv: ["WEBPASSWORD"],
         volumes: [
             { name: "etc", path: "/etc/pihole" },
@@ -103,6 +138,9 @@ export const catalog: Record<string, CatalogEntry> = {
     portainer: {
         description: "Container management UI",
         image: "portainer/portainer-ce:2.21.5",
+        // Plain HTTP on 9000 (https://docs.portainer.io/advanced/reverse-proxy/traefik proxies to
+        // it): links are relative to the request and the console's WebSocket passes through
+        // Caddy's reverse_proxy unchanged. No setting is needed.
         port: 9000,
         volumes: [{ name: "data", path: "/data" }],
         dockerSocket: true,
@@ -110,6 +148,9 @@ export const catalog: Record<string, CatalogEntry> = {
     heimdall: {
         description: "Dashboard of all apps",
         image: "lscr.io/linuxserver/heimdall:2.6.3",
+        // Heimdall's app/Http/Middleware/TrustProxies.php (linuxserver/Heimdall) trusts X-Forwarded-*
+        // from 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 and 127.0.0.1, which holds the proxy's app
+        // network: it builds https links from X-Forwarded-Proto with no setting.
         port: 80,
         env: { PUID: "1000", PGID: "1000", TZ: "Etc/UTC" },
         volumes: [{ name: "config", path: "/config" }],
@@ -117,6 +158,9 @@ export const catalog: Record<string, CatalogEntry> = {
     checkmk: {
         description: "Monitoring (Checkmk Raw)",
         image: "checkmk/check-mk-raw:2.3.0p24",
+        // The site's web UI is at /<CMK_SITE_ID>/check_mk/ on the container's port 5000
+        // (https://docs.checkmk.com/latest/en/introduction_docker.html); the Docker guide names no
+        // proxy setting. The route serves https://checkmk.<domain>/cmk/check_mk/.
         port: 5000,
         env: { CMK_SITE_ID: "cmk" },
         secretEnv: ["CMK_PASSWORD"],
@@ -127,6 +171,18 @@ export const catalog: Record<string, CatalogEntry> = {
         image: "nextcloud:30.0.4-apache",
         port: 80,
         env: { NEXTCLOUD_DATA_DIR: "/var/www/html/data" },
+        // The nextcloud image's README (github.com/nextcloud/docker, "Using the apache image behind a
+        // reverse proxy and auto configure server host and protocol"): the trusted domain, the
+        // overwrite host/protocol/CLI URL, and the proxy in TRUSTED_PROXIES with APACHE_DISABLE_REWRITE_IP
+        // so that Nextcloud itself reads the client address from X-Forwarded-For of that proxy only.
+        proxyEnv: {
+            NEXTCLOUD_TRUSTED_DOMAINS: "{host}",
+            OVERWRITEHOST: "{host}",
+            OVERWRITEPROTOCOL: "https",
+            OVERWRITECLIURL: "{url}",
+            TRUSTED_PROXIES: "{proxies}",
+            APACHE_DISABLE_REWRITE_IP: "1",
+        },
         secretEnv: ["NEXTCLOUD_ADMIN_PASSWORD"],
         volumes: [
             { name: "html", path: "/var/www/html" },
@@ -141,6 +197,11 @@ export const catalog: Record<string, CatalogEntry> = {
         image: "photoprism/photoprism:240915",
         port: 2342,
         env: { PHOTOPRISM_DATABASE_DRIVER: "mysql" },
+        // https://docs.photoprism.app/getting-started/config-options/: PHOTOPRISM_SITE_URL is the
+        // public URL links and sharing use; PHOTOPRISM_TRUSTED_PROXY the ranges whose X-Forwarded-*
+        // headers it trusts; PHOTOPRISM_DISABLE_TLS keeps port 2342 plain HTTP although the site URL
+        // is https (the proxy terminates TLS).
+        proxyEnv: { PHOTOPRISM_SITE_URL: "{url}/", PHOTOPRISM_TRUSTED_PROXY: "{proxies}", PHOTOPRISM_DISABLE_TLS: "true" },
         secretEnv: ["PHOTOPRISM_ADMIN_PASSWORD"],
         volumes: [
             { name: "storage", path: "/photoprism/storage" },
@@ -157,6 +218,9 @@ export const catalog: Record<string, CatalogEntry> = {
         image: "lscr.io/linuxserver/transmission:4.0.6",
         port: 9091,
         env: { PUID: "1000", PGID: "1000", TZ: "Etc/UTC" },
+        // linuxserver/docker-transmission README: HOST_WHITELIST fills rpc-host-whitelist, which
+        // Transmission checks against the Host header (DNS-rebinding protection): the app's name.
+        proxyEnv: { HOST_WHITELIST: "{host}" },
         volumes: [
             { name: "config", path: "/config" },
             { share: "media", subPath: "downloads", path: "/downloads", uid: 1000 },

@@ -16,8 +16,12 @@ export interface ReverseProxyArgs {
     domain: string;
     /** ACME account e-mail: Let's Encrypt sends certificate expiry warnings there. */
     email: string;
-    /** The apps behind the proxy. Their order does not matter (the Caddyfile is sorted). */
+    /** The apps behind the proxy, each with its exposure (defaults to private). Their order does not matter (the Caddyfile is sorted). */
     routes: pulumi.Input<pulumi.Input<ProxyRoute>[]>;
+    /** The lab's own networks (LAN, VPN, VLANs; CIDRs): the only sources a private route answers. At least one. */
+    labNetworks: string[];
+    /** Where the Cloudflare Tunnel connector's requests come from (the proxy's app network). Needed by tunnelled routes. Defaults to none. */
+    tunnelSources?: string[];
     /** The Docker host's LAN address: ports 80 and 443 are published on it only, and the Caddyfile is uploaded to it over SSH. */
     address: pulumi.Input<string>;
     /** The Docker host's global IPv6 address, when it has one: 80 and 443 are published on it too (the AAAA records point there). */
@@ -77,7 +81,8 @@ export class ReverseProxy extends pulumi.ComponentResource {
         const tls = { mode: "acme-cloudflare", email: args.email, ca: args.staging ? letsEncryptStagingCa : undefined } as const;
         // Renders once with no routes so that a bad domain or e-mail fails here, with the renderer's
         // own message, instead of later inside an apply.
-        renderCaddyfile({ domain: args.domain, routes: [], tls });
+        const sources = { labNetworks: args.labNetworks, tunnelSources: args.tunnelSources, http3: args.http3 ?? false };
+        renderCaddyfile({ domain: args.domain, routes: [], tls, ...sources });
 
         // Registered only now: bad args above leave nothing in the stack.
         super("homelab:index:ReverseProxy", name, {}, opts);
@@ -91,7 +96,14 @@ export class ReverseProxy extends pulumi.ComponentResource {
 
         this.caddyfile = pulumi
             .output(args.routes)
-            .apply((routes) => renderCaddyfile({ domain: args.domain, routes: routes.map((r) => ({ subdomain: r.subdomain, upstream: r.upstream })), tls }));
+            .apply((routes) =>
+                renderCaddyfile({
+                    domain: args.domain,
+                    routes: routes.map((r) => ({ subdomain: r.subdomain, upstream: r.upstream, exposure: r.exposure })),
+                    tls,
+                    ...sources,
+                }),
+            );
         this.config = remoteScript(
             `${name}-config`,
             {

@@ -400,6 +400,11 @@ export const proxySchema = z.strictObject({
     publicAddress: ipv4().optional(),
     /** Use Let's Encrypt's staging CA (for trying things out). Defaults to false. */
     staging: z.boolean().default(false),
+    /**
+     * The lab's own networks (names from homelab:networks: LAN, VPN, VLANs): the only sources a
+     * private app answers; any other address gets 403 from the proxy. Defaults to every network.
+     */
+    allowFrom: z.array(name()).min(1, "needs at least one network").optional(),
 });
 
 /** `homelab:cloudflare`: the zone and the token Pulumi uses. */

@@ -79,6 +79,12 @@ export function firewallArgs(cfg: LabConfig): Omit<FirewallArgs, "provider"> {
     };
 }
 
+/** The lab's own networks (IPv4 and IPv6 CIDRs): `proxy.allowFrom`, or every network. */
+function labNetworks(cfg: LabConfig): string[] {
+    const names = cfg.proxy?.allowFrom ?? cfg.networks.map((n) => n.name);
+    return cfg.networks.filter((n) => names.includes(n.name)).flatMap((n) => [n.cidr, ...(n.ipv6 ? [n.ipv6.cidr] : [])]);
+}
+
 export function buildLab(cfg: LabConfig): LabOutputs {
     /** The distribution of an lxc image (validate.ts guarantees one). */
     const osOf = (image: string) => imageOs(cfg.images.find((m) => m.name === image)!)!;
@@ -148,8 +154,15 @@ export function buildLab(cfg: LabConfig): LabOutputs {
     // Keyed by hostname and app name, never by position: reordering the config replaces nothing.
     const dockerHosts: Record<string, DockerHost> = {};
     const routes: AppRoute[] = [];
-    const apps = cfg.apps.map(resolveApp);
-    const hostOfApp = (a: ResolvedApp) => a.host ?? cfg.dockerHosts[0].hostname;
+    const hostOfApp = (a: { host?: string }) => a.host ?? cfg.dockerHosts[0].hostname;
+    const proxyHostname = cfg.proxy ? (cfg.proxy.host ?? cfg.dockerHosts[0]?.hostname) : undefined;
+    // The proxy reaches an app on its own host over that host's app network, and any other app
+    // through its host's LAN address (masqueraded to the proxy host's address).
+    const proxyOf = (a: { host?: string }) => {
+        const h = cfg.dockerHosts.find((d) => d.hostname === proxyHostname);
+        return h && { domain: cfg.domain, proxies: hostOfApp(a) === h.hostname ? h.appNetwork : h.address };
+    };
+    const apps = cfg.apps.map((a) => resolveApp(a, proxyOf(a)));
     for (const h of cfg.dockerHosts) {
         const { node, net, bridge, prefix, ipv6Prefix, waitFor } = placementOf(cfg, hypervisor, h);
         // One CIFS mount has one owner: the user the apps on this host write the share as.
@@ -196,7 +209,6 @@ export function buildLab(cfg: LabConfig): LabOutputs {
     }
     // Apps on another host than the proxy's are reached through a port published on their host:
     // `routePort` if set, else 8000 + the app's place among such apps of its host, by name.
-    const proxyHostname = cfg.proxy ? (cfg.proxy.host ?? cfg.dockerHosts[0]?.hostname) : undefined;
     const remote = apps.filter((a) => proxyHostname !== undefined && hostOfApp(a) !== proxyHostname && a.expose && a.port !== undefined);
     const remotePort = (a: ResolvedApp) =>
         cfg.apps.find((x) => x.name === a.name)?.routePort ??
@@ -245,7 +257,7 @@ export function buildLab(cfg: LabConfig): LabOutputs {
         new ReverseProxy("proxy", {
             domain: cfg.domain,
             email: cfg.proxy.email,
-            routes: routes.map((r) => ({ subdomain: r.subdomain, upstream: r.upstream })),
+            routes: routes.map((r) => ({ subdomain: r.subdomain, upstream: r.upstream, exposure: r.public ? ("port-forward" as const) : ("private" as const) })),
             address: host.address,
             ipv6Address: proxyHost.ipv6,
             provider: host.provider,
@@ -254,6 +266,7 @@ export function buildLab(cfg: LabConfig): LabOutputs {
             // validate.ts requires homelab:cloudflare whenever there is a proxy.
             cloudflareApiToken: dns!.acmeToken!,
             staging: cfg.proxy.staging,
+            labNetworks: labNetworks(cfg),
         });
     }
 

@@ -700,6 +700,13 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
         if (ok("cloudflare") && !cfg.cloudflare) {
             add("homelab:cloudflare", "the proxy gets its certificates by DNS-01 through Cloudflare: add homelab:cloudflare");
         }
+        if (ok("networks")) {
+            cfg.proxy.allowFrom?.forEach((n, i) => {
+                if (!nets.has(n)) {
+                    add(`homelab:proxy.allowFrom[${i}]`, `unknown network '${n}': use one of ${[...nets.keys()].join(", ")}`);
+                }
+            });
+        }
     }
 
     if (cfg.cloudflare && ok("cloudflare")) {

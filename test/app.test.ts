@@ -102,7 +102,7 @@ describe("resolveApp", () => {
 
 describe("shareOwners", () => {
     it("mounts each share as the user its writing app runs as (reference lab)", () => {
-        assert.deepStrictEqual(shareOwners(homeConfig().apps.map(resolveApp)), { documents: 33, media: 1000 });
+        assert.deepStrictEqual(shareOwners(homeConfig().apps.map((a) => resolveApp(a))), { documents: 33, media: 1000 });
     });
 
     it("refuses two apps that want one share owned by different users", () => {

@@ -17,6 +17,7 @@ import {
     CaddyfileArgs,
     ProxyRoute,
     caddyfilePath,
+    cloudflareRanges,
     proxyImage,
     reloadCommand,
     renderCaddyfile,
@@ -38,7 +39,14 @@ const labRoutes: ProxyRoute[] = [
 ];
 const labNames = labRoutes.map((r) => r.subdomain);
 const acme = { mode: "acme-cloudflare", email: "admin@thehomelab.site" } as const;
+/** The reference lab's LAN and VPN: the only sources its private routes answer. */
+const labNetworks = ["192.168.1.0/24", "192.168.100.0/24"];
 
+
+/** The render without its `trusted_proxies` line, which Debian's caddy 2.6.2 cannot parse (see its test). */
+function withoutTrustedProxies(caddyfile: string): string {
+    return caddyfile.replace(/^\t\ttrusted_proxies .*\n/m, "");
+}
 
 /** Everything after the global options block: the part that both TLS modes must share. */
 function sites(caddyfile: string): string {
@@ -92,7 +100,7 @@ async function freePorts(n: number): Promise<number[]> {
 
 describe("reverse proxy Caddyfile", () => {
     describe("renderCaddyfile and reloadCommand (pure)", () => {
-        const base: CaddyfileArgs = { domain, routes: labRoutes, tls: acme };
+        const base: CaddyfileArgs = { domain, routes: labRoutes, tls: acme, labNetworks };
         const cases: Array<[string, Partial<CaddyfileArgs>, string]> = [
             ["upper-case domain", { domain: "TheHomeLab.site" }, 'renderCaddyfile: domain "TheHomeLab.site" is not a lower-case DNS name'],
             ["domain label with a leading hyphen", { domain: "-lab.site" }, 'renderCaddyfile: domain "-lab.site" is not a lower-case DNS name'],
@@ -133,6 +141,13 @@ describe("reverse proxy Caddyfile", () => {
                 "renderCaddyfile: listen.httpPort and listen.httpsPort are both 443"],
             ["admin address without a host", { listen: { adminAddress: "2019" } },
                 'renderCaddyfile: listen.adminAddress "2019" is not host:port'],
+            ["no lab network", { labNetworks: [] },
+                "renderCaddyfile: labNetworks is empty: a private route would answer no one; give the lab's LAN (and VPN) CIDRs"],
+            ["a lab network that is a name", { labNetworks: ["lan"] }, 'renderCaddyfile: labNetworks[0] "lan" is not an IP address or CIDR'],
+            ["a lab network with a prefix too long", { labNetworks: ["192.168.1.0/33"] }, 'renderCaddyfile: labNetworks[0] "192.168.1.0/33" is not an IP address or CIDR'],
+            ["a Cloudflare range that would end the line", { cloudflareRanges: ["1.2.3.0/24 {"] }, 'renderCaddyfile: cloudflareRanges[0] "1.2.3.0/24 {" is not an IP address or CIDR'],
+            ["a tunnelled route with no tunnel source", { routes: [{ subdomain: "nextcloud", upstream: "nextcloud:80", exposure: "tunnel" }] },
+                'renderCaddyfile: routes[0] "nextcloud" is public through the tunnel, but tunnelSources is empty: give the tunnel connector\'s network'],
         ];
         for (const [name, change, message] of cases) {
             it(`rejects ${name}`, () => {
@@ -150,7 +165,7 @@ describe("reverse proxy Caddyfile", () => {
                 ],
             });
             for (const upstream of ["My_App.v2:8080", "10.10.10.7:80", "[fd00::7]:80"]) {
-                assert.ok(out.includes(`\treverse_proxy ${upstream}\n`), upstream);
+                assert.ok(out.includes(`\t\treverse_proxy ${upstream} {\n`), upstream);
             }
         });
 
@@ -160,8 +175,10 @@ describe("reverse proxy Caddyfile", () => {
             const rotated = renderCaddyfile({ ...base, routes: [...labRoutes.slice(3), ...labRoutes.slice(0, 3)] });
             assert.equal(reversed, sorted);
             assert.equal(rotated, sorted);
-            const siteOrder = sorted.split("\n").filter((l) => /^[a-z*].* \{$/.test(l)).map((l) => l.split(".")[0]);
-            assert.deepEqual(siteOrder, [...labNames].sort().concat("*"));
+            const handleOrder = sorted.split("\n").filter((l) => /^\thandle /.test(l)).map((l) => l.trim());
+            assert.deepEqual(handleOrder, [...labNames].sort().map((n) => `handle @app-${n} {`).concat("handle {"));
+            // One site, the wildcard: one certificate, and no app's name in a site address.
+            assert.deepEqual(sorted.split("\n").filter((l) => /^\S.* \{$/.test(l)), ["(forwarding) {", `*.${domain} {`]);
         });
 
         it("builds the reload command and refuses names that would break out of it", () => {
@@ -180,8 +197,8 @@ describe("reverse proxy Caddyfile", () => {
     describe("checked by the real caddy", () => {
         let dir = "";
         let env: NodeJS.ProcessEnv = {};
-        const internal = renderCaddyfile({ domain, routes: labRoutes, tls: { mode: "internal" } });
-        const cloudflare = renderCaddyfile({ domain, routes: labRoutes, tls: acme });
+        const internal = renderCaddyfile({ domain, routes: labRoutes, tls: { mode: "internal" }, labNetworks });
+        const cloudflare = renderCaddyfile({ domain, routes: labRoutes, tls: acme, labNetworks });
 
         const write = (name: string, text: string) => {
             const file = path.join(dir, name);
@@ -216,36 +233,79 @@ describe("reverse proxy Caddyfile", () => {
             assert.doesNotMatch(r.stderr, /not formatted/);
         });
 
-        it("rejects a broken render and names the broken line", () => {
-            const line = lineOf(internal, "reverse_proxy nextcloud:80");
+        it("rejects a broken render and names the broken directive and the block it is in", () => {
             const broken = internal.replace("reverse_proxy nextcloud:80", "reverse_proxi nextcloud:80");
             const file = write("broken.Caddyfile", broken);
             const r = caddy("validate", "--config", file, "--adapter", "caddyfile");
             assert.equal(r.status, 1);
-            assert.ok(r.stderr.includes(`${file}:${line}: unrecognized directive: reverse_proxi`), r.stderr);
+            // Caddy 2.6 names the line that closes the `handle` block holding the bad directive.
+            const m = new RegExp(`${file}:(\\d+) - Error during parsing: unrecognized directive: reverse_proxi`).exec(r.stderr);
+            assert.ok(m, r.stderr);
+            const handle = lineOf(internal, "handle @app-nextcloud");
+            assert.equal(broken.split("\n")[Number(m[1]) - 1], "\t}");
+            assert.ok(Number(m[1]) > handle && Number(m[1]) <= handle + 6, `line ${m[1]} is not in nextcloud's handle (line ${handle})`);
         });
 
-        it("adapts to one HTTPS server: each app to its upstream, then the 404 catch-all", () => {
+        it("adapts to one HTTPS server and one wildcard site: each app to its upstream behind its source check, then the 404 catch-all", () => {
             const r = adapt(write("internal.Caddyfile", internal));
             assert.equal(r.status, 0, r.stderr);
             const json = JSON.parse(r.stdout);
-            const servers = Object.values(json.apps.http.servers) as Array<{ listen: string[]; routes: any[] }>;
+            const servers = Object.values(json.apps.http.servers) as Array<{ listen: string[]; routes: any[]; protocols: string[] }>;
             assert.equal(servers.length, 1);
             assert.deepEqual(servers[0].listen, [":443"]);
-            const seen = servers[0].routes.map((route) => {
-                const handler = route.handle[0].routes[0].handle[0];
-                const target = handler.handler === "reverse_proxy" ? handler.upstreams.map((u: { dial: string }) => u.dial).join(",") : handler.status_code;
-                return `${route.match[0].host.join(",")} ${handler.handler} ${target}`;
+            // HTTP/3 is off: nothing publishes udp/443.
+            assert.deepEqual(servers[0].protocols, ["h1", "h2"]);
+            assert.equal(servers[0].routes.length, 1);
+            assert.deepEqual(servers[0].routes[0].match, [{ host: [`*.${domain}`] }]);
+            const [headers, ...handles] = servers[0].routes[0].handle[0].routes;
+            assert.deepEqual(headers.handle, [
+                { handler: "headers", response: { deferred: true, set: { "Strict-Transport-Security": ["max-age=31536000"], "X-Content-Type-Options": ["nosniff"] } } },
+                { handler: "headers", response: { require: { headers: { "Referrer-Policy": null } }, set: { "Referrer-Policy": ["strict-origin-when-cross-origin"] } } },
+            ]);
+            const seen = handles.map((h: any) => {
+                const inner = h.handle[0].routes;
+                if (!h.match) return `* ${inner[0].handle[0].handler} ${inner[0].handle[0].status_code}`;
+                const [refuse, forward] = inner;
+                assert.deepEqual(refuse.handle, [{ handler: "static_response", status_code: 403 }]);
+                const proxy = forward.handle[0];
+                assert.deepEqual(proxy.headers, { request: { delete: ["X-Real-IP", "Forwarded", "CF-Connecting-IP", "True-Client-IP", "X-Client-IP"] } });
+                return `${h.match[0].host.join(",")} ${proxy.upstreams.map((u: { dial: string }) => u.dial).join(",")} not ${refuse.match[0].not[0].remote_ip.ranges.join(" ")}`;
             });
-            // Caddy orders exact hosts by its own specificity rules; what matters is that the
-            // wildcard comes last, after every exact name.
-            assert.equal(seen[seen.length - 1], `*.${domain} static_response 404`);
-            assert.deepEqual(
-                seen.slice(0, -1).sort(),
-                labRoutes.map((r) => `${r.subdomain}.${domain} reverse_proxy ${r.upstream}`).sort(),
-            );
+            assert.deepEqual(seen, [
+                ...[...labRoutes].sort((a, b) => a.subdomain.localeCompare(b.subdomain)).map((r) => `${r.subdomain}.${domain} ${r.upstream} not ${labNetworks.join(" ")}`),
+                "* static_response 404",
+            ]);
             assert.deepEqual(json.apps.tls.automation.policies[0].issuers, [{ module: "internal" }]);
             assert.equal(json.apps.pki.certificate_authorities.local.install_trust, false);
+        });
+
+        it("turns HTTP/3 on only when asked (udp/443 published)", () => {
+            const r = adapt(write("h3.Caddyfile", renderCaddyfile({ domain, routes: labRoutes, tls: { mode: "internal" }, labNetworks, http3: true })));
+            assert.equal(r.status, 0, r.stderr);
+            const servers = Object.values(JSON.parse(r.stdout).apps.http.servers) as Array<{ protocols: string[] }>;
+            assert.deepEqual(servers[0].protocols, ["h1", "h2", "h3"]);
+        });
+
+        it("admits Cloudflare's ranges to port-forwarded routes and trusts them as proxies only when such a route exists", () => {
+            const routes: ProxyRoute[] = [
+                { subdomain: "nextcloud", upstream: "nextcloud:80", exposure: "port-forward" },
+                { subdomain: "portfolio", upstream: "portfolio:8080", exposure: "tunnel" },
+                { subdomain: "portainer", upstream: "portainer:9000" },
+            ];
+            const text = renderCaddyfile({ domain, routes, tls: { mode: "internal" }, labNetworks, tunnelSources: ["10.10.10.0/24"] });
+            assert.ok(text.includes(`\t\ttrusted_proxies static ${cloudflareRanges.join(" ")}\n`));
+            assert.ok(!internal.includes("trusted_proxies"));
+            // Debian's caddy 2.6.2 predates the Caddyfile's `trusted_proxies static` (Caddy 2.6.3+,
+            // the image runs 2.8.4): without that one line it adapts the rest.
+            const r = adapt(write("public.Caddyfile", withoutTrustedProxies(text)));
+            assert.equal(r.status, 0, r.stderr);
+            const handles = (Object.values(JSON.parse(r.stdout).apps.http.servers) as any[])[0].routes[0].handle[0].routes.slice(1, -1);
+            const ranges = handles.map((h: any) => `${h.match[0].host[0]}: ${h.handle[0].routes[0].match[0].not[0].remote_ip.ranges.join(" ")}`);
+            assert.deepEqual(ranges, [
+                `nextcloud.${domain}: ${[...labNetworks, ...cloudflareRanges].join(" ")}`,
+                `portainer.${domain}: ${labNetworks.join(" ")}`,
+                `portfolio.${domain}: ${[...labNetworks, "10.10.10.0/24"].join(" ")}`,
+            ]);
         });
 
         it("fails to adapt the Cloudflare render only for want of the DNS module Debian's caddy lacks", () => {
@@ -268,8 +328,9 @@ describe("reverse proxy Caddyfile", () => {
             const acmeJson = JSON.parse(withoutDns.stdout);
             const internalJson = JSON.parse(adapt(write("internal.Caddyfile", internal)).stdout);
             assert.deepEqual(acmeJson.apps.http, internalJson.apps.http);
+            // One certificate, the wildcard (DNS-01 can issue it): no app's name is in a certificate.
             const policy = acmeJson.apps.tls.automation.policies[0];
-            assert.deepEqual([...policy.subjects].sort(), [...labNames.map((n) => `${n}.${domain}`), `*.${domain}`].sort());
+            assert.deepEqual(policy.subjects, [`*.${domain}`]);
             assert.deepEqual(policy.issuers[0], { module: "acme", email: acme.email });
             assert.ok(cloudflare.includes("\tacme_dns cloudflare {env.CLOUDFLARE_API_TOKEN}\n"));
         });
@@ -292,11 +353,28 @@ describe("reverse proxy Caddyfile", () => {
         let adminPort = 0;
         const stubs = new Map<string, Stub>();
         const hits: Hit[] = [];
+        /** The request headers of each hit, in the same order. */
+        const hitHeaders: http.IncomingHttpHeaders[] = [];
+
+        // The test lab's sources, all on loopback: its own network is 127.0.0.1 only; 127.0.0.2 is
+        // the internet, 127.0.0.3 plays Cloudflare's edge and 127.0.0.4 the tunnel's connector.
+        const sources = { lab: "127.0.0.1", outsider: "127.0.0.2", cloudflare: "127.0.0.3", tunnel: "127.0.0.4" };
+        /** Public apps of the test lab besides the reference lab's (all private). */
+        const publicRoutes: ProxyRoute[] = [
+            { subdomain: "shop", upstream: "", exposure: "port-forward" },
+            { subdomain: "blog", upstream: "", exposure: "tunnel" },
+        ];
 
         /** A backend that answers every request with its own name, and records who reached it. */
         function startStub(name: string): Promise<Stub> {
             const server = http.createServer((req, res) => {
                 hits.push({ stub: name, host: req.headers.host ?? "", url: req.url ?? "" });
+                hitHeaders.push(req.headers);
+                // One app with security headers of its own: the proxy keeps its referrer policy.
+                if (name === "photoprism") {
+                    res.setHeader("Referrer-Policy", "no-referrer");
+                    res.setHeader("Strict-Transport-Security", "max-age=60");
+                }
                 res.end(`${name}\n`);
             });
             return new Promise((resolve) => server.listen(0, "127.0.0.1", () => {
@@ -308,13 +386,49 @@ describe("reverse proxy Caddyfile", () => {
 
         /** The lab's routes, with each app's upstream replaced by its stub (or by `overrides`). */
         function render(overrides: Record<string, string> = {}, extra: string[] = []): string {
-            const routes = [...labNames, ...extra].map((n) => ({ subdomain: n, upstream: upstream(overrides[n] ?? n) }));
+            const routes: ProxyRoute[] = [
+                ...[...labNames, ...extra].map((n) => ({ subdomain: n, upstream: upstream(overrides[n] ?? n) })),
+                ...publicRoutes.map((r) => ({ ...r, upstream: upstream(r.subdomain) })),
+            ];
             return renderCaddyfile({
                 domain,
                 routes,
                 tls: { mode: "internal" },
                 listen: { bind: "127.0.0.1", httpPort, httpsPort, adminAddress: `127.0.0.1:${adminPort}` },
+                labNetworks: [`${sources.lab}/32`],
+                tunnelSources: [`${sources.tunnel}/32`],
+                cloudflareRanges: [`${sources.cloudflare}/32`],
             });
+        }
+
+        /**
+         * The render as Debian's caddy 2.6.2 can run it: adapted without the server's `trusted_proxies
+         * static` line (Caddyfile syntax of later releases; the image runs 2.8.4), whose ranges are
+         * then put back where 2.6.2 keeps them, on each reverse_proxy handler (its JSON field
+         * `trusted_proxies`), with the same meaning: whose X-Forwarded-For to keep.
+         */
+        function runnableJson(caddyfile: string): string {
+            const trusted = /^\t\ttrusted_proxies static (.*)$/m.exec(caddyfile);
+            assert.ok(trusted, "the render has port-forwarded routes, so it trusts Cloudflare's ranges");
+            const src = path.join(dir, "adapt.Caddyfile");
+            fs.writeFileSync(src, withoutTrustedProxies(caddyfile));
+            const r = run("caddy", ["adapt", "--config", src, "--adapter", "caddyfile"], { env, timeoutMs: 30_000 });
+            assert.equal(r.status, 0, r.stderr);
+            const json = JSON.parse(r.stdout);
+            let handlers = 0;
+            const visit = (node: unknown): void => {
+                if (Array.isArray(node)) return node.forEach(visit);
+                if (node === null || typeof node !== "object") return;
+                const o = node as Record<string, unknown>;
+                if (o.handler === "reverse_proxy") {
+                    o.trusted_proxies = trusted[1].split(" ");
+                    handlers++;
+                }
+                Object.values(o).forEach(visit);
+            };
+            visit(json.apps.http);
+            assert.ok(handlers > 0);
+            return JSON.stringify(json);
         }
 
         /** curl over the real name: `--resolve` points it at the loopback proxy, SNI and Host stay real. */
@@ -337,13 +451,14 @@ describe("reverse proxy Caddyfile", () => {
             env = { ...process.env, XDG_DATA_HOME: path.join(dir, "data"), XDG_CONFIG_HOME: path.join(dir, "config") };
             rootCert = path.join(dir, "data/caddy/pki/authorities/local/root.crt");
             [httpPort, httpsPort, adminPort] = await freePorts(3);
-            for (const name of [...labNames, "portfolio-v2", "status"]) {
+            for (const name of [...labNames, ...publicRoutes.map((r) => r.subdomain), "portfolio-v2", "status"]) {
                 stubs.set(name, await startStub(name));
             }
             file = path.join(dir, "Caddyfile");
-            fs.writeFileSync(file, render());
+            const json = path.join(dir, "caddy.json");
+            fs.writeFileSync(json, runnableJson(render()));
             const log = fs.openSync(path.join(dir, "caddy.log"), "a");
-            caddy = spawn("caddy", ["run", "--config", file, "--adapter", "caddyfile"], { env, stdio: ["ignore", log, log] });
+            caddy = spawn("caddy", ["run", "--config", json], { env, stdio: ["ignore", log, log] });
             fs.closeSync(log);
             caddy.on("exit", () => (caddyExited = true));
 
@@ -359,6 +474,7 @@ describe("reverse proxy Caddyfile", () => {
                 }
             }
             hits.length = 0;
+            hitHeaders.length = 0;
         });
 
         after(async () => {
@@ -374,6 +490,94 @@ describe("reverse proxy Caddyfile", () => {
 
         beforeEach(() => {
             hits.length = 0;
+            hitHeaders.length = 0;
+        });
+
+        it("answers a private app only from the lab's networks: an outside source gets 403 and never reaches the app", async () => {
+            for (const name of labNames) {
+                const outside = await get(app(name, "/admin"), ["--interface", sources.outsider]);
+                assert.equal(outside.exit, 0, outside.stderr);
+                assert.equal(outside.status, 403, name);
+                assert.equal(outside.body, "");
+            }
+            assert.deepEqual(hits, [], "no request from outside reached a backend");
+            for (const name of labNames) {
+                const inside = await get(app(name, "/admin"), ["--interface", sources.lab]);
+                assert.equal(inside.status, 200, name);
+                assert.equal(inside.body, `${name}\n`);
+            }
+            assert.deepEqual((hits as Hit[]).map((h) => h.stub), labNames);
+        });
+
+        it("admits each source to exactly the routes its exposure allows", async () => {
+            // route -> sources that reach it; every other pair must get 403 and reach nothing.
+            const admitted: Record<string, string[]> = {
+                portainer: [sources.lab],
+                shop: [sources.lab, sources.cloudflare],
+                blog: [sources.lab, sources.tunnel],
+            };
+            const table: string[] = [];
+            for (const name of Object.keys(admitted)) {
+                for (const source of Object.values(sources)) {
+                    const before = hits.length;
+                    const r = await get(app(name), ["--interface", source]);
+                    assert.equal(r.exit, 0, r.stderr);
+                    table.push(`${name} from ${source}: ${r.status}, backend hits ${hits.length - before}`);
+                }
+            }
+            const expected = Object.entries(admitted).flatMap(([name, allowed]) =>
+                Object.values(sources).map((source) => `${name} from ${source}: ${allowed.includes(source) ? "200, backend hits 1" : "403, backend hits 0"}`),
+            );
+            assert.deepEqual(table, expected);
+        });
+
+        it("sends HSTS, nosniff and a referrer policy on every answer (app, refusal, unknown name), keeps an app's own referrer policy, and offers no HTTP/3", async () => {
+            const headersOf = async (url: string, extra: string[] = []) => {
+                const host = new URL(url).hostname;
+                const r = await runAsync("curl", [
+                    "-sS", "--max-time", "5", "--cacert", rootCert, "--resolve", `${host}:${httpsPort}:127.0.0.1`,
+                    "-o", "/dev/null", "-D", "-", ...extra, url,
+                ]);
+                assert.equal(r.status, 0, r.stderr);
+                const lines = r.stdout.split("\r\n").filter((l) => l.includes(":"));
+                const all = (name: string) => lines.filter((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`)).map((l) => l.slice(name.length + 1).trim());
+                return { status: Number(/^HTTP\/\S+ (\d+)/.exec(r.stdout)?.[1]), all };
+            };
+            const answers = {
+                app: await headersOf(app("heimdall")),
+                refused: await headersOf(app("heimdall"), ["--interface", sources.outsider]),
+                unknown: await headersOf(app("nosuchapp")),
+                ownPolicy: await headersOf(app("photoprism")),
+            };
+            assert.deepEqual(Object.values(answers).map((a) => a.status), [200, 403, 404, 200]);
+            for (const [what, a] of Object.entries(answers)) {
+                assert.deepEqual(a.all("Strict-Transport-Security"), ["max-age=31536000"], what);
+                assert.deepEqual(a.all("X-Content-Type-Options"), ["nosniff"], what);
+                assert.deepEqual(a.all("Referrer-Policy"), [what === "ownPolicy" ? "no-referrer" : "strict-origin-when-cross-origin"], what);
+                assert.deepEqual(a.all("Alt-Svc"), [], `${what}: HTTP/3 advertised although udp/443 is not published`);
+            }
+        });
+
+        it("replaces client-supplied forwarding headers; only Cloudflare's edge may name the client", async () => {
+            const forged = [
+                "X-Real-IP: 6.6.6.6", "Forwarded: for=6.6.6.6", "CF-Connecting-IP: 6.6.6.6", "True-Client-IP: 6.6.6.6",
+                "X-Client-IP: 6.6.6.6", "X-Forwarded-For: 6.6.6.6",
+            ].flatMap((h) => ["-H", h]);
+            const fromLab = await get(app("nextcloud"), [...forged, "--interface", sources.lab]);
+            const viaTunnel = await get(app("blog"), [...forged, "--interface", sources.tunnel]);
+            const viaCloudflare = await get(app("shop"), [...forged.slice(0, -2), "-H", "X-Forwarded-For: 203.0.113.7", "--interface", sources.cloudflare]);
+            assert.deepEqual([fromLab.status, viaTunnel.status, viaCloudflare.status], [200, 200, 200]);
+            const seen = hitHeaders.map((h) => ({
+                xff: h["x-forwarded-for"],
+                forged: ["x-real-ip", "forwarded", "cf-connecting-ip", "true-client-ip", "x-client-ip"].filter((k) => h[k] !== undefined),
+                proto: h["x-forwarded-proto"],
+            }));
+            assert.deepEqual(seen, [
+                { xff: sources.lab, forged: [], proto: "https" },
+                { xff: sources.tunnel, forged: [], proto: "https" },
+                // A trusted proxy's X-Forwarded-For is kept, with the proxy appended.
+                { xff: `203.0.113.7, ${sources.cloudflare}`, forged: [], proto: "https" },
+            ]);
         });
 
         it("serves every app's name from that app's own backend", async () => {
@@ -486,7 +690,7 @@ describe("reverse proxy Caddyfile", () => {
                 '#!/bin/sh\n[ "$1" = exec ] && [ "$2" = homelab-proxy ] || { echo "unexpected: $*" >&2; exit 2; }\nshift 2\nexec "$@"\n',
                 { mode: 0o755 },
             );
-            fs.writeFileSync(file, render({ portfolio: "portfolio-v2" }, ["status"]));
+            fs.writeFileSync(file, withoutTrustedProxies(render({ portfolio: "portfolio-v2" }, ["status"])));
             const reload = await runAsync("sh", ["-c", reloadCommand("homelab-proxy", file)], {
                 env: { ...env, PATH: `${bin}:${process.env.PATH}` },
                 timeoutMs: 15_000,

@@ -34,6 +34,9 @@ const routes: ProxyRoute[] = [
     { subdomain: "portainer", upstream: "portainer:9000" },
 ];
 const acme = { mode: "acme-cloudflare", email: "admin@thehomelab.site" } as const;
+const labNetworks = ["192.168.1.0/24"];
+/** The reference lab's `proxy.allowFrom`: its LAN and VPN. */
+const homeNetworks = ["192.168.1.0/24", "192.168.100.0/24"];
 
 function args(over: Partial<ReverseProxyArgs> = {}): ReverseProxyArgs {
     return {
@@ -45,6 +48,7 @@ function args(over: Partial<ReverseProxyArgs> = {}): ReverseProxyArgs {
         networks: ["apps"],
         connection: { privateKey: "PRIVATE KEY" },
         cloudflareApiToken: "cf-token",
+        labNetworks,
         ...over,
     };
 }
@@ -130,7 +134,7 @@ describe("ReverseProxy", () => {
 
     it("uploads the Caddyfile rendered from exactly the given routes and ACME by Cloudflare, over SSH to the host", async () => {
         const cmd = one(await proxy(), T.command, "proxy-config");
-        assert.equal(cmd.inputs.stdin, renderCaddyfile({ domain, routes, tls: acme }));
+        assert.equal(cmd.inputs.stdin, renderCaddyfile({ domain, routes, tls: acme, labNetworks }));
         assert.equal(cmd.inputs.create, expectedCreate());
         assert.equal(cmd.inputs.update, cmd.inputs.create);
         // The command provider keeps the whole connection secret (it holds the key); stdin is not.
@@ -149,7 +153,7 @@ describe("ReverseProxy", () => {
         });
         assert.deepEqual(connection, { host: "192.168.1.4", port: 22, user: "root", privateKey: "PRIVATE KEY", dialErrorLimit: 10, perDialTimeout: 15 });
         assert.deepEqual(envs, ["CLOUDFLARE_API_TOKEN=cf-token"]);
-        assert.match(renderCaddyfile({ domain, routes, tls: acme }), /\{env\.CLOUDFLARE_API_TOKEN\}/);
+        assert.match(renderCaddyfile({ domain, routes, tls: acme, labNetworks }), /\{env\.CLOUDFLARE_API_TOKEN\}/);
     });
 
     it("takes a custom container name and config path into the mounts and the script's arguments", async () => {
@@ -165,7 +169,7 @@ describe("ReverseProxy", () => {
         const prod = one(await proxy(), T.command, "proxy-config").inputs.stdin as string;
         const staging = one(await proxy({ staging: true }), T.command, "proxy-config").inputs.stdin as string;
         assert.doesNotMatch(prod, /acme_ca/);
-        assert.equal(staging, renderCaddyfile({ domain, routes, tls: { ...acme, ca: letsEncryptStagingCa } }));
+        assert.equal(staging, renderCaddyfile({ domain, routes, tls: { ...acme, ca: letsEncryptStagingCa }, labNetworks }));
         assert.deepEqual(
             staging.split("\n").filter((l) => !prod.split("\n").includes(l)),
             [`\tacme_ca ${letsEncryptStagingCa}`],
@@ -194,8 +198,8 @@ describe("install-caddyfile.sh, as the config command runs it", () => {
     let dir: string;
     let file: string;
     let log: string;
-    const v1 = renderCaddyfile({ domain, routes, tls: acme });
-    const v2 = renderCaddyfile({ domain, routes: [...routes, { subdomain: "photoprism", upstream: "photoprism:2342" }], tls: acme });
+    const v1 = renderCaddyfile({ domain, routes, tls: acme, labNetworks });
+    const v2 = renderCaddyfile({ domain, routes: [...routes, { subdomain: "photoprism", upstream: "photoprism:2342" }], tls: acme, labNetworks });
 
     beforeEach(() => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "install-caddyfile-"));
@@ -313,7 +317,7 @@ describe("the home stack's reverse proxy", () => {
             { subdomain: "transmission", upstream: "transmission:9091" },
             { subdomain: "portfolio", upstream: "portfolio:8080" },
         ];
-        assert.equal(stdin, renderCaddyfile({ domain, routes: expected, tls: acme }));
+        assert.equal(stdin, renderCaddyfile({ domain, routes: expected, tls: acme, labNetworks: homeNetworks }));
         assert.deepEqual(
             home.outputs.routes,
             expected.map((r) => ({ url: `https://${r.subdomain}.${domain}`, upstream: r.upstream })),
@@ -349,8 +353,8 @@ describe("the home stack's reverse proxy", () => {
             .filter((r) => !r.startsWith("cloudflare:")); // the DNS records follow the name: cloudflareDns.test.ts
         assert.deepEqual(differs, [`${T.command} proxy-config`]);
         const stdin = after.get(one(changed.resources, T.command, "proxy-config").urn)!.inputs.stdin as string;
-        assert.match(stdin, /^start\.thehomelab\.site \{\n\treverse_proxy heimdall:80\n\}$/m);
-        assert.doesNotMatch(stdin, /^heimdall\.thehomelab\.site/m);
+        assert.match(stdin, /^\t@app-start host start\.thehomelab\.site\n\thandle @app-start \{\n.*\n.*\n\t\treverse_proxy heimdall:80 \{$/m);
+        assert.doesNotMatch(stdin, /heimdall\.thehomelab\.site/);
         // The proxy container's inputs are the same, so Pulumi neither updates nor replaces it.
         const c = one(original.resources, T.container, "proxy");
         assert.deepEqual(after.get(c.urn)!.inputs, c.inputs);

@@ -8,13 +8,51 @@
  */
 import { isIP } from "net";
 
+/**
+ * Who may reach a route, by the address the proxy sees the request come from:
+ * - `private`: the lab's own networks only (LAN, VPN, VLANs);
+ * - `tunnel`: public through a Cloudflare Tunnel, whose connector reaches the proxy from
+ *   `tunnelSources`; the lab's networks too;
+ * - `port-forward`: public through the router's forwarded 443 and Cloudflare's proxy, so from
+ *   Cloudflare's ranges; the lab's networks too. Nothing else on the internet gets past Cloudflare.
+ */
+export type ProxyExposure = "private" | "tunnel" | "port-forward";
+
 /** One app behind the proxy. */
 export interface ProxyRoute {
     /** The app's DNS label under the domain: `nextcloud` serves `https://nextcloud.<domain>`. */
     subdomain: string;
     /** Where the app listens, as `host:port`: a container name on the Docker network (`nextcloud:80`) or an IP. */
     upstream: string;
+    /** Who may reach it. Defaults to `private`. */
+    exposure?: ProxyExposure;
 }
+
+/**
+ * Cloudflare's edge addresses, from https://www.cloudflare.com/ips-v4 and /ips-v6 (the list
+ * Cloudflare publishes for allow-listing its proxy at the origin). A port-forwarded public route
+ * admits them, and the proxy trusts their X-Forwarded-For.
+ */
+export const cloudflareRanges: readonly string[] = [
+    "173.245.48.0/20", "103.21.244.0/22", "103.22.200.0/22", "103.31.4.0/22", "141.101.64.0/18", "108.162.192.0/18",
+    "190.93.240.0/20", "188.114.96.0/20", "197.234.240.0/22", "198.41.128.0/17", "162.158.0.0/15", "104.16.0.0/13",
+    "104.24.0.0/14", "172.64.0.0/13", "131.0.72.0/22",
+    "2400:cb00::/32", "2606:4700::/32", "2803:f800::/32", "2405:b500::/32", "2405:8100::/32", "2a06:98c0::/29", "2c0f:f248::/32",
+];
+
+/**
+ * Request headers through which a client could claim another address. The proxy removes them
+ * before any app sees the request; X-Forwarded-For, -Proto and -Host are Caddy's own, which it
+ * rewrites itself and takes from a client only when the client is a trusted proxy.
+ */
+export const strippedRequestHeaders: readonly string[] = ["X-Real-IP", "Forwarded", "CF-Connecting-IP", "True-Client-IP", "X-Client-IP"];
+
+/** Response headers on every route: `?` keeps an app's own value, the others replace it. */
+export const securityHeaders: readonly [string, string][] = [
+    ["Strict-Transport-Security", '"max-age=31536000"'],
+    ["X-Content-Type-Options", "nosniff"],
+    ["?Referrer-Policy", "strict-origin-when-cross-origin"],
+];
 
 /** How the proxy gets its certificates. */
 export type ProxyTls =
@@ -61,6 +99,17 @@ export interface CaddyfileArgs {
     tls: ProxyTls;
     /** Listening addresses. Defaults to ports 80/443 on all interfaces, admin API on localhost:2019. */
     listen?: ProxyListen;
+    /** The lab's own networks (CIDRs or addresses): the only sources a private route answers. At least one. */
+    labNetworks: string[];
+    /** Where the Cloudflare Tunnel connector's requests come from (its Docker network). Required when a route is `tunnel`. */
+    tunnelSources?: string[];
+    /** Cloudflare's ranges, for `port-forward` routes. Defaults to `cloudflareRanges`. */
+    cloudflareRanges?: readonly string[];
+    /**
+     * udp/443 is published, so HTTP/3 is offered (Caddy advertises it in `Alt-Svc`). Defaults to
+     * false: only HTTP/1.1 and HTTP/2, so no browser is sent to a UDP port that nothing forwards.
+     */
+    http3?: boolean;
 }
 
 /**
@@ -85,6 +134,16 @@ const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // eslint-disable-next-line no-control-regex
 const emailLocal = /^[^\s\u0000-\u001f\u007f@{}"'`#\\]+$/;
 const safePath = /^\/[A-Za-z0-9_./-]+$/;
+
+/** True for an IPv4/IPv6 address or a CIDR of one. */
+export function isAddressOrCidr(value: string): boolean {
+    const [address, prefix, ...rest] = value.split("/");
+    const family = isIP(address);
+    if (family === 0 || rest.length > 0) {
+        return false;
+    }
+    return prefix === undefined || (/^(0|[1-9][0-9]{0,2})$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
 
 function isDnsName(name: string): boolean {
     return name.length <= 253 && name.split(".").every((label) => dnsLabel.test(label));
@@ -164,8 +223,21 @@ function validate(args: CaddyfileArgs): void {
     if (listen.adminAddress !== undefined && !isHostPort(listen.adminAddress)) {
         throw new Error(`renderCaddyfile: listen.adminAddress "${listen.adminAddress}" is not host:port`);
     }
+    if (args.labNetworks.length === 0) {
+        throw new Error("renderCaddyfile: labNetworks is empty: a private route would answer no one; give the lab's LAN (and VPN) CIDRs");
+    }
+    for (const field of ["labNetworks", "tunnelSources", "cloudflareRanges"] as const) {
+        (args[field] ?? []).forEach((v, i) => {
+            if (!isAddressOrCidr(v)) {
+                throw new Error(`renderCaddyfile: ${field}[${i}] "${v}" is not an IP address or CIDR`);
+            }
+        });
+    }
     const seen = new Map<string, number>();
     args.routes.forEach((route, i) => {
+        if (route.exposure === "tunnel" && (args.tunnelSources ?? []).length === 0) {
+            throw new Error(`renderCaddyfile: routes[${i}] "${route.subdomain}" is public through the tunnel, but tunnelSources is empty: give the tunnel connector's network`);
+        }
         if (!dnsLabel.test(route.subdomain)) {
             throw new Error(
                 `renderCaddyfile: routes[${i}].subdomain "${route.subdomain}" is not a DNS label (a-z, 0-9, inner hyphens, at most 63 characters)`,
@@ -198,22 +270,42 @@ function tlsOptions(tls: ProxyTls): string[] {
     return [`email ${tls.email}`, ...(tls.ca ? [`acme_ca ${tls.ca}`] : []), `acme_dns cloudflare {env.${tls.tokenEnv ?? defaultTokenEnv}}`];
 }
 
+/** The sources a route admits, by its exposure. */
+export function routeSources(args: Pick<CaddyfileArgs, "labNetworks" | "tunnelSources" | "cloudflareRanges">, exposure: ProxyExposure = "private"): string[] {
+    const extra = exposure === "tunnel" ? (args.tunnelSources ?? []) : exposure === "port-forward" ? (args.cloudflareRanges ?? cloudflareRanges) : [];
+    return [...new Set([...args.labNetworks, ...extra])];
+}
+
 /**
- * Renders the proxy's Caddyfile: one site per route (sorted by subdomain, so that reordering the
- * apps in config does not change the file and so does not trigger a reload), and a catch-all for
- * every other name under the domain that answers 404 itself, so that an unknown or mistyped name
- * never reaches an app. Plain HTTP only redirects to HTTPS (Caddy's automatic HTTPS does that).
+ * Renders the proxy's Caddyfile: ONE site, `*.<domain>`, so that the proxy holds one wildcard
+ * certificate and no app's name is ever written to Certificate Transparency logs. Inside it, one
+ * `handle` per route (sorted by subdomain, so that reordering the apps in config does not change
+ * the file and so does not trigger a reload) that first refuses any source its exposure does not
+ * admit (403, before the app is reached), then forwards with the client-supplied forwarding
+ * headers removed; every answer carries HSTS, nosniff and a referrer policy; a name no route has
+ * gets 404 from the proxy itself. Plain HTTP only redirects to HTTPS (Caddy's automatic HTTPS).
  * Throws an Error naming the offending field when an argument is invalid.
  */
 export function renderCaddyfile(args: CaddyfileArgs): string {
     validate(args);
     const listen = args.listen ?? {};
+    const portForwarded = args.routes.some((r) => r.exposure === "port-forward");
+    const server = [
+        // Caddy offers HTTP/3 (and says so in Alt-Svc) unless told otherwise.
+        `protocols h1 h2${args.http3 ? " h3" : ""}`,
+        // Only Cloudflare's edge may say who the client is (X-Forwarded-For), and only when an app
+        // is reached through it: Caddy then appends to that header instead of replacing it.
+        ...(portForwarded ? [`trusted_proxies static ${(args.cloudflareRanges ?? cloudflareRanges).join(" ")}`] : []),
+    ];
     const global = [
         ...(listen.adminAddress !== undefined ? [`admin ${listen.adminAddress}`] : []),
         ...(listen.httpPort !== undefined ? [`http_port ${listen.httpPort}`] : []),
         ...(listen.httpsPort !== undefined ? [`https_port ${listen.httpsPort}`] : []),
         // default_bind also covers the HTTP->HTTPS redirect listener, which a per-site `bind` does not.
         ...(listen.bind !== undefined ? [`default_bind ${listen.bind}`] : []),
+        "servers {",
+        ...server.map((l) => `\t${l}`),
+        "}",
         ...tlsOptions(args.tls),
     ];
     const routes = [...args.routes].sort((a, b) => (a.subdomain < b.subdomain ? -1 : a.subdomain > b.subdomain ? 1 : 0));
@@ -222,13 +314,44 @@ export function renderCaddyfile(args: CaddyfileArgs): string {
         "{",
         ...global.map((line) => `\t${line}`),
         "}",
+        "",
+        "# Client-supplied forwarding headers never reach an app.",
+        "(forwarding) {",
+        ...strippedRequestHeaders.map((h) => `\theader_up -${h}`),
+        "}",
+        "",
+        "# One site and one wildcard certificate for every app: no app's name goes to Certificate Transparency logs.",
+        `*.${args.domain} {`,
+        "\theader {",
+        ...securityHeaders.map(([name, value]) => `\t\t${name} ${value}`),
+        // Applied to the app's answer (not before it), so a replaced header is not sent twice.
+        "\t\tdefer",
+        "\t}",
     ];
     for (const route of routes) {
-        lines.push("", `${route.subdomain}.${args.domain} {`, `\treverse_proxy ${route.upstream}`, "}");
+        const exposure = route.exposure ?? "private";
+        const m = matcherName(route.subdomain);
+        lines.push(
+            "",
+            `\t# ${exposure}`,
+            `\t@${m} host ${route.subdomain}.${args.domain}`,
+            `\thandle @${m} {`,
+            `\t\t@outside not remote_ip ${routeSources(args, exposure).join(" ")}`,
+            "\t\trespond @outside 403",
+            `\t\treverse_proxy ${route.upstream} {`,
+            "\t\t\timport forwarding",
+            "\t\t}",
+            "\t}",
+        );
     }
-    // Caddy matches exact host names before wildcards, so this only catches names no route has.
-    lines.push("", "# Any other name under the domain: answered here, never passed to an app.", `*.${args.domain} {`, "\trespond 404", "}");
+    // Caddy tries the named handles first; this only catches names no route has.
+    lines.push("", "\t# Any other name under the domain: answered here, never passed to an app.", "\thandle {", "\t\trespond 404", "\t}", "}");
     return `${lines.join("\n")}\n`;
+}
+
+/** A Caddyfile matcher name for a subdomain (a DNS label: letters, digits and hyphens are all allowed). */
+function matcherName(subdomain: string): string {
+    return `app-${subdomain}`;
 }
 
 /**
