@@ -398,7 +398,7 @@ describe("home stack: Docker hosts and apps", () => {
     it("makes exactly the apps that use a share wait for the host's mounts", () => {
         const mounts = "urn:pulumi:home::homelab::homelab:index:DockerHost$command:remote:Command::docker-mounts";
         const waiting = ofType(resources, "docker:index/container:Container").filter((c) => c.dependsOn.includes(mounts)).map((c) => c.name).sort();
-        const sharing = homeConfig().apps.map(resolveApp).filter((a) => a.volumes.some((v) => "share" in v)).map((a) => a.name).sort();
+        const sharing = homeConfig().apps.map((a) => resolveApp(a)).filter((a) => a.volumes.some((v) => "share" in v)).map((a) => a.name).sort();
         assert.ok(sharing.length > 0);
         assert.deepStrictEqual(waiting, sharing);
     });
