@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
 import * as path from "path";
@@ -256,16 +257,20 @@ export function shareOwners(apps: ResolvedApp[]): Record<string, number> {
 
 /** What an App needs of its Docker host (a DockerHost has all of it). */
 export interface AppHost {
-    hostname: string;
+    /** Host name of the Docker host. */
+    hostname: pulumi.Input<string>;
+    /** Docker provider of the host. */
     provider: docker.Provider;
+    /** The network every app on the host joins. */
     appNetwork: docker.Network;
     /** Where each mounted share is inside the host, by share name. */
-    sharePaths: Record<string, string>;
+    sharePaths: Record<string, pulumi.Input<string>>;
     /** What a container using a share waits for, by share name (the share visible inside the host). Defaults to nothing. */
-    shareReady?: Record<string, pulumi.Resource>;
-    /** `ssh://root@<address>` and the ssh options: a private registry needs a provider of its own. */
-    dockerHostUrl: string;
-    sshOpts: string[];
+    shareReady?: Record<string, command.remote.Command>;
+    /** `ssh://root@<address>`: a private registry needs a provider of its own. */
+    dockerHostUrl: pulumi.Input<string>;
+    /** The ssh options of the host's Docker provider. */
+    sshOpts: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 export interface AppArgs {
@@ -323,7 +328,7 @@ export class App extends pulumi.ComponentResource {
         for (const v of [...app.volumes, ...app.sidecars.flatMap((s) => s.volumes)]) {
             if ("share" in v && host.sharePaths[v.share] === undefined) {
                 throw new Error(
-                    `App ${name}: share '${v.share}' is not mounted on Docker host '${host.hostname}': add { share: ${v.share} } to its mounts`,
+                    `App ${name}: share '${v.share}' is not mounted on its Docker host${typeof host.hostname === "string" ? ` '${host.hostname}'` : ""}: add { share: ${v.share} } to its mounts`,
                 );
             }
         }
@@ -439,7 +444,7 @@ export class App extends pulumi.ComponentResource {
                 if (ready && !dependsOn.includes(ready)) {
                     dependsOn.push(ready);
                 }
-                const hostPath = [host.sharePaths[v.share], v.subPath].filter((p) => p).join("/");
+                const hostPath = v.subPath ? pulumi.interpolate`${host.sharePaths[v.share]}/${v.subPath}` : host.sharePaths[v.share];
                 return { hostPath, containerPath: v.path, readOnly: v.readOnly ?? false };
             }
             if ("hostPath" in v) {

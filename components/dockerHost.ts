@@ -2,6 +2,8 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as docker from "@pulumi/docker";
+import * as command from "@pulumi/command";
+import { whenKnown } from "./inputs";
 import { remoteScript } from "./remoteScript";
 import { guestIpConfig, LxcOsType } from "./lxcContainer";
 import { installDockerArgs, renderDaemonJson } from "./dockerHost/daemonJson";
@@ -16,105 +18,116 @@ export const installDockerScriptPath = path.join(__dirname, "dockerHost", "insta
 
 /** A NAS share the apps on this host use. */
 export interface ShareMountArgs {
-    /** Share name on the NAS, e.g. `media`. */
+    /** Share name on the NAS, e.g. `media`. Plain: it names the mount's resources. */
     share: string;
-    /** NAS address (IP or name) that serves the share. Plain: it is an argument of the mount script. */
-    server: string;
+    /** NAS address (IP or name) that serves the share. */
+    server: pulumi.Input<string>;
     /** SMB user allowed on the share. */
-    username: string;
-    /** That user's SMB password; sent to the mount script on stdin. */
+    username: pulumi.Input<string>;
+    /** That user's SMB password; sent to the mount script on stdin, made a secret here. */
     password: pulumi.Input<string>;
     /** Path inside the Docker host where apps find the share. Defaults to `/mnt/<share>`. */
-    path?: string;
+    path?: pulumi.Input<string>;
     /** User id (inside the Docker host) that owns every file of the share. Defaults to 1000. */
-    uid?: number;
+    uid?: pulumi.Input<number>;
     /** Group id (inside the Docker host) of every file of the share. Defaults to `uid`. */
-    gid?: number;
+    gid?: pulumi.Input<number>;
 }
 
+/** What a Docker host runs in. */
+export const DockerHostKind = {
+    /** An unprivileged LXC container. */
+    lxc: "lxc",
+    /** A VM, for apps that need their own kernel. */
+    vm: "vm",
+} as const;
+export type DockerHostKind = (typeof DockerHostKind)[keyof typeof DockerHostKind];
+
+/**
+ * Args of a DockerHost. The proxmoxve provider comes through `opts.provider`/`opts.providers` (or
+ * the parent); for `lxc` it must use a root@pam token: only root may set the keyctl feature and
+ * bind mount points.
+ */
 export interface DockerHostArgs {
-    /** `lxc`: an unprivileged container (default). `vm`: a VM, for apps that need their own kernel. */
-    kind?: "lxc" | "vm";
+    /** `lxc`: an unprivileged container (default). `vm`: a VM, for apps that need their own kernel. Plain: it decides the guest's resource type. */
+    kind?: DockerHostKind;
     /** Host name of the guest. Defaults to the component name. */
-    hostname?: string;
+    hostname?: pulumi.Input<string>;
     /** Proxmox node the guest runs on. */
-    nodeName: string;
+    nodeName: pulumi.Input<string>;
     /** Node management address: the share mounts of an LXC host are made there over SSH. */
     nodeAddress: pulumi.Input<string>;
     /** SSH user on the node. Defaults to root (only root may mount shares and set bind mounts). */
-    nodeSshUser?: string;
+    nodeSshUser?: pulumi.Input<string>;
     /** Proxmox guest id. */
-    vmId: number;
-    /**
-     * The proxmoxve provider. For `lxc` it must use a root@pam token: only root may set the
-     * keyctl feature and bind mount points.
-     */
-    provider: proxmoxve.Provider;
+    vmId: pulumi.Input<number>;
     /** Template (lxc, `local:vztmpl/...`) or cloud image (vm, `local:iso/....img`) volume id, e.g. `ProxmoxHost.imageId()`. */
     imageId: pulumi.Input<string>;
     /**
      * The distribution of an `lxc` host's template (its `ostype`): `debian` or `ubuntu`, the ones
      * install-docker.sh sets up with apt ({@link dockerHostOsRule}). Defaults to debian.
      */
-    osType?: LxcOsType;
+    osType?: pulumi.Input<LxcOsType>;
     /** Bridge of the guest's one NIC. Defaults to vmbr0. */
-    bridge?: string;
+    bridge?: pulumi.Input<string>;
     /** 802.1Q tag of the NIC. Defaults to untagged. */
-    vlanId?: number;
+    vlanId?: pulumi.Input<number>;
     /** Static IPv4 address with prefix, e.g. `192.168.1.4/24`. */
-    ipv4: string;
+    ipv4: pulumi.Input<string>;
     /** IPv4 default gateway. Omit on an isolated network. */
-    gateway?: string;
-    /** Static global IPv6 address with prefix, e.g. `2001:db8::4/64`. */
-    ipv6?: string;
+    gateway?: pulumi.Input<string>;
+    /** Static global IPv6 address with prefix, e.g. `2001:db8::4/64`. Defaults to none. */
+    ipv6?: pulumi.Input<string>;
     /** IPv6 default gateway, used only with `ipv6`. Defaults to none. */
-    ipv6Gateway?: string;
+    ipv6Gateway?: pulumi.Input<string>;
     /** DNS servers of the guest. Defaults to the node's (Proxmox copies the node's resolv.conf). */
-    dnsServers?: string[];
+    dnsServers?: pulumi.Input<pulumi.Input<string>[]>;
     /** CPU cores of the guest. */
-    cores: number;
+    cores: pulumi.Input<number>;
     /** Memory of the guest in MB (an LXC host gets no swap). */
-    memoryMb: number;
+    memoryMb: pulumi.Input<number>;
     /** Datastore of the guest's disks. Defaults to local-lvm. */
-    diskStorage?: string;
+    diskStorage?: pulumi.Input<string>;
     /** Root disk in GB. Defaults to 8. */
-    rootDiskGb?: number;
+    rootDiskGb?: pulumi.Input<number>;
     /**
      * Disk for /var/lib/docker (images, containers, named volumes with the databases) in GB.
      * Defaults to 32. An LXC host gets it as a separate mount point that the nightly backup
      * includes; a VM host gets one disk of rootDiskGb + dataDiskGb, so that no code ever has to
      * partition or format a disk.
      */
-    dataDiskGb?: number;
+    dataDiskGb?: pulumi.Input<number>;
     /** Proxmox start order. Defaults to 2: after the NAS (order 1), whose shares it mounts. */
-    startupOrder?: number;
-    /** Public keys allowed to log in as root. */
-    sshPublicKeys: string[];
-    /** Private key Pulumi uses to run the set-up scripts on the node and the guest. */
+    startupOrder?: pulumi.Input<number>;
+    /** Public keys allowed to log in as root (at least one). */
+    sshPublicKeys: pulumi.Input<pulumi.Input<string>[]>;
+    /** Private key Pulumi uses to run the set-up scripts on the node and the guest; made a secret here. */
     sshPrivateKey: pulumi.Input<string>;
     /**
      * Private key FILE for the Docker provider's `ssh://` connection. The Docker provider runs
      * the `ssh` program and cannot take a key's text, so without this the operator's ssh-agent
      * (or ~/.ssh/config) must offer the admin key. Defaults to none.
      */
-    sshIdentityFile?: string;
+    sshIdentityFile?: pulumi.Input<string>;
     /** The internal network every app on this host joins. Defaults to 10.10.10.0/24. */
-    appNetwork?: string;
+    appNetwork?: pulumi.Input<string>;
+    /** Docker's name of that network. Defaults to `<name>-apps`. */
+    appNetworkName?: pulumi.Input<string>;
     /**
      * The range Docker carves networks without an explicit subnet from (each app's private
      * database network), in /24 pieces. It must not overlap `appNetwork` or any LAN network.
      * Defaults to 172.18.0.0/16, inside Docker's own default ranges.
      */
-    internalPool?: string;
-    /** NAS shares the apps use. */
+    internalPool?: pulumi.Input<string>;
+    /** NAS shares the apps use. Defaults to none. */
     mounts?: ShareMountArgs[];
     /**
      * What the share mounts wait for: the NAS's Samba set-up (`NasVm.samba`). Explicit, because a
      * component's own `dependsOn` does not reach its children's registrations. Defaults to none.
      */
-    mountsAfter?: pulumi.Resource[];
+    mountsAfter?: command.remote.Command[];
     /** First host uid of the unprivileged container's id map. Defaults to Proxmox's 100000. */
-    idmapBase?: number;
+    idmapBase?: pulumi.Input<number>;
 }
 
 const defaultAppNetwork = "10.10.10.0/24";
@@ -137,69 +150,91 @@ const defaultIdmapBase = 100000;
  */
 export class DockerHost extends pulumi.ComponentResource {
     /** The guest's IPv4 address (no prefix): SSH, the Docker API and published ports. */
-    readonly address: string;
-    readonly hostname: string;
-    /** The guest: a ContainerLegacy (lxc) or VmLegacy (vm). */
-    readonly guest: proxmoxve.ContainerLegacy | proxmoxve.VmLegacy;
+    readonly address: pulumi.Output<string>;
+    /** Host name of the guest. */
+    readonly hostname: pulumi.Output<string>;
     /** The Docker set-up command; the provider waits for it. */
-    readonly install: pulumi.Resource;
+    readonly install: command.remote.Command;
     /** Docker provider for everything that runs on this host. */
     readonly provider: docker.Provider;
-    /** The internal network every app joins (name `apps`). */
+    /** The internal network every app joins. */
     readonly appNetwork: docker.Network;
     /** Where each mounted share is inside the host, by share name. */
-    readonly sharePaths: Record<string, string>;
+    readonly sharePaths: Record<string, pulumi.Output<string>>;
     /**
      * What a container using a share must wait for, by share name: the share mounted and visible
      * inside the host. Nothing else on the host waits for the NAS.
      */
-    readonly shareReady: Record<string, pulumi.Resource>;
+    readonly shareReady: Record<string, command.remote.Command>;
     /** The `ssh://` URL of the Docker API, and the ssh options: for providers with registry credentials. */
-    readonly dockerHostUrl: string;
-    readonly sshOpts: string[];
+    readonly dockerHostUrl: pulumi.Output<string>;
+    /** The ssh options of the Docker provider. */
+    readonly sshOpts: pulumi.Output<string[]>;
+
+    /** The guest: a ContainerLegacy (lxc) or VmLegacy (vm). A getter: proxmoxve resources are not in the multi-language schema. */
+    get guest(): proxmoxve.ContainerLegacy | proxmoxve.VmLegacy {
+        return guests.get(this)!;
+    }
 
     constructor(name: string, args: DockerHostArgs, opts?: pulumi.ComponentResourceOptions) {
-        const kind = args.kind ?? "lxc";
+        const kind = args.kind ?? DockerHostKind.lxc;
         const hostname = args.hostname ?? name;
-        const address = args.ipv4.split("/")[0];
-        if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(args.ipv4)) {
-            throw new Error(`DockerHost ${name}: ipv4 must be an address with prefix such as 192.168.1.4/24, got "${args.ipv4}"`);
-        }
-        if (args.ipv6 !== undefined && !/^[0-9a-fA-F:]+\/\d{1,3}$/.test(args.ipv6)) {
-            throw new Error(`DockerHost ${name}: ipv6 must be an address with prefix such as 2001:db8::4/64, got "${args.ipv6}"`);
-        }
-        if (args.sshPublicKeys.length === 0) {
-            throw new Error(`DockerHost ${name}: sshPublicKeys must hold at least one key, or Pulumi could not set the host up`);
-        }
-        const osProblem = kind === "lxc" ? dockerHostOsRule(args.osType ?? "debian") : undefined;
-        if (osProblem !== undefined) {
-            throw new Error(`DockerHost ${name}: osType ${osProblem}`);
-        }
+        // Checked now when plain (before anything is registered), else once known.
+        const address = whenKnown({ ipv4: args.ipv4 }, ({ ipv4 }) => {
+            if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(ipv4)) {
+                throw new Error(`DockerHost ${name}: ipv4 must be an address with prefix such as 192.168.1.4/24, got "${ipv4}"`);
+            }
+            return ipv4.split("/")[0];
+        });
+        const ipv6 = args.ipv6 === undefined ? undefined : whenKnown({ ipv6: args.ipv6 }, ({ ipv6 }) => {
+            if (!/^[0-9a-fA-F:]+\/\d{1,3}$/.test(ipv6)) {
+                throw new Error(`DockerHost ${name}: ipv6 must be an address with prefix such as 2001:db8::4/64, got "${ipv6}"`);
+            }
+            return ipv6;
+        });
+        const sshPublicKeys = whenKnown({ keys: args.sshPublicKeys }, ({ keys }) => {
+            if (keys.length === 0) {
+                throw new Error(`DockerHost ${name}: sshPublicKeys must hold at least one key, or Pulumi could not set the host up`);
+            }
+            return keys;
+        });
+        const osType = whenKnown({ osType: args.osType ?? "debian" }, (v) => {
+            const osProblem = kind === DockerHostKind.lxc ? dockerHostOsRule(v.osType) : undefined;
+            if (osProblem !== undefined) {
+                throw new Error(`DockerHost ${name}: osType ${osProblem}`);
+            }
+            return v.osType;
+        });
         const mounts = args.mounts ?? [];
         const seen = new Set<string>();
+        const sharePaths: Record<string, pulumi.Input<string>> = {};
         for (const m of mounts) {
             if (seen.has(m.share)) {
                 throw new Error(`DockerHost ${name}: share '${m.share}' is mounted twice: list each share once in mounts`);
             }
             seen.add(m.share);
-            if (m.path !== undefined && !/^(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$/.test(m.path)) {
-                throw new Error(`DockerHost ${name}: mount path of share '${m.share}' must be an absolute path of plain names, got "${m.path}"`);
-            }
+            sharePaths[m.share] = whenKnown({ path: m.path ?? `/mnt/${m.share}` }, ({ path }) => {
+                if (!/^(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$/.test(path)) {
+                    throw new Error(`DockerHost ${name}: mount path of share '${m.share}' must be an absolute path of plain names, got "${path}"`);
+                }
+                return path;
+            });
         }
         const appNetwork = args.appNetwork ?? defaultAppNetwork;
-        const appNet = parseCidr(appNetwork);
-        if (appNet?.version !== 4) {
-            throw new Error(`DockerHost ${name}: appNetwork must be an IPv4 network with its host bits zero, such as 10.10.10.0/24, got "${appNetwork}"`);
-        }
         const internalPool = args.internalPool ?? defaultInternalPool;
-        // A pool that does not parse is refused just below, by installDockerArgs.
-        const pool = parseCidr(internalPool);
-        if (pool !== undefined && overlaps(appNet, pool)) {
-            throw new Error(`DockerHost ${name}: internalPool ${internalPool} overlaps appNetwork ${appNetwork}: choose ranges apart`);
-        }
-        // Fails early, with the field named, on a pool the script would refuse.
-        const installArgs = installDockerArgs({ addressPool: internalPool });
-        const daemonJson = renderDaemonJson({ addressPool: internalPool });
+        const docker_ = whenKnown({ appNetwork, internalPool }, (v) => {
+            const appNet = parseCidr(v.appNetwork);
+            if (appNet?.version !== 4) {
+                throw new Error(`DockerHost ${name}: appNetwork must be an IPv4 network with its host bits zero, such as 10.10.10.0/24, got "${v.appNetwork}"`);
+            }
+            // A pool that does not parse is refused just below, by installDockerArgs.
+            const pool = parseCidr(v.internalPool);
+            if (pool !== undefined && overlaps(appNet, pool)) {
+                throw new Error(`DockerHost ${name}: internalPool ${v.internalPool} overlaps appNetwork ${v.appNetwork}: choose ranges apart`);
+            }
+            // Fails early, with the field named, on a pool the script would refuse.
+            return { installArgs: installDockerArgs({ addressPool: v.internalPool }), daemonJson: renderDaemonJson({ addressPool: v.internalPool }) };
+        });
         // Registered only now: bad args above leave nothing in the stack.
         super("homelab:index:DockerHost", name, {}, opts);
         const idmapBase = args.idmapBase ?? defaultIdmapBase;
@@ -208,22 +243,24 @@ export class DockerHost extends pulumi.ComponentResource {
         const dataDiskGb = args.dataDiskGb ?? 32;
         const startup = { order: args.startupOrder ?? 2 };
         const guestConnection = { host: address, user: "root", privateKey: args.sshPrivateKey };
-        const ipConfig = guestIpConfig({ address: args.ipv4, gateway: args.gateway, ipv6: args.ipv6, ipv6Gateway: args.ipv6Gateway });
+        const ipConfig = guestIpConfig({ address: args.ipv4, gateway: args.gateway, ipv6, ipv6Gateway: args.ipv6Gateway });
 
-        this.sharePaths = Object.fromEntries(mounts.map((m) => [m.share, m.path ?? `/mnt/${m.share}`]));
         // The two stdin lines mount-shares.sh reads.
         const credentials = (m: ShareMountArgs) => pulumi.secret(pulumi.interpolate`${m.username}\n${m.password}\n`);
-        const mountArgs = (m: ShareMountArgs, target: string, base: number) => [
-            "--name", `${hostname}-${m.share}`,
-            "--server", m.server,
-            "--share", m.share,
-            "--target", target,
-            "--uid", String(base + (m.uid ?? 1000)),
-            "--gid", String(base + (m.gid ?? m.uid ?? 1000)),
-        ];
+        const mountArgs = (m: ShareMountArgs, target: pulumi.Input<string>, base: pulumi.Input<number>) =>
+            whenKnown({ hostname, server: m.server, target, base, uid: m.uid ?? 1000, gid: m.gid ?? m.uid ?? 1000 }, (v) => [
+                "--name", `${v.hostname}-${m.share}`,
+                "--server", v.server,
+                "--share", m.share,
+                "--target", v.target,
+                "--uid", String(v.base + v.uid),
+                "--gid", String(v.base + v.gid),
+            ]);
+        const nodePath = (share?: string) => whenKnown({ hostname }, (v) => nodeMountPath(v.hostname, share));
 
-        const shareReady: Record<string, pulumi.Resource> = {};
-        if (kind === "lxc") {
+        const shareReady: Record<string, command.remote.Command> = {};
+        let guest: proxmoxve.ContainerLegacy | proxmoxve.VmLegacy;
+        if (kind === DockerHostKind.lxc) {
             // The CIFS mounts on the node wait for Samba; the container does not wait for them: its
             // bind mounts are set afterwards by container-mounts.sh. While a share is not mounted,
             // mount-shares.sh keeps its directory immutable, so nothing writes there meanwhile.
@@ -234,13 +271,13 @@ export class DockerHost extends pulumi.ComponentResource {
                     {
                         connection: nodeConnection,
                         scriptPath: mountSharesScriptPath,
-                        args: mountArgs(m, nodeMountPath(hostname, m.share), idmapBase),
+                        args: mountArgs(m, nodePath(m.share), idmapBase),
                         stdin: credentials(m),
                     },
                     { parent: this, dependsOn: args.mountsAfter ?? [] },
                 ),
             );
-            this.guest = new proxmoxve.ContainerLegacy(
+            guest = new proxmoxve.ContainerLegacy(
                 name,
                 {
                     nodeName: args.nodeName,
@@ -252,20 +289,20 @@ export class DockerHost extends pulumi.ComponentResource {
                     features: { nesting: true, keyctl: true },
                     // The template's own type: the provider reads it back, and a different one would
                     // force a replacement (see LxcContainer's operatingSystem).
-                    operatingSystem: { templateFileId: args.imageId, type: args.osType ?? "debian" },
+                    operatingSystem: { templateFileId: args.imageId, type: osType },
                     cpu: { cores: args.cores },
                     memory: { dedicated: args.memoryMb, swap: 0 },
                     disk: { datastoreId: diskStorage, size: rootDiskGb },
                     // A volume of its own, in the nightly backup: the databases' named volumes live here.
                     // Only at creation: later changes of it and the share bind mounts are made in place
                     // by container-mounts.sh (below).
-                    mountPoints: [{ volume: diskStorage, size: `${dataDiskGb}G`, path: "/var/lib/docker", backup: true }],
+                    mountPoints: [{ volume: diskStorage, size: pulumi.interpolate`${dataDiskGb}G`, path: "/var/lib/docker", backup: true }],
                     networkInterfaces: [{ name: "eth0", bridge: args.bridge ?? "vmbr0", vlanId: args.vlanId, firewall: true }],
                     initialization: {
                         hostname,
                         ipConfigs: [ipConfig],
                         dns: args.dnsServers ? { servers: args.dnsServers } : undefined,
-                        userAccount: { keys: args.sshPublicKeys },
+                        userAccount: { keys: sshPublicKeys },
                     },
                     startOnBoot: true,
                     started: true,
@@ -273,7 +310,6 @@ export class DockerHost extends pulumi.ComponentResource {
                 },
                 {
                     parent: this,
-                    provider: args.provider,
                     // test/providerTruth.ts, row "ContainerLegacy mountPoints": the provider reads back
                     // every mpN of the container (so also the bind mounts set by container-mounts.sh) and
                     // replaces the container on any difference. Replacing would wipe /var/lib/docker.
@@ -282,23 +318,24 @@ export class DockerHost extends pulumi.ComponentResource {
             );
             // One step for all mounts: it allocates mpN slots, which parallel steps would race for.
             // Its arguments are sorted, so reordering the mounts in config does not re-run it.
-            const binds = [...mounts]
-                .sort((a, b) => a.share.localeCompare(b.share))
-                .flatMap((m) => ["--bind", `${nodeMountPath(hostname, m.share)}:${this.sharePaths[m.share]}`]);
+            const binds = [...mounts].sort((a, b) => a.share.localeCompare(b.share));
             const containerMounts = remoteScript(
                 `${name}-mounts`,
                 {
                     connection: nodeConnection,
                     scriptPath: containerMountsScriptPath,
-                    args: ["--vmid", String(args.vmId), "--managed", nodeMountPath(hostname), "--data-gb", String(dataDiskGb), ...binds],
+                    args: whenKnown(
+                        { vmId: args.vmId, managed: nodePath(), dataDiskGb, binds: binds.map((m) => ({ from: nodePath(m.share), to: sharePaths[m.share] })) },
+                        (v) => ["--vmid", String(v.vmId), "--managed", v.managed, "--data-gb", String(v.dataDiskGb), ...v.binds.flatMap((b) => ["--bind", `${b.from}:${b.to}`])],
+                    ),
                 },
-                { parent: this, dependsOn: [this.guest, ...nodeMounts] },
+                { parent: this, dependsOn: [guest, ...nodeMounts] },
             );
             for (const m of mounts) {
                 shareReady[m.share] = containerMounts;
             }
         } else {
-            this.guest = new proxmoxve.VmLegacy(
+            guest = new proxmoxve.VmLegacy(
                 name,
                 {
                     nodeName: args.nodeName,
@@ -311,7 +348,16 @@ export class DockerHost extends pulumi.ComponentResource {
                     agent: { enabled: false },
                     operatingSystem: { type: "l26" },
                     scsiHardware: "virtio-scsi-single",
-                    disks: [{ interface: "scsi0", datastoreId: diskStorage, fileId: args.imageId, size: rootDiskGb + dataDiskGb, discard: "on", iothread: true }],
+                    disks: [
+                        {
+                            interface: "scsi0",
+                            datastoreId: diskStorage,
+                            fileId: args.imageId,
+                            size: whenKnown({ rootDiskGb, dataDiskGb }, (v) => v.rootDiskGb + v.dataDiskGb),
+                            discard: "on",
+                            iothread: true,
+                        },
+                    ],
                     // The cloud image's console is the serial port.
                     serialDevices: [{ device: "socket" }],
                     networkDevices: [{ bridge: args.bridge ?? "vmbr0", vlanId: args.vlanId, model: "virtio", firewall: true }],
@@ -320,13 +366,13 @@ export class DockerHost extends pulumi.ComponentResource {
                         ipConfigs: [ipConfig],
                         dns: args.dnsServers ? { servers: args.dnsServers } : undefined,
                         // cloud-init leaves root's keys usable when root is the configured user.
-                        userAccount: { username: "root", keys: args.sshPublicKeys },
+                        userAccount: { username: "root", keys: sshPublicKeys },
                     },
                     onBoot: true,
                     started: true,
                     startup,
                 },
-                { parent: this, provider: args.provider },
+                { parent: this },
             );
             for (const m of mounts) {
                 shareReady[m.share] = remoteScript(
@@ -335,29 +381,31 @@ export class DockerHost extends pulumi.ComponentResource {
                         connection: guestConnection,
                         scriptPath: mountSharesScriptPath,
                         // A VM has no id map: the ids are the VM's own.
-                        args: mountArgs(m, this.sharePaths[m.share], 0),
+                        args: mountArgs(m, sharePaths[m.share], 0),
                         stdin: credentials(m),
                     },
-                    { parent: this, dependsOn: [this.guest, ...(args.mountsAfter ?? [])] },
+                    { parent: this, dependsOn: [guest, ...(args.mountsAfter ?? [])] },
                 );
             }
         }
+        guests.set(this, guest);
 
         this.shareReady = shareReady;
+        const setup = pulumi.output(docker_);
         this.install = remoteScript(
             `${name}-docker`,
             {
                 connection: guestConnection,
                 scriptPath: installDockerScriptPath,
-                args: installArgs,
+                args: setup.installArgs,
                 // daemon.json is what the script writes: showing it in the plan explains a re-run.
-                triggers: [daemonJson],
+                triggers: [setup.daemonJson],
             },
-            { parent: this, dependsOn: [this.guest] },
+            { parent: this, dependsOn: [guest] },
         );
 
-        this.dockerHostUrl = `ssh://root@${address}`;
-        this.sshOpts = sshOptions(args.sshIdentityFile);
+        this.dockerHostUrl = pulumi.interpolate`ssh://root@${address}`;
+        this.sshOpts = pulumi.output(whenKnown({ file: args.sshIdentityFile }, (v) => sshOptions(v.file)));
         this.provider = new docker.Provider(
             name,
             { host: this.dockerHostUrl, sshOpts: this.sshOpts },
@@ -366,7 +414,7 @@ export class DockerHost extends pulumi.ComponentResource {
         this.appNetwork = new docker.Network(
             `${name}-apps`,
             {
-                name: "apps",
+                name: args.appNetworkName ?? `${name}-apps`,
                 driver: "bridge",
                 ipamConfigs: [{ subnet: appNetwork }],
                 // Apps reach the internet (updates, ACME, mail); the LAN reaches them only through
@@ -376,11 +424,16 @@ export class DockerHost extends pulumi.ComponentResource {
             { parent: this, provider: this.provider },
         );
 
-        this.address = address;
-        this.hostname = hostname;
-        this.registerOutputs({ address, hostname, sharePaths: this.sharePaths, appNetwork: this.appNetwork.name });
+        this.address = pulumi.output(address);
+        this.hostname = pulumi.output(hostname);
+        this.sharePaths = Object.fromEntries(Object.entries(sharePaths).map(([k, v]) => [k, pulumi.output(v)]));
+        this.registerOutputs({ address: this.address, hostname: this.hostname, sharePaths: this.sharePaths, appNetwork: this.appNetwork.name });
     }
 }
+
+// proxmoxve is not a @pulumi package, so the multi-language schema cannot carry its resources:
+// TypeScript reaches the guest through a getter, kept here rather than in a field.
+const guests = new WeakMap<DockerHost, proxmoxve.ContainerLegacy | proxmoxve.VmLegacy>();
 
 /** Distributions install-docker.sh sets Docker up on (it installs Debian's packages with apt). */
 export const dockerHostOsTypes: readonly LxcOsType[] = ["debian", "ubuntu"];

@@ -1,14 +1,27 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import { StorageInfo, storageProblem } from "./storage";
+import { whenKnown } from "./inputs";
 
 /**
  * Proxmox's LXC `ostype` values a guest may declare (the ones the container API takes that this
  * library knows templates of). Proxmox writes the network, host name and DNS into the container
  * the way this distribution keeps them.
  */
-export const lxcOsTypes = ["debian", "ubuntu", "alpine", "centos", "fedora", "opensuse", "archlinux", "nixos", "unmanaged"] as const;
-export type LxcOsType = (typeof lxcOsTypes)[number];
+export const LxcOsType = {
+    debian: "debian",
+    ubuntu: "ubuntu",
+    alpine: "alpine",
+    centos: "centos",
+    fedora: "fedora",
+    opensuse: "opensuse",
+    archlinux: "archlinux",
+    nixos: "nixos",
+    unmanaged: "unmanaged",
+} as const;
+export type LxcOsType = (typeof LxcOsType)[keyof typeof LxcOsType];
+/** Every LxcOsType, in order. */
+export const lxcOsTypes: readonly LxcOsType[] = Object.values(LxcOsType);
 
 /**
  * The distribution of a Proxmox template, from its file name, where the name says it for certain
@@ -33,28 +46,35 @@ export function lxcOsTypeOfFile(fileName: string): LxcOsType | undefined {
 /** Where a guest's one NIC sits. */
 export interface GuestNetworkArgs {
     /** Proxmox bridge of the NIC, e.g. vmbr0. */
-    bridge: string;
+    bridge: pulumi.Input<string>;
     /** 802.1Q tag on a VLAN-aware bridge. Defaults to untagged. */
-    vlan?: number;
+    vlan?: pulumi.Input<number>;
     /** IPv4 address with prefix, e.g. 192.168.1.20/24. */
-    address: string;
+    address: pulumi.Input<string>;
     /** IPv4 default gateway. Defaults to none (an isolated network). */
-    gateway?: string;
-    /** IPv6 address with prefix, e.g. 2001:db8::20/64. */
-    ipv6?: string;
+    gateway?: pulumi.Input<string>;
+    /** IPv6 address with prefix, e.g. 2001:db8::20/64. Defaults to none. */
+    ipv6?: pulumi.Input<string>;
     /** IPv6 default gateway, used only with `ipv6`. Defaults to none. */
-    ipv6Gateway?: string;
+    ipv6Gateway?: pulumi.Input<string>;
     /** DNS servers of the guest. Defaults to the node's (Proxmox copies the node's resolv.conf). */
-    dns?: string[];
+    dns?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
+/** The container an LXC guest is cloned from. */
+export interface LxcCloneArgs {
+    /** Its guest id: pass the source's `LxcContainer.vmId`, so that the clone waits for it. */
+    vmId: pulumi.Input<number>;
+}
+
+/** Args of an LxcContainer. The proxmoxve provider comes through `opts.provider`/`opts.providers` (or the parent). */
 export interface LxcContainerArgs {
     /** Host name inside the container. */
-    hostname: string;
+    hostname: pulumi.Input<string>;
     /** Proxmox guest id, unique in the cluster. */
-    vmId: number;
+    vmId: pulumi.Input<number>;
     /** Node to place it on. */
-    node: string;
+    node: pulumi.Input<string>;
     /** Template volume id (from `ProxmoxHost.imageId`). Exactly one of template and cloneOf. */
     template?: pulumi.Input<string>;
     /**
@@ -62,19 +82,19 @@ export interface LxcContainerArgs {
      * file name), or for a clone its template's. Sent as the container's `ostype` when it is made
      * from a template; a clone keeps its source's.
      */
-    osType: LxcOsType;
+    osType: pulumi.Input<LxcOsType>;
     /** Clone this container (a template on the same node): a full clone, independent afterwards. */
-    cloneOf?: { vmId: number; resource?: pulumi.Resource };
+    cloneOf?: LxcCloneArgs;
     /** Make this container a template for others to clone. Defaults to false. */
-    isTemplate?: boolean;
+    isTemplate?: pulumi.Input<boolean>;
     /** CPU cores. */
-    cores: number;
+    cores: pulumi.Input<number>;
     /** Memory in MB. */
-    memoryMb: number;
+    memoryMb: pulumi.Input<number>;
     /** Root disk size in GB. Defaults to 8. */
-    rootDiskGb?: number;
+    rootDiskGb?: pulumi.Input<number>;
     /** Datastore for the root disk. Defaults to local-lvm. */
-    diskStorage?: string;
+    diskStorage?: pulumi.Input<string>;
     /**
      * What `diskStorage` is (its type and content), when known: the container then refuses a
      * storage that cannot hold its root disk, or (as a template) a base image. Defaults to unknown.
@@ -83,11 +103,9 @@ export interface LxcContainerArgs {
     /** The container's one NIC, `eth0`. */
     network: GuestNetworkArgs;
     /** Public keys allowed to log in as root. */
-    sshPublicKeys: string[];
+    sshPublicKeys: pulumi.Input<pulumi.Input<string>[]>;
     /** Unprivileged (user namespaces). Defaults to true. */
-    unprivileged?: boolean;
-    /** The proxmoxve provider that creates the container. */
-    provider: proxmoxve.Provider;
+    unprivileged?: pulumi.Input<boolean>;
 }
 
 /**
@@ -95,38 +113,53 @@ export interface LxcContainerArgs {
  * template (a custom image built from a configured container).
  */
 export class LxcContainer extends pulumi.ComponentResource {
-    readonly container: proxmoxve.ContainerLegacy;
-    readonly address: string;
+    /** The IPv4 address (no prefix). */
+    readonly address: pulumi.Output<string>;
+    /** The guest id, once the container exists: what a clone passes as `cloneOf.vmId`. */
+    readonly vmId: pulumi.Output<number>;
+
+    /** The container. A getter: proxmoxve resources are not in the multi-language schema. */
+    get container(): proxmoxve.ContainerLegacy {
+        return containers.get(this)!;
+    }
 
     constructor(name: string, args: LxcContainerArgs, opts?: pulumi.ComponentResourceOptions) {
         if ((args.template === undefined) === (args.cloneOf === undefined)) {
             throw new Error(`LxcContainer ${name}: set exactly one of template and cloneOf`);
         }
-        if (!(lxcOsTypes as readonly string[]).includes(args.osType)) {
-            throw new Error(`LxcContainer ${name}: osType must be one of ${lxcOsTypes.join(", ")}, got "${args.osType}"`);
-        }
+        const osType = whenKnown({ osType: args.osType }, (v) => {
+            if (!lxcOsTypes.includes(v.osType)) {
+                throw new Error(`LxcContainer ${name}: osType must be one of ${lxcOsTypes.join(", ")}, got "${v.osType}"`);
+            }
+            return v.osType;
+        });
         const info = args.diskStorageInfo;
-        const storageIssue =
+        const storageIssue = (template: boolean) =>
             info &&
             (storageProblem(info, { kind: "content", content: "rootdir", what: "a container's root disk" }) ??
-                (args.isTemplate ? storageProblem(info, { kind: "template" }) : undefined));
-        if (storageIssue) {
-            throw new Error(`LxcContainer ${name}: ${storageIssue}`);
-        }
+                (template ? storageProblem(info, { kind: "template" }) : undefined));
+        // Checked now when isTemplate is plain, else once known (where `started` is computed).
+        const isTemplate = args.isTemplate ?? false;
+        const runs = whenKnown({ isTemplate }, (v) => {
+            const issue = storageIssue(v.isTemplate);
+            if (issue) {
+                throw new Error(`LxcContainer ${name}: ${issue}`);
+            }
+            // A template is never started; its clones are.
+            return !v.isTemplate;
+        });
         super("homelab:index:LxcContainer", name, {}, opts);
         const n = args.network;
-        this.address = n.address.split("/")[0];
-        this.container = new proxmoxve.ContainerLegacy(
+        const container = new proxmoxve.ContainerLegacy(
             name,
             {
                 nodeName: args.node,
                 vmId: args.vmId,
                 description: "Managed by Pulumi (homelab)",
                 unprivileged: args.unprivileged ?? true,
-                template: args.isTemplate ?? false,
-                // A template is never started; its clones are.
-                started: !(args.isTemplate ?? false),
-                startOnBoot: !(args.isTemplate ?? false),
+                template: isTemplate,
+                started: runs,
+                startOnBoot: runs,
                 clone: args.cloneOf && { vmId: args.cloneOf.vmId, nodeName: args.node },
                 // The provider reads Proxmox's `ostype` back into operating_system.type, and that block
                 // forces replacement (bpg/terraform-provider-proxmox,
@@ -134,7 +167,7 @@ export class LxcContainer extends pulumi.ComponentResource {
                 // Container() is ForceNew; containerRead sets its type from the config's OSType).
                 // A type other than the template's would replace the container on every update.
                 // A clone's block stays unset: containerRead leaves it out for clones.
-                operatingSystem: args.template === undefined ? undefined : { templateFileId: args.template, type: args.osType },
+                operatingSystem: args.template === undefined ? undefined : { templateFileId: args.template, type: osType },
                 cpu: { cores: args.cores },
                 memory: { dedicated: args.memoryMb },
                 disk: { datastoreId: args.diskStorage ?? "local-lvm", size: args.rootDiskGb ?? 8 },
@@ -146,11 +179,19 @@ export class LxcContainer extends pulumi.ComponentResource {
                     userAccount: { keys: args.sshPublicKeys },
                 },
             },
-            { parent: this, provider: args.provider, dependsOn: args.cloneOf?.resource ? [args.cloneOf.resource] : [] },
+            { parent: this },
         );
-        this.registerOutputs({ address: this.address });
+        containers.set(this, container);
+        this.address = pulumi.output(n.address).apply((a) => a.split("/")[0]);
+        // The id the container was created with (the state echoes it): a clone's input then waits for it.
+        this.vmId = pulumi.all([container.vmId, args.vmId]).apply(([created, given]) => created ?? given);
+        this.registerOutputs({ address: this.address, vmId: this.vmId });
     }
 }
+
+// proxmoxve is not a @pulumi package, so the multi-language schema cannot carry its resources:
+// TypeScript reaches the container through a getter, kept here rather than in a field.
+const containers = new WeakMap<LxcContainer, proxmoxve.ContainerLegacy>();
 
 /**
  * The one `initialization.ipConfigs` entry of a guest with static addresses: IPv4 always, IPv6

@@ -181,8 +181,6 @@ export function buildLab(cfg: LabConfig): LabOutputs {
                 nodeAddress: node.address,
                 nodeSshUser: cfg.proxmox.sshUser,
                 vmId: h.vmId,
-                // Bind mount points and the keyctl feature need the root@pam token.
-                provider: hypervisor.provider,
                 imageId: hypervisor.imageId(h.image, node.name),
                 osType: h.kind === "lxc" ? osOf(h.image) : undefined,
                 bridge,
@@ -200,11 +198,14 @@ export function buildLab(cfg: LabConfig): LabOutputs {
                 sshPublicKeys: cfg.ssh.publicKeys,
                 sshPrivateKey,
                 appNetwork: h.appNetwork,
+                // The name a running lab already has (the component's default derives from its name).
+                appNetworkName: "apps",
                 mounts,
                 mountsAfter: nas ? [nas.samba] : [],
             },
             // Not on the NAS: only the share mounts (mountsAfter) and the apps using a share wait for it.
-            { dependsOn: waitFor },
+            // Bind mount points and the keyctl feature need the root@pam token.
+            { provider: hypervisor.provider, dependsOn: waitFor },
         );
     }
     // Apps on another host than the proxy's are reached through a port published on their host:
@@ -287,7 +288,7 @@ export function buildLab(cfg: LabConfig): LabOutputs {
                 template: c.image !== undefined ? hypervisor.imageId(c.image, node.name) : undefined,
                 // A clone's distribution is its template's.
                 osType: osOf(c.image ?? source!.image!),
-                cloneOf: source && { vmId: source.vmId, resource: containers[source.hostname] },
+                cloneOf: source && { vmId: containers[source.hostname].vmId },
                 isTemplate: c.template,
                 cores: c.cores,
                 memoryMb: c.memoryMb,
@@ -305,10 +306,9 @@ export function buildLab(cfg: LabConfig): LabOutputs {
                     dns: dnsServersOf(net),
                 },
                 sshPublicKeys: cfg.ssh.publicKeys,
-                // Plain containers need no root-only feature: the least-privilege token creates them.
-                provider: hypervisor.guestProvider,
             },
-            { dependsOn: waitFor },
+            // Plain containers need no root-only feature: the least-privilege token creates them.
+            { provider: hypervisor.guestProvider, dependsOn: waitFor },
         );
     }
 

@@ -38,7 +38,6 @@ async function mountCommands(mounts: ShareMountArgs[]): Promise<Record<string, s
                 nodeName: "proxmox1",
                 nodeAddress: "192.168.1.6",
                 vmId: 101,
-                provider: new proxmoxve.Provider("pve", { endpoint: "https://192.168.1.6:8006/" }),
                 imageId: "local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst",
                 ipv4: "192.168.1.4/24",
                 gateway: "192.168.1.1",
@@ -47,7 +46,7 @@ async function mountCommands(mounts: ShareMountArgs[]): Promise<Record<string, s
                 sshPublicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKey admin@laptop"],
                 sshPrivateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----"),
                 mounts,
-            }),
+            }, { provider: new proxmoxve.Provider("pve", { endpoint: "https://192.168.1.6:8006/" }) }),
         { stack: "test", config: {}, preview: false },
     );
     return Object.fromEntries(

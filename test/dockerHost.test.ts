@@ -8,18 +8,19 @@ import { containerMountsScriptPath, DockerHost, DockerHostArgs, mountSharesScrip
 import { installDockerArgs } from "../components/dockerHost/daemonJson";
 import { capture } from "../scripts/capture";
 import { have, run, runOk } from "./helpers/exec";
-import { CapturedResource, captureRefusal, childrenOf, one } from "./helpers/mocks";
+import { CapturedResource, captureRefusal, childrenOf, one, outputOf } from "./helpers/mocks";
 
 // Plain passwords: the component, not the caller, must make them secret.
 const documents = { share: "documents", server: "192.168.1.5", username: "docker", password: "smb-pass", uid: 33 };
 const media = { share: "media", server: "192.168.1.5", username: "docker", password: "smb-pass", path: "/srv/media" };
 
-// A function, so that the provider is created inside each mocked program, never at import.
+// A function, so that the provider is created inside each mocked program, never at import. It
+// reaches the component through opts, the way Pulumi passes providers.
+const pve = (): pulumi.ComponentResourceOptions => ({ provider: new proxmoxve.Provider("pve", { endpoint: "https://192.168.1.6:8006/" }) });
 const args = (over: Partial<DockerHostArgs> = {}): DockerHostArgs => ({
     nodeName: "proxmox1",
     nodeAddress: "192.168.1.6",
     vmId: 101,
-    provider: new proxmoxve.Provider("pve", { endpoint: "https://192.168.1.6:8006/" }),
     imageId: "local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst",
     ipv4: "192.168.1.4/24",
     gateway: "192.168.1.1",
@@ -41,7 +42,7 @@ const prefix = "urn:pulumi:test::homelab::homelab:index:DockerHost$";
 describe("DockerHost (lxc)", () => {
     let resources: CapturedResource[];
     before(async () => {
-        ({ resources } = await run_(() => new DockerHost("docker", args())));
+        ({ resources } = await run_(() => new DockerHost("docker", args(), pve())));
     });
 
     it("creates exactly the node mounts, the container, the Docker set-up, the provider and the apps network", () => {
@@ -128,8 +129,64 @@ describe("DockerHost (lxc)", () => {
 
     it("creates the apps network with the configured subnet, on this host's Docker", () => {
         const net = one(resources, "docker:index/network:Network", "docker-apps");
-        assert.deepStrictEqual(net.inputs, { name: "apps", driver: "bridge", ipamConfigs: [{ subnet: "10.10.10.0/24" }], internal: false });
+        // Named from the component, so that two hosts' networks never clash by default.
+        assert.deepStrictEqual(net.inputs, { name: "docker-apps", driver: "bridge", ipamConfigs: [{ subnet: "10.10.10.0/24" }], internal: false });
         assert.ok(net.provider.startsWith(`${prefix}pulumi:providers:docker::docker::`), net.provider);
+    });
+
+    it("creates its guest with the proxmoxve provider given in opts", () => {
+        assert.match(one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", "docker").provider, /pulumi:providers:proxmoxve::pve::/);
+    });
+});
+
+describe("DockerHost with args from other resources", () => {
+    let resources: CapturedResource[];
+    before(async () => {
+        ({ resources } = await run_(
+            () =>
+                new DockerHost(
+                    "docker",
+                    args({
+                        nodeName: outputOf("node", "pve7"),
+                        nodeAddress: outputOf("nodeAddress", "10.0.0.2"),
+                        vmId: outputOf("vmId", 150),
+                        ipv4: outputOf("ipv4", "10.0.0.4/24"),
+                        sshPublicKeys: outputOf("keys", ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOther ops@ci"]),
+                        appNetwork: outputOf("appNetwork", "10.20.0.0/24"),
+                        appNetworkName: "apps",
+                        mounts: [{ ...documents, server: outputOf("nas", "10.0.0.5"), password: outputOf("password", "from-elsewhere") }],
+                    }),
+                    pve(),
+                ),
+        ));
+    });
+
+    it("places the guest on the node, id and address the outputs give", () => {
+        const ct = one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", "docker");
+        assert.strictEqual(ct.inputs.nodeName, "pve7");
+        assert.strictEqual(ct.inputs.vmId, 150);
+        const init = ct.inputs.initialization as { ipConfigs: { ipv4: { address: string } }[]; userAccount: { keys: string[] } };
+        assert.strictEqual(init.ipConfigs[0].ipv4.address, "10.0.0.4/24");
+        assert.deepStrictEqual(init.userAccount.keys, ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOther ops@ci"]);
+        for (const dep of ["node", "vmId", "ipv4", "keys"]) {
+            assert.ok(ct.dependsOn.some((u) => u.endsWith(`::dependency-${dep}`)), `${dep}: ${ct.dependsOn.join(" ")}`);
+        }
+    });
+
+    it("reaches Docker at the address from the output, and names the network as told", () => {
+        assert.strictEqual(one(resources, "pulumi:providers:docker", "docker").inputs.host, "ssh://root@10.0.0.4");
+        assert.deepStrictEqual(one(resources, "docker:index/network:Network", "docker-apps").inputs.ipamConfigs, [{ subnet: "10.20.0.0/24" }]);
+        assert.strictEqual(one(resources, "docker:index/network:Network", "docker-apps").inputs.name, "apps");
+    });
+
+    it("mounts from the NAS address of the output, with the password from the output on stdin as a secret", () => {
+        const mount = one(resources, "command:remote:Command", "docker-mount-documents");
+        assert.ok((mount.inputs.create as string).includes("--server 10.0.0.5"));
+        assert.ok(!(mount.inputs.create as string).includes("from-elsewhere"));
+        assert.ok(mount.secretPaths.includes("stdin"));
+        // The connection (a secret, for its key) goes to the node address of the output.
+        assert.ok(mount.dependsOn.some((u) => u.endsWith("::dependency-nodeAddress")), mount.dependsOn.join(" "));
+        assert.ok((one(resources, "command:remote:Command", "docker-mounts").inputs.create as string).includes("--vmid 150"));
     });
 });
 
@@ -141,6 +198,7 @@ describe("DockerHost (vm)", () => {
                 new DockerHost(
                     "isolated",
                     args({ kind: "vm", vmId: 120, ipv4: "192.168.1.20/24", imageId: "local:iso/debian-12-genericcloud-amd64.img", mounts: [media] }),
+                    pve(),
                 ),
         ));
     });
@@ -195,7 +253,7 @@ describe("DockerHost arguments", () => {
     ];
     for (const [what, over, message] of bad) {
         it(`rejects ${what} before registering anything`, async () => {
-            const { error, registered } = await captureRefusal(() => new DockerHost("docker", args(over)));
+            const { error, registered } = await captureRefusal(() => new DockerHost("docker", args(over), pve()));
             assert.strictEqual(error?.message, message);
             // Only the stack and the test's own provider: neither the component nor a child.
             assert.deepStrictEqual(registered, ["pulumi:pulumi:Stack homelab-test", "pulumi:providers:proxmoxve pve"]);

@@ -2,7 +2,7 @@
 import * as assert from "assert";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import { LxcContainer, LxcContainerArgs, lxcOsTypeOfFile } from "../components/lxcContainer";
-import { CapturedResource, captureProgram, captureRefusal, one } from "./helpers/mocks";
+import { CapturedResource, captureProgram, captureRefusal, one, outputOf } from "./helpers/mocks";
 
 const args = (over: Partial<LxcContainerArgs> = {}): LxcContainerArgs => ({
     hostname: "web",
@@ -14,9 +14,11 @@ const args = (over: Partial<LxcContainerArgs> = {}): LxcContainerArgs => ({
     memoryMb: 512,
     network: { bridge: "vmbr0", address: "172.16.0.21/24", gateway: "172.16.0.1", dns: ["172.16.0.1"] },
     sshPublicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKey admin@laptop"],
-    provider: new proxmoxve.Provider("pve", { endpoint: "https://172.16.0.11:8006/" }),
     ...over,
 });
+
+// Through opts, the way Pulumi passes providers; created inside each mocked program.
+const pve = () => ({ provider: new proxmoxve.Provider("pve", { endpoint: "https://172.16.0.11:8006/" }) });
 
 const ct = "proxmoxve:index/containerLegacy:ContainerLegacy";
 
@@ -47,8 +49,8 @@ describe("LxcContainer", () => {
     let resources: CapturedResource[];
     before(async () => {
         ({ resources } = await captureProgram(() => {
-            new LxcContainer("web", args());
-            new LxcContainer("web2", args({ hostname: "web2", vmId: 202, template: undefined, cloneOf: { vmId: 900 }, network: { ...args().network, address: "172.16.0.22/24" } }));
+            new LxcContainer("web", args(), pve());
+            new LxcContainer("web2", args({ hostname: "web2", vmId: 202, template: undefined, cloneOf: { vmId: 900 }, network: { ...args().network, address: "172.16.0.22/24" } }), pve());
         }));
     });
 
@@ -69,8 +71,30 @@ describe("LxcContainer", () => {
         assert.deepStrictEqual((one(resources, ct, "web").inputs.initialization as { dns: unknown }).dns, { servers: ["172.16.0.1"] });
     });
 
+    it("creates the container with the proxmoxve provider given in opts", () => {
+        assert.match(one(resources, ct, "web").provider, /pulumi:providers:proxmoxve::pve::/);
+    });
+
+    it("takes its node, id, address and the clone source's id from other resources' outputs", async () => {
+        const { resources: r } = await captureProgram(() => {
+            const template = new LxcContainer("tpl", args({ hostname: "tpl", vmId: outputOf("vmId", 900), node: outputOf("node", "pve3"), isTemplate: true }), pve());
+            new LxcContainer(
+                "web3",
+                args({ hostname: "web3", vmId: 203, node: "pve3", template: undefined, cloneOf: { vmId: template.vmId }, network: { ...args().network, address: outputOf("address", "172.16.0.23/24") } }),
+                pve(),
+            );
+        });
+        const tpl = one(r, ct, "tpl");
+        assert.deepStrictEqual([tpl.inputs.nodeName, tpl.inputs.vmId, tpl.inputs.template, tpl.inputs.started], ["pve3", 900, true, false]);
+        const clone = one(r, ct, "web3");
+        assert.deepStrictEqual(clone.inputs.clone, { vmId: 900, nodeName: "pve3" });
+        // The clone waits for its source through the id it reads from it.
+        assert.ok(clone.dependsOn.includes(tpl.urn), clone.dependsOn.join(" "));
+        assert.strictEqual((clone.inputs.initialization as { ipConfigs: { ipv4: { address: string } }[] }).ipConfigs[0].ipv4.address, "172.16.0.23/24");
+    });
+
     it("refuses an OS type Proxmox does not know, before registering anything", async () => {
-        const { error, registered } = await captureRefusal(() => new LxcContainer("bad", args({ osType: "windows" as never })));
+        const { error, registered } = await captureRefusal(() => new LxcContainer("bad", args({ osType: "windows" as never }), pve()));
         assert.strictEqual(error?.message, 'LxcContainer bad: osType must be one of debian, ubuntu, alpine, centos, fedora, opensuse, archlinux, nixos, unmanaged, got "windows"');
         assert.deepStrictEqual(registered, ["pulumi:pulumi:Stack homelab-test", "pulumi:providers:proxmoxve pve"]);
     });
