@@ -328,7 +328,7 @@ export class App extends pulumi.ComponentResource {
         for (const v of [...app.volumes, ...app.sidecars.flatMap((s) => s.volumes)]) {
             if ("share" in v && host.sharePaths[v.share] === undefined) {
                 throw new Error(
-                    `App ${name}: share '${v.share}' is not mounted on its Docker host${typeof host.hostname === "string" ? ` '${host.hostname}'` : ""}: add { share: ${v.share} } to its mounts`,
+                    `App ${name}: share '${v.share}' is not mounted on ${typeof host.hostname === "string" ? `Docker host '${host.hostname}'` : "its Docker host"}: add { share: ${v.share} } to its mounts`,
                 );
             }
         }
