@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as command from "@pulumi/command";
 import { remoteScript, SshConnection } from "./remoteScript";
-import { caddyfilePath, defaultTokenEnv, ProxyRoute, proxyImage, reloadCommand, renderCaddyfile } from "./reverseProxy/caddyfile";
+import { caddyfilePath, defaultTokenEnv, ProxyRoute, proxyImage, renderCaddyfile } from "./reverseProxy/caddyfile";
 
 /** The script that installs the rendered Caddyfile on the Docker host and reloads Caddy (see its header). */
 export const installCaddyfileScriptPath = path.join(__dirname, "reverseProxy", "install-caddyfile.sh");
@@ -109,15 +109,16 @@ export class ReverseProxy extends pulumi.ComponentResource {
             {
                 connection: { ...args.connection, host: args.address },
                 scriptPath: installCaddyfileScriptPath,
-                args: ["--path", configPath, "--container", containerName, "--reload", reloadCommand(containerName, caddyfilePath)],
+                args: installCaddyfileArgs(configPath, containerName),
                 // The Caddyfile holds no secret (the token is an environment variable), but as it
                 // goes on stdin remoteScript logs only the script's stderr.
                 stdin: this.caddyfile,
             },
             // The host's address is plain config, so nothing else orders this after the host: the
             // Docker provider stands for "the host is up and Docker is installed" (it waits for
-            // the host's set-up), and the script needs both.
-            { parent: this, dependsOn: [args.provider] },
+            // the host's set-up), and the script needs both. The image's own caddy checks the
+            // file before it is put in place, so the image must be pulled first.
+            { parent: this, dependsOn: [args.provider, image] },
         );
 
         const binds = [args.address, ...(args.ipv6Address !== undefined ? [args.ipv6Address] : [])];
@@ -160,3 +161,16 @@ export class ReverseProxy extends pulumi.ComponentResource {
     }
 }
 
+/**
+ * The arguments of install-caddyfile.sh: the file on the host, the container, the image whose caddy
+ * checks a new file, where the container sees the file's directory, and the token's variable.
+ */
+export function installCaddyfileArgs(configPath: string, containerName: string): string[] {
+    return [
+        "--path", configPath,
+        "--container", containerName,
+        "--image", proxyImage,
+        "--mount", path.posix.dirname(caddyfilePath),
+        "--token-env", defaultTokenEnv,
+    ];
+}

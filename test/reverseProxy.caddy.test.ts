@@ -19,10 +19,11 @@ import {
     caddyfilePath,
     cloudflareRanges,
     proxyImage,
-    reloadCommand,
     renderCaddyfile,
 } from "../components/reverseProxy/caddyfile";
 import { RunResult, requireTools, run } from "./helpers/exec";
+import { installCaddyfileArgs, installCaddyfileScriptPath } from "../components/reverseProxy";
+import { scriptCommand } from "../components/remoteScript";
 
 const domain = "thehomelab.site";
 
@@ -64,13 +65,14 @@ function lineOf(text: string, prefix: string): number {
  * Runs a program without blocking the event loop (the stub backends live in this process and
  * must keep answering while curl or wrk waits on them). Killed by PID after `timeoutMs`.
  */
-function runAsync(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+function runAsync(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
     return new Promise((resolve, reject) => {
-        const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+        child.stdin?.end(opts.input);
         let stdout = "";
         let stderr = "";
-        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+        child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+        child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
         const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 20_000);
         child.on("error", (e) => {
             clearTimeout(timer);
@@ -84,6 +86,37 @@ function runAsync(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; 
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The proxy container's name in these tests. */
+const proxyContainer = "homelab-proxy";
+
+/**
+ * Runs the ReverseProxy component's config command (install-caddyfile.sh with its arguments, as
+ * sent over SSH) with `text` on stdin, against test/helpers/caddy-docker-shim.sh as `docker`: the
+ * container's and the image's caddy are the local caddy, the container in `state`.
+ */
+function installCaddyfile(file: string, text: string, state: "running" | "stopped" | "absent", env: NodeJS.ProcessEnv, log: string): Promise<RunResult> {
+    const bin = path.join(path.dirname(log), "shim-bin");
+    if (!fs.existsSync(bin)) {
+        fs.mkdirSync(bin);
+        fs.symlinkSync(path.join(__dirname, "helpers", "caddy-docker-shim.sh"), path.join(bin, "docker"));
+    }
+    return runAsync("bash", ["-c", scriptCommand(fs.readFileSync(installCaddyfileScriptPath, "utf8"), installCaddyfileArgs(file, proxyContainer))], {
+        input: text,
+        timeoutMs: 30_000,
+        env: {
+            ...env,
+            PATH: `${bin}:${process.env.PATH}`,
+            SHIM_STATE: state,
+            SHIM_CONTAINER: proxyContainer,
+            SHIM_IMAGE: proxyImage,
+            SHIM_DIR: path.dirname(file),
+            SHIM_MOUNT: path.posix.dirname(caddyfilePath),
+            SHIM_TOKEN: "token-of-the-stopped-container",
+            SHIM_LOG: log,
+        },
+    });
+}
 
 /** Distinct free loopback ports, all held open together so that none is handed out twice. */
 async function freePorts(n: number): Promise<number[]> {
@@ -99,7 +132,7 @@ async function freePorts(n: number): Promise<number[]> {
 }
 
 describe("reverse proxy Caddyfile", () => {
-    describe("renderCaddyfile and reloadCommand (pure)", () => {
+    describe("renderCaddyfile (pure)", () => {
         const base: CaddyfileArgs = { domain, routes: labRoutes, tls: acme, labNetworks };
         const cases: Array<[string, Partial<CaddyfileArgs>, string]> = [
             ["upper-case domain", { domain: "TheHomeLab.site" }, 'renderCaddyfile: domain "TheHomeLab.site" is not a lower-case DNS name'],
@@ -179,14 +212,6 @@ describe("reverse proxy Caddyfile", () => {
             assert.deepEqual(handleOrder, [...labNames].sort().map((n) => `handle @app-${n} {`).concat("handle {"));
             // One site, the wildcard: one certificate, and no app's name in a site address.
             assert.deepEqual(sorted.split("\n").filter((l) => /^\S.* \{$/.test(l)), ["(forwarding) {", `*.${domain} {`]);
-        });
-
-        it("builds the reload command and refuses names that would break out of it", () => {
-            assert.equal(reloadCommand("proxy"), `docker exec proxy caddy reload --config ${caddyfilePath} --adapter caddyfile`);
-            assert.throws(() => reloadCommand("proxy; reboot"), { message: 'reloadCommand: containerName "proxy; reboot" is not a Docker container name' });
-            assert.throws(() => reloadCommand("proxy", "Caddyfile"), {
-                message: 'reloadCommand: configPath "Caddyfile" is not an absolute path of [A-Za-z0-9_./-]',
-            });
         });
 
         it("pins the proxy image to a release of a Caddy build with the Cloudflare DNS module", () => {
@@ -666,7 +691,9 @@ describe("reverse proxy Caddyfile", () => {
                 `${rps.toFixed(0)} req/s, latency mean ${(s.mean_us / 1000).toFixed(2)} ms, ` +
                 `p50 ${(s.p50_us / 1000).toFixed(2)} ms, p99 ${(s.p99_us / 1000).toFixed(2)} ms, max ${(s.max_us / 1000).toFixed(2)} ms`,
             );
-            assert.ok(s.requests >= 20_000, `only ${s.requests} requests`);
+            // A floor, not a benchmark: the test machines are shared, so throughput varies 2x
+            // between runs; what must hold is that no request failed.
+            assert.ok(s.requests >= 5_000, `only ${s.requests} requests`);
             assert.deepEqual(
                 { connect: s.connect, read: s.read, write: s.write, status: s.status, timeout: s.timeout, non2xx: s.non2xx, wrongBody: s.wrong_body },
                 { connect: 0, read: 0, write: 0, status: 0, timeout: 0, non2xx: 0, wrongBody: 0 },
@@ -676,26 +703,25 @@ describe("reverse proxy Caddyfile", () => {
             assert.deepEqual([...new Set(hits.map((h) => h.stub))], [target]);
         });
 
-        it("takes a route change with caddy reload, in the same process", async () => {
+        it("takes a route change through install-caddyfile.sh: checked in the container, then reloaded in the same process", async () => {
             const pid = caddy!.pid!;
             const before = await get(app("status"));
             assert.equal(before.status, 404, "the new name must not be served before the reload");
 
-            // The command the ReverseProxy component runs, with `docker exec <name>` played by a shim
-            // that checks the container name and runs the rest here.
-            const bin = path.join(dir, "bin");
-            fs.mkdirSync(bin, { recursive: true });
-            fs.writeFileSync(
-                path.join(bin, "docker"),
-                '#!/bin/sh\n[ "$1" = exec ] && [ "$2" = homelab-proxy ] || { echo "unexpected: $*" >&2; exit 2; }\nshift 2\nexec "$@"\n',
-                { mode: 0o755 },
-            );
-            fs.writeFileSync(file, withoutTrustedProxies(render({ portfolio: "portfolio-v2" }, ["status"])));
-            const reload = await runAsync("sh", ["-c", reloadCommand("homelab-proxy", file)], {
-                env: { ...env, PATH: `${bin}:${process.env.PATH}` },
-                timeoutMs: 15_000,
-            });
-            assert.equal(reload.status, 0, reload.stderr);
+            // The component's config command, with `docker` played by the shim (the running
+            // container is this caddy): it checks the file with `docker exec ... caddy validate`,
+            // puts it in place and reloads.
+            const log = path.join(dir, "docker.log");
+            const installed = await installCaddyfile(file, withoutTrustedProxies(render({ portfolio: "portfolio-v2" }, ["status"])), "running", env, log);
+            assert.equal(installed.status, 0, installed.stderr);
+            assert.match(installed.stdout, /checked, installed and homelab-proxy reloaded/);
+            const calls = fs.readFileSync(log, "utf8").split("\n").filter((l) => l !== "");
+            assert.deepEqual(calls.map((c) => c.replace(/\.Caddyfile\.new\.\w+/, ".Caddyfile.new.X")), [
+                "inspect --format {{.State.Running}} homelab-proxy",
+                "exec homelab-proxy caddy validate --config /etc/caddy/.Caddyfile.new.X --adapter caddyfile",
+                "exec homelab-proxy caddy reload --config /etc/caddy/Caddyfile --adapter caddyfile",
+            ]);
+            assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith(".Caddyfile")), [".Caddyfile.lock"], "no copy left beside the file");
 
             // The new site's certificate is issued after the reload: allow it a moment.
             const deadline = Date.now() + 10_000;
@@ -713,6 +739,106 @@ describe("reverse proxy Caddyfile", () => {
             const listening = run("ss", ["-Hltnp", `sport = :${httpsPort}`]);
             assert.match(listening.stdout, new RegExp(`pid=${pid},`), "the HTTPS socket belongs to the same caddy process");
             assert.equal(hits.filter((h) => h.stub === "portfolio").length, 0, "the old portfolio backend is no longer used");
+        });
+
+        it("refuses a Caddyfile that the running caddy rejects: the old file stays and keeps serving, the rejected one is deleted", async () => {
+            const serving = fs.readFileSync(file, "utf8");
+            const broken = withoutTrustedProxies(render({ portfolio: "portfolio-v2", broken: "status" }, ["status", "broken"])).replace(/reverse_proxy (127\.0\.0\.1:\d+) \{\n(\t+import forwarding\n\t+\})/, "reverse_proxi $1 {\n$2");
+            assert.notEqual(broken, serving);
+            const log = path.join(dir, "docker.log");
+            fs.rmSync(log, { force: true });
+            const r = await installCaddyfile(file, broken, "running", env, log);
+            assert.equal(r.status, 1);
+            assert.match(r.stderr, /unrecognized directive: reverse_proxi/);
+            assert.match(r.stderr, /Caddy rejected the new Caddyfile; .*Caddyfile left as it was and the rejected file deleted/);
+            assert.equal(fs.readFileSync(file, "utf8"), serving);
+            assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith(".Caddyfile")), [".Caddyfile.lock"]);
+            assert.doesNotMatch(fs.readFileSync(log, "utf8"), /caddy reload/, "nothing was reloaded");
+            // The same process still serves the routes of the old file, and not the new one's.
+            assert.equal(caddyExited, false);
+            assert.equal((await get(app("status"))).body, "status\n");
+            assert.equal((await get(app("broken"))).status, 404);
+        });
+    });
+
+    describe("install-caddyfile.sh with the container stopped or not created yet", function () {
+        this.timeout(60_000);
+        let dir = "";
+        let env: NodeJS.ProcessEnv = {};
+        let file = "";
+        let log = "";
+        const good = renderCaddyfile({ domain, routes: labRoutes, tls: { mode: "internal" }, labNetworks });
+        const changed = renderCaddyfile({ domain, routes: labRoutes.slice(1), tls: { mode: "internal" }, labNetworks });
+        const broken = good.replace("reverse_proxy nextcloud:80", "reverse_proxi nextcloud:80");
+        const onDisk = () => fs.readdirSync(path.dirname(file)).sort();
+        const calls = () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").filter((l) => l !== "").map((c) => c.replace(/\.Caddyfile\.new\.\w+/, ".Caddyfile.new.X")) : []);
+
+        beforeEach(() => {
+            requireTools("caddy", "bash", "flock");
+            dir = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-install-caddyfile-"));
+            env = { ...process.env, XDG_DATA_HOME: path.join(dir, "data"), XDG_CONFIG_HOME: path.join(dir, "config") };
+            file = path.join(dir, "etc", "homelab", "proxy", "Caddyfile");
+            log = path.join(dir, "docker.log");
+        });
+        afterEach(() => {
+            if (dir) fs.rmSync(dir, { recursive: true, force: true });
+        });
+        const validateInImage = `run --rm --network none -e CLOUDFLARE_API_TOKEN -v ${"DIR"}:/etc/caddy:ro ${proxyImage} caddy validate --config /etc/caddy/.Caddyfile.new.X --adapter caddyfile`;
+        const expectedRun = () => validateInImage.replace("DIR", path.dirname(file));
+
+        it("first deploy (no container, no file): checks the file with the image's caddy, then installs it 0644", async () => {
+            const r = await installCaddyfile(file, good, "absent", env, log);
+            assert.equal(r.status, 0, r.stderr);
+            assert.equal(fs.readFileSync(file, "utf8"), good);
+            assert.equal(fs.statSync(file).mode & 0o777, 0o644);
+            assert.deepEqual(calls(), [
+                "inspect --format {{.State.Running}} homelab-proxy",
+                "inspect --format {{range .Config.Env}}{{println .}}{{end}} homelab-proxy",
+                expectedRun(),
+                // No container yet: the throw-away one gets a stand-in token.
+                "token seen by the throw-away container: validation-only-stand-in-for-the-api-token",
+            ]);
+            assert.deepEqual(onDisk(), [".Caddyfile.lock", "Caddyfile"]);
+        });
+
+        it("first deploy with a file caddy rejects: fails, and leaves no file at all", async () => {
+            const r = await installCaddyfile(file, broken, "absent", env, log);
+            assert.equal(r.status, 1);
+            assert.match(r.stderr, /unrecognized directive: reverse_proxi/);
+            assert.deepEqual(onDisk(), [".Caddyfile.lock"]);
+        });
+
+        it("stopped container: a rejected file never replaces the old one; an accepted one does, checked with the container's own token", async () => {
+            assert.equal((await installCaddyfile(file, good, "stopped", env, log)).status, 0);
+            const rejected = await installCaddyfile(file, broken, "stopped", env, log);
+            assert.equal(rejected.status, 1);
+            assert.match(rejected.stderr, /Caddy rejected the new Caddyfile/);
+            assert.equal(fs.readFileSync(file, "utf8"), good);
+            assert.deepEqual(onDisk(), [".Caddyfile.lock", "Caddyfile"]);
+            fs.rmSync(log);
+            const accepted = await installCaddyfile(file, changed, "stopped", env, log);
+            assert.equal(accepted.status, 0, accepted.stderr);
+            assert.match(accepted.stdout, /homelab-proxy is not running, it reads the file when it starts/);
+            assert.equal(fs.readFileSync(file, "utf8"), changed);
+            assert.deepEqual(calls().slice(2), [expectedRun(), "token seen by the throw-away container: token-of-the-stopped-container"]);
+            assert.ok(!calls().some((c) => c.startsWith("exec ")), "nothing runs inside a stopped container");
+            assert.deepEqual(onDisk(), [".Caddyfile.lock", "Caddyfile"]);
+        });
+
+        it("does nothing when the file is already the same, refuses an empty stdin, and clears copies older runs left", async () => {
+            assert.equal((await installCaddyfile(file, good, "stopped", env, log)).status, 0);
+            fs.writeFileSync(path.join(path.dirname(file), ".Caddyfile.previous"), "stale");
+            fs.writeFileSync(path.join(path.dirname(file), ".Caddyfile.new.AbC123"), "killed run");
+            fs.rmSync(log);
+            const same = await installCaddyfile(file, good, "running", env, log);
+            assert.equal(same.status, 0, same.stderr);
+            assert.match(same.stdout, /already up to date/);
+            assert.deepEqual(calls(), [], "no docker call");
+            const empty = await installCaddyfile(file, "", "stopped", env, log);
+            assert.equal(empty.status, 1);
+            assert.match(empty.stderr, /empty Caddyfile on stdin/);
+            assert.equal(fs.readFileSync(file, "utf8"), good);
+            assert.deepEqual(onDisk(), [".Caddyfile.lock", "Caddyfile"]);
         });
     });
 });

@@ -9,16 +9,13 @@ import { parse, stringify } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { ReverseProxy, ReverseProxyArgs, letsEncryptStagingCa } from "../components/reverseProxy";
-import { caddyfilePath, proxyImage, reloadCommand, renderCaddyfile, ProxyRoute } from "../components/reverseProxy/caddyfile";
+import { proxyImage, renderCaddyfile, ProxyRoute } from "../components/reverseProxy/caddyfile";
 import { scriptCommand } from "../components/remoteScript";
 import { CapturedResource, captureProgram, captureStack, childrenOf, homeYaml, ofType, one, stackFileConfig } from "./helpers/mocks";
 import { capture } from "../scripts/capture";
 import { loadProgram } from "../scripts/plan";
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { installCaddyfileScriptPath } from "../components/reverseProxy";
-import { run } from "./helpers/exec";
 
 const T = {
     component: "homelab:index:ReverseProxy",
@@ -68,7 +65,7 @@ function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
 /** The script's arguments and stdin as the config command sends them. */
 function expectedCreate(configPath = "/etc/homelab/proxy/Caddyfile", container = "proxy"): string {
     return scriptCommand(fs.readFileSync(installCaddyfileScriptPath, "utf8"), [
-        "--path", configPath, "--container", container, "--reload", reloadCommand(container, caddyfilePath),
+        "--path", configPath, "--container", container, "--image", proxyImage, "--mount", "/etc/caddy", "--token-env", "CLOUDFLARE_API_TOKEN",
     ]);
 }
 
@@ -133,14 +130,17 @@ describe("ReverseProxy", () => {
     });
 
     it("uploads the Caddyfile rendered from exactly the given routes and ACME by Cloudflare, over SSH to the host", async () => {
-        const cmd = one(await proxy(), T.command, "proxy-config");
+        const resources = await proxy();
+        const cmd = one(resources, T.command, "proxy-config");
         assert.equal(cmd.inputs.stdin, renderCaddyfile({ domain, routes, tls: acme, labNetworks }));
         assert.equal(cmd.inputs.create, expectedCreate());
         assert.equal(cmd.inputs.update, cmd.inputs.create);
         // The command provider keeps the whole connection secret (it holds the key); stdin is not.
         assert.deepEqual(cmd.secretPaths, ["connection"]);
-        // It waits for the host's Docker provider, which waits for the host and its Docker.
+        // It waits for the host's Docker provider, which waits for the host and its Docker, and
+        // for the image, whose caddy checks the file before it is put in place.
         assert.ok(cmd.dependsOn.some((urn) => urn.endsWith("pulumi:providers:docker::docker")), cmd.dependsOn.join(" "));
+        assert.ok(cmd.dependsOn.includes(one(resources, T.image, "proxy").urn), cmd.dependsOn.join(" "));
     });
 
     it("connects to the host's address as root and sets the token variable the Caddyfile reads", async () => {
@@ -190,95 +190,6 @@ describe("ReverseProxy", () => {
     }
 });
 
-/**
- * The config command's own text (script and arguments, exactly as the component sends it) run with
- * bash against a stub `docker` that records what it is asked and what the file held at that moment.
- */
-describe("install-caddyfile.sh, as the config command runs it", () => {
-    let dir: string;
-    let file: string;
-    let log: string;
-    const v1 = renderCaddyfile({ domain, routes, tls: acme, labNetworks });
-    const v2 = renderCaddyfile({ domain, routes: [...routes, { subdomain: "photoprism", upstream: "photoprism:2342" }], tls: acme, labNetworks });
-
-    beforeEach(() => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "install-caddyfile-"));
-        file = path.join(dir, "etc", "homelab", "proxy", "Caddyfile");
-        log = path.join(dir, "docker.log");
-        fs.mkdirSync(path.join(dir, "bin"));
-        // inspect: prints STUB_STATE, or fails like docker for a missing container when it is empty.
-        // exec: logs its arguments and the installed file, then exits STUB_EXEC_RC.
-        fs.writeFileSync(
-            path.join(dir, "bin", "docker"),
-            [
-                "#!/bin/sh",
-                'case "$1" in',
-                '  inspect) [ -n "$STUB_STATE" ] || { echo "Error: No such object" >&2; exit 1; }; echo "$STUB_STATE" ;;',
-                '  exec) echo "exec $*" >> "$STUB_LOG"; cat "$STUB_FILE" >> "$STUB_LOG"; exit "${STUB_EXEC_RC:-0}" ;;',
-                '  *) exit 64 ;;',
-                "esac",
-                "",
-            ].join("\n"),
-            { mode: 0o755 },
-        );
-    });
-    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-    function install(stdin: string, state: string, execRc = 0) {
-        return run("bash", ["-c", expectedCreate(file, "proxy")], {
-            input: stdin,
-            env: { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, STUB_STATE: state, STUB_LOG: log, STUB_FILE: file, STUB_EXEC_RC: String(execRc) },
-        });
-    }
-    const execs = () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "");
-    const leftovers = () => fs.readdirSync(path.dirname(file)).filter((f) => f !== "Caddyfile");
-    const reload = `exec ${reloadCommand("proxy", caddyfilePath).replace(/^docker /, "")}\n`;
-
-    it("installs the file (0644) and reloads nothing while the container does not exist", () => {
-        const r = install(v1, "");
-        assert.equal(r.status, 0, r.stderr);
-        assert.equal(fs.readFileSync(file, "utf8"), v1);
-        assert.equal(fs.statSync(file).mode & 0o777, 0o644);
-        assert.equal(execs(), "");
-        assert.deepEqual(leftovers(), []);
-    });
-
-    it("replaces the file and then reloads the running container, which sees the new file", () => {
-        assert.equal(install(v1, "false").status, 0);
-        const r = install(v2, "true");
-        assert.equal(r.status, 0, r.stderr);
-        assert.equal(fs.readFileSync(file, "utf8"), v2);
-        assert.equal(execs(), reload + v2);
-        assert.deepEqual(leftovers(), []);
-    });
-
-    it("does not reload when the file is already the same", () => {
-        assert.equal(install(v1, "true").status, 0);
-        fs.rmSync(log);
-        const r = install(v1, "true");
-        assert.equal(r.status, 0, r.stderr);
-        assert.match(r.stdout, /already up to date/);
-        assert.equal(execs(), "");
-    });
-
-    it("puts the previous file back and fails when Caddy rejects the new one", () => {
-        assert.equal(install(v1, "false").status, 0);
-        const r = install(v2, "true", 1);
-        assert.equal(r.status, 1);
-        assert.match(r.stderr, /Caddy rejected the new .*; the previous file is back in place/);
-        assert.equal(fs.readFileSync(file, "utf8"), v1);
-        assert.deepEqual(leftovers(), []);
-    });
-
-    it("refuses an empty stdin and keeps the file", () => {
-        assert.equal(install(v1, "false").status, 0);
-        const r = install("", "true");
-        assert.equal(r.status, 1);
-        assert.equal(fs.readFileSync(file, "utf8"), v1);
-        assert.equal(execs(), "");
-        assert.deepEqual(leftovers(), []);
-    });
-});
 
 describe("the home stack's reverse proxy", () => {
     let home: { resources: CapturedResource[]; outputs: Record<string, unknown> };

@@ -4,7 +4,7 @@
  * The proxy is the only web entry of the lab: every app gets `https://<subdomain>.<domain>`, and the
  * proxy forwards to the app's container over the internal Docker network by container name and
  * port. This module is pure (no Pulumi, no I/O) so that the real `caddy` can be run on its output in
- * the tests; the `ReverseProxy` component uploads the result and runs `reloadCommand`.
+ * the tests; the `ReverseProxy` component uploads the result with install-caddyfile.sh.
  */
 import { isIP } from "net";
 
@@ -133,7 +133,6 @@ const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // Anything that could end a Caddyfile token or open a block is refused, not escaped.
 // eslint-disable-next-line no-control-regex
 const emailLocal = /^[^\s\u0000-\u001f\u007f@{}"'`#\\]+$/;
-const safePath = /^\/[A-Za-z0-9_./-]+$/;
 
 /** True for an IPv4/IPv6 address or a CIDR of one. */
 export function isAddressOrCidr(value: string): boolean {
@@ -352,20 +351,4 @@ export function renderCaddyfile(args: CaddyfileArgs): string {
 /** A Caddyfile matcher name for a subdomain (a DNS label: letters, digits and hyphens are all allowed). */
 function matcherName(subdomain: string): string {
     return `app-${subdomain}`;
-}
-
-/**
- * The shell command, run on the Docker host, that makes the proxy container load a new Caddyfile
- * without restarting: Caddy swaps its config in place, keeping its listeners, so no app restarts
- * and open connections finish. `caddy reload` finds the admin API from the file's own `admin`
- * option. Throws when an argument could break out of the command.
- */
-export function reloadCommand(containerName: string, configPath: string = caddyfilePath): string {
-    if (!dockerName.test(containerName)) {
-        throw new Error(`reloadCommand: containerName "${containerName}" is not a Docker container name`);
-    }
-    if (!safePath.test(configPath)) {
-        throw new Error(`reloadCommand: configPath "${configPath}" is not an absolute path of [A-Za-z0-9_./-]`);
-    }
-    return `docker exec ${containerName} caddy reload --config ${configPath} --adapter caddyfile`;
 }
