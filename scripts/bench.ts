@@ -13,7 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { capture, CapturedResource, CaptureResult } from "./capture";
+import { capture, CapturedResource, CaptureResult, providerUrn } from "./capture";
 import { loadProgram, stackFileConfig } from "./plan";
 
 /** A stack file's `config` map: `homelab:<key>` to its value, as in Pulumi.<stack>.yaml. */
@@ -104,11 +104,6 @@ async function timeBare(resources: CapturedResource[], config: StackConfig, runs
         sampleRss();
     }
     return median(times);
-}
-
-/** The URN of the provider a resource uses (its `urn::id` reference), or undefined for the default. */
-export function providerUrn(r: CapturedResource): string | undefined {
-    return r.provider ? r.provider.slice(0, r.provider.lastIndexOf("::")) : undefined;
 }
 
 /**

@@ -45,6 +45,11 @@ export interface CaptureOptions {
     preview?: boolean;
 }
 
+/** The URN of the provider a resource uses (its `urn::id` reference), or undefined for the default. */
+export function providerUrn(r: CapturedResource): string | undefined {
+    return r.provider ? r.provider.slice(0, r.provider.lastIndexOf("::")) : undefined;
+}
+
 /** Masks secrets in a deserialized value and collects the paths where they were. */
 export function maskSecrets(value: unknown, path: string, secretPaths: string[]): unknown {
     if (pulumi.runtime.isRpcSecret(value)) {

@@ -9,6 +9,7 @@
 // and neither are free-form maps that may hold them (app env, registry credentials).
 import { catalog, databaseImages } from "../components/catalog";
 import { ContainerConfig, DockerHostConfig, LabConfig, NasConfig, NetworkConfig, NodeConfig } from "../stacks/config";
+import { defaultDockerHost } from "../stacks/routes";
 
 /** One colour per kind of thing, so that a reader learns the picture once. */
 const colour = {
@@ -124,12 +125,12 @@ interface AppView {
 }
 
 function appViews(cfg: LabConfig): AppView[] {
-    const firstHost = cfg.dockerHosts[0]?.hostname;
+    const defaultHost = defaultDockerHost(cfg.dockerHosts.map((h) => h.hostname), cfg.proxy?.host);
     return cfg.apps.map((a) => {
         const entry = catalog[a.catalog ?? a.name];
         return {
             name: a.name,
-            host: a.host ?? firstHost ?? "",
+            host: a.host ?? defaultHost ?? "",
             // The same rule validate.ts and the proxy use: a web port means a route unless told otherwise.
             exposed: a.expose ?? (entry?.port !== undefined || a.port !== undefined),
             subdomain: a.subdomain ?? a.name,
@@ -169,7 +170,7 @@ export function labDot(cfg: LabConfig): string {
     const nodeOf = (g: { node?: string }) => g.node ?? firstNode;
     const apps = appViews(cfg);
     const routed = apps.filter((a) => a.exposed);
-    const proxyHost = cfg.proxy ? (cfg.proxy.host ?? cfg.dockerHosts[0]?.hostname) : undefined;
+    const proxyHost = cfg.proxy ? defaultDockerHost(cfg.dockerHosts.map((h) => h.hostname), cfg.proxy.host) : undefined;
     const laneOf = new Map(cfg.networks.map((n, i) => [n.name, lanes[i % lanes.length]]));
 
     type Guest = { kind: "nas"; c: NasConfig } | { kind: "docker"; c: DockerHostConfig } | { kind: "container"; c: ContainerConfig };

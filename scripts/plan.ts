@@ -8,7 +8,7 @@
 //   npm run plan -- --file path/to.yaml   # any stack file (the stack name is taken from --stack)
 import * as fs from "fs";
 import * as path from "path";
-import { capture, CapturedResource, CaptureResult } from "./capture";
+import { capture, CapturedResource, CaptureResult, providerUrn } from "./capture";
 import { holdsSecure, markSecrets, namespace, stackFileConfigMap, validateStack } from "../stacks/load";
 import { ConfigError, holders } from "../stacks/validate";
 import { LabConfig } from "../stacks/config";
@@ -201,6 +201,8 @@ export function planJson(stack: string, result: CaptureResult): object {
             parent: r.parent,
             inputs: r.inputs,
             dependsOn: r.dependsOn,
+            // A resource whose provider changes is replaced: the plan shows which one it uses.
+            provider: providerUrn(r) ?? "",
             options: r.options,
         })),
         outputs: result.outputs,

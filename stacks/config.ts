@@ -338,7 +338,7 @@ export const appSchema = z.strictObject({
     name: name(),
     /** Catalog entry. Defaults to `name`; `generic` runs `image` as given. */
     catalog: z.string().optional(),
-    /** Docker host (hostname). Defaults to the first Docker host. */
+    /** Docker host (hostname). Defaults to the proxy's `host`, or the only Docker host; with several and no proxy host, required. */
     host: dnsLabel().optional(),
     /** Override the catalog's pinned image. */
     image: z.string().optional(),
@@ -352,8 +352,8 @@ export const appSchema = z.strictObject({
     port: z.number().int().min(1).max(65535).optional(),
     /**
      * Host port for the proxy's route when the app runs on another Docker host than the proxy
-     * (its web port is then published on its host's LAN address). Defaults to 8000 + the app's
-     * place, by name, among such apps of its host.
+     * (its web port is then published on its host's LAN address). Defaults to a port in
+     * 20000-29999 derived from the app's name alone (validation refuses two apps on one port).
      */
     routePort: z.number().int().min(1024).max(65535).optional(),
     /** Extra environment; secrets must be `secure:`. */
@@ -389,7 +389,7 @@ export const appSchema = z.strictObject({
 
 /** `homelab:proxy`: the one reverse proxy. */
 export const proxySchema = z.strictObject({
-    /** Docker host (hostname) that runs it. Defaults to the first Docker host. */
+    /** Docker host (hostname) that runs it. Defaults to the only Docker host; with several, required. */
     host: dnsLabel().optional(),
     /** ACME account e-mail for Let's Encrypt. */
     email: ruled(z.string(), emailProblem),

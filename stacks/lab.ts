@@ -11,7 +11,7 @@ import { NasVm } from "../components/nasVm";
 import { ProxmoxHost } from "../components/proxmoxHost";
 import { ReverseProxy } from "../components/reverseProxy";
 import { imageOs, LabConfig, NetworkConfig, SecretValue } from "./config";
-import { defaultRoutePort } from "./routes";
+import { defaultDockerHost, defaultRoutePort } from "./routes";
 
 /** A config secret as a Pulumi secret. */
 export const secret = (s: SecretValue): pulumi.Output<string> => pulumi.secret(s.value);
@@ -154,8 +154,10 @@ export function buildLab(cfg: LabConfig): LabOutputs {
     // Keyed by hostname and app name, never by position: reordering the config replaces nothing.
     const dockerHosts: Record<string, DockerHost> = {};
     const routes: AppRoute[] = [];
-    const hostOfApp = (a: { host?: string }) => a.host ?? cfg.dockerHosts[0].hostname;
-    const proxyHostname = cfg.proxy ? (cfg.proxy.host ?? cfg.dockerHosts[0]?.hostname) : undefined;
+    // validate.ts guarantees a host: named, the proxy's, or the only one (never "the first").
+    const defaultHost = defaultDockerHost(cfg.dockerHosts.map((h) => h.hostname), cfg.proxy?.host);
+    const hostOfApp = (a: { host?: string }) => (a.host ?? defaultHost)!;
+    const proxyHostname = cfg.proxy ? defaultHost : undefined;
     // The proxy reaches an app on its own host over that host's app network, and any other app
     // through its host's LAN address (masqueraded to the proxy host's address).
     const proxyOf = (a: { host?: string }) => {
@@ -209,11 +211,9 @@ export function buildLab(cfg: LabConfig): LabOutputs {
         );
     }
     // Apps on another host than the proxy's are reached through a port published on their host:
-    // `routePort` if set, else 8000 + the app's place among such apps of its host, by name.
+    // `routePort` if set, else a port derived from the app's name alone.
     const remote = apps.filter((a) => proxyHostname !== undefined && hostOfApp(a) !== proxyHostname && a.expose && a.port !== undefined);
-    const remotePort = (a: ResolvedApp) =>
-        cfg.apps.find((x) => x.name === a.name)?.routePort ??
-        defaultRoutePort(a.name, remote.filter((r) => hostOfApp(r) === hostOfApp(a)).map((r) => r.name));
+    const remotePort = (a: ResolvedApp) => cfg.apps.find((x) => x.name === a.name)?.routePort ?? defaultRoutePort(a.name);
     // Each app after the apps it depends on (validation refused cycles and other hosts' apps).
     const created: Record<string, App> = {};
     for (const appName of appOrder(apps.map((a) => ({ ...a, host: hostOfApp(a) }))).order) {
@@ -232,7 +232,7 @@ export function buildLab(cfg: LabConfig): LabOutputs {
     // --- Reverse proxy and DNS ---
     // The records use the addresses from config, so they wait for nothing and are created while the
     // guests are still being built; only the proxy container waits for its token.
-    const proxyHost = cfg.proxy && cfg.dockerHosts.find((h) => h.hostname === (cfg.proxy!.host ?? cfg.dockerHosts[0].hostname))!;
+    const proxyHost = cfg.proxy && cfg.dockerHosts.find((h) => h.hostname === proxyHostname)!;
     const tlsRoute = routes.find((r) => r.tlsUpstream);
     if (proxyHost && tlsRoute) {
         // renderCaddyfile has no HTTPS upstreams yet; a plain-HTTP route to a TLS port would only ever answer 502.

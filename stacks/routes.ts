@@ -1,15 +1,28 @@
-// Where the proxy reaches an app on another Docker host than its own: a port published on that
-// host's LAN address. Shared by lab.ts (which publishes it) and validate.ts (which refuses clashes).
+// Where apps and the proxy run and where the proxy reaches an app on another Docker host: rules
+// that never depend on the order of a list, shared by lab.ts (which places and publishes) and
+// validate.ts (which refuses what they cannot decide).
+import { createHash } from "crypto";
 
-/** First default route port; an app's default is this plus its place among its host's remote apps. */
-export const firstRoutePort = 8000;
+/** The range of default route ports: `firstRoutePort` up to `firstRoutePort + routePortRange - 1`. */
+export const firstRoutePort = 20000;
+export const routePortRange = 10000;
 
 /**
- * The default host port of a remote app's route: 8000 + the app's place, by name, among the
- * remote apps of its host (`namesOnHost`, the app's own name included). Apps with an explicit
- * `routePort` keep their place in the order, so a default may equal someone's explicit port:
- * validate.ts refuses that.
+ * The default host port of a remote app's route: derived from the app's name alone (a hash into
+ * 20000-29999), so that adding, removing or reordering other apps never moves it (a published
+ * port that moves replaces the container). Two names may land on one port: validate.ts refuses
+ * that, and the fix is an explicit `routePort`.
  */
-export function defaultRoutePort(name: string, namesOnHost: readonly string[]): number {
-    return firstRoutePort + [...namesOnHost].sort().indexOf(name);
+export function defaultRoutePort(name: string): number {
+    return firstRoutePort + (createHash("sha256").update(name).digest().readUInt32BE(0) % routePortRange);
+}
+
+/**
+ * The Docker host of an app or the proxy that names none: the proxy's host when the config names
+ * it, else the only Docker host. Undefined when there are several and no proxy host: the config
+ * must then name each app's host (validate.ts says so), since "the first host" would move
+ * everything when the list is reordered.
+ */
+export function defaultDockerHost(hostnames: readonly string[], proxyHost?: string): string | undefined {
+    return proxyHost ?? (hostnames.length === 1 ? hostnames[0] : undefined);
 }

@@ -12,7 +12,7 @@ import { configKeys, imageFileName, imageOs, LabConfig, labSchema, SecretValue }
 import { lxcOsTypes } from "../components/lxcContainer";
 import { contentProblem, storageProblem, StorageUse } from "../components/storage";
 import { Cidr, contains, isReserved, overlaps, parseCidr, parseIpv6 } from "./ip";
-import { defaultRoutePort } from "./routes";
+import { defaultDockerHost, defaultRoutePort } from "./routes";
 import { firewallArgs } from "./lab";
 import { planFirewall } from "../components/firewall";
 
@@ -572,7 +572,14 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
     }
 
     // Apps
-    const hostOf = (h: string | undefined) => h ?? cfg.dockerHosts?.[0]?.hostname;
+    // Placement never depends on list order (routes.ts): with several Docker hosts, an app or the
+    // proxy without `host` has no default but the proxy's named host.
+    const hostnames = ok("dockerHosts") ? (cfg.dockerHosts ?? []).map((h) => h.hostname) : [];
+    const hostOf = (h: string | undefined) => h ?? defaultDockerHost(hostnames, ok("proxy") ? cfg.proxy?.host : undefined);
+    const noHost = (what: "app" | "proxy") =>
+        hostnames.length === 0
+            ? `no Docker host to run the ${what} on: add one to homelab:dockerHosts`
+            : `with several Docker hosts, the first in the list is no default (a reorder would move the ${what}): set host to one of ${hostnames.join(", ")}${what === "app" ? ", or set homelab:proxy.host, which apps without host follow" : ""}`;
     if (ok("apps")) {
         issues.push(...duplicates(cfg.apps, (a) => a.name, (_, i) => `homelab:apps[${i}].name`, "app name"));
         const routed = cfg.apps.map((a, i) => ({ a, i })).filter(({ a }) => {
@@ -618,7 +625,7 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
             const host = hostOf(a.host);
             if (ok("dockerHosts")) {
                 if (host === undefined) {
-                    add(`homelab:apps[${i}].host`, "no Docker host to run it on: add one to homelab:dockerHosts");
+                    add(`homelab:apps[${i}].host`, noHost("app"));
                 } else if (!dockerHosts.has(host)) {
                     add(`homelab:apps[${i}].host`, `unknown Docker host '${host}': use one of ${[...dockerHosts.keys()].join(", ")}`);
                 }
@@ -665,8 +672,8 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
         const routePorts = new Map<string, string>();
         for (const { a, i } of remote) {
             const host = hostOf(a.host)!;
-            const port = a.routePort ?? defaultRoutePort(a.name, remote.filter((r) => hostOf(r.a.host) === host).map((r) => r.a.name));
-            const how = a.routePort !== undefined ? `route port ${port}` : `its default route port ${port} (8000 + its place by name among the remote apps of '${host}')`;
+            const port = a.routePort ?? defaultRoutePort(a.name);
+            const how = a.routePort !== undefined ? `route port ${port}` : `its default route port ${port} (derived from its name)`;
             const key = `${host}:${port}/tcp`;
             const other = published.has(key) ? `the ports published by ${published.get(key)}` : routePorts.get(key);
             if (other !== undefined) {
@@ -695,7 +702,7 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
     if (cfg.proxy && ok("proxy", "dockerHosts")) {
         const host = hostOf(cfg.proxy.host);
         if (host === undefined || !dockerHosts.has(host)) {
-            add("homelab:proxy.host", host === undefined ? "no Docker host to run the proxy on: add one to homelab:dockerHosts" : `unknown Docker host '${host}': use one of ${[...dockerHosts.keys()].join(", ")}`);
+            add("homelab:proxy.host", host === undefined ? noHost("proxy") : `unknown Docker host '${host}': use one of ${[...dockerHosts.keys()].join(", ")}`);
         }
         if (ok("cloudflare") && !cfg.cloudflare) {
             add("homelab:cloudflare", "the proxy gets its certificates by DNS-01 through Cloudflare: add homelab:cloudflare");

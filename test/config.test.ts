@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { readStackFile, stackFileLab } from "../scripts/plan";
 import { configKeys, SecretValue, stackFileJsonSchema } from "../stacks/config";
 import { markSecrets, namespaceIssues, securePaths, stackFileConfigMap } from "../stacks/load";
-import { defaultRoutePort } from "../stacks/routes";
+import { defaultDockerHost, defaultRoutePort } from "../stacks/routes";
 import { ConfigError, ConfigIssue, formatPath, validateLab } from "../stacks/validate";
 import { homeYaml } from "./helpers/mocks";
 
@@ -219,15 +219,29 @@ describe("stack config", () => {
         assert.strictEqual(String(cfg.nas!.users[0].password), "[secret]");
     });
 
-    it("gives a remote app the default route port 8000 + its place by name among its host's remote apps", () => {
-        const cases: [string, string[], number][] = [
-            ["heimdall", ["heimdall"], 8000],
-            ["heimdall", ["portainer", "heimdall"], 8000],
-            ["portainer", ["portainer", "heimdall"], 8001],
-            ["zz", ["b", "a", "zz", "c"], 8003],
+    it("gives a remote app a default route port from its name alone, in 20000-29999, pinned forever", () => {
+        // A changed value would move published ports, which replaces containers: these stay.
+        const cases: [string, number][] = [
+            ["heimdall", 26576],
+            ["portainer", 25431],
+            ["vaultwarden", 26261],
+            ["nextcloud", 29324],
         ];
-        for (const [name, names, port] of cases) {
-            assert.strictEqual(defaultRoutePort(name, names), port, `${name} among ${names.join(", ")}`);
+        for (const [name, port] of cases) {
+            assert.strictEqual(defaultRoutePort(name), port, name);
+        }
+    });
+
+    it("places an app or the proxy without host only where no reorder can move it", () => {
+        const cases: [string[], string | undefined, string | undefined][] = [
+            [["docker"], undefined, "docker"],
+            [["docker", "vault"], "vault", "vault"],
+            [["docker", "vault"], undefined, undefined],
+            [["vault", "docker"], undefined, undefined],
+            [[], undefined, undefined],
+        ];
+        for (const [hosts, proxy, want] of cases) {
+            assert.strictEqual(defaultDockerHost(hosts, proxy), want, `${hosts.join(",")} proxy ${proxy}`);
         }
     });
 

@@ -164,10 +164,10 @@ describe("other labs from config alone", function () {
                 routes.map((r) => [r.url, r.upstream]).sort(),
                 [
                     ["https://heimdall.cluster.example.net", "heimdall:80"],
-                    ["https://vaultwarden.cluster.example.net", "172.16.0.31:8000"],
+                    ["https://vaultwarden.cluster.example.net", "172.16.0.31:26261"],
                 ],
             );
-            assert.deepStrictEqual(vaultwarden.inputs.ports, [{ internal: 80, external: 8000, ip: "172.16.0.31", protocol: "tcp" }]);
+            assert.deepStrictEqual(vaultwarden.inputs.ports, [{ internal: 80, external: 26261, ip: "172.16.0.31", protocol: "tcp" }]);
         });
     });
 });

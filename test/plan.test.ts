@@ -35,18 +35,20 @@ describe("npm run plan", function () {
         }
     });
 
-    it("--json gives every resource with urn, type, parent, inputs, dependsOn and safety options", () => {
+    it("--json gives every resource with urn, type, parent, inputs, dependsOn, provider and safety options", () => {
         const r = plan(["--json"]);
         assert.strictEqual(r.status, 0, r.stderr);
         const doc = JSON.parse(r.stdout) as { stack: string; resources: Record<string, unknown>[] };
         assert.strictEqual(doc.stack, "home");
         for (const res of doc.resources) {
-            assert.deepStrictEqual(Object.keys(res), ["urn", "type", "name", "parent", "inputs", "dependsOn", "options"]);
+            assert.deepStrictEqual(Object.keys(res), ["urn", "type", "name", "parent", "inputs", "dependsOn", "provider", "options"]);
             assert.deepStrictEqual(Object.keys(res.options as object), ["protect", "retainOnDelete", "deleteBeforeReplace", "ignoreChanges"]);
         }
         const provider = doc.resources.find((x) => x.type === "pulumi:providers:proxmoxve" && x.name === "proxmox")!;
         assert.strictEqual((provider.inputs as Record<string, unknown>).apiToken, "[secret]");
         assert.ok(doc.resources.some((x) => x.type === "proxmoxve:download/file:File"));
+        const nextcloud = doc.resources.find((x) => x.type === "docker:index/container:Container" && x.name === "nextcloud")!;
+        assert.strictEqual(nextcloud.provider, "urn:pulumi:home::homelab::homelab:index:DockerHost$pulumi:providers:docker::docker");
     });
 
     it("is the same on a second run (no churn)", () => {
