@@ -19,10 +19,11 @@ export function defaultRoutePort(name: string): number {
 
 /**
  * The Docker host of an app or the proxy that names none: the proxy's host when the config names
- * it, else the only Docker host. Undefined when there are several and no proxy host: the config
+ * one of `hostnames`, else the only Docker host. Undefined when there are several and no proxy host: the config
  * must then name each app's host (validate.ts says so), since "the first host" would move
  * everything when the list is reordered.
  */
 export function defaultDockerHost(hostnames: readonly string[], proxyHost?: string): string | undefined {
-    return proxyHost ?? (hostnames.length === 1 ? hostnames[0] : undefined);
+    // A proxy host that does not exist is validation's error, not the apps' default.
+    return proxyHost !== undefined && hostnames.includes(proxyHost) ? proxyHost : hostnames.length === 1 ? hostnames[0] : undefined;
 }

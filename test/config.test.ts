@@ -237,6 +237,8 @@ describe("stack config", () => {
             [["docker"], undefined, "docker"],
             [["docker", "vault"], "vault", "vault"],
             [["docker", "vault"], undefined, undefined],
+            [["docker"], "nope", "docker"],
+            [["docker", "vault"], "nope", undefined],
             [["vault", "docker"], undefined, undefined],
             [[], undefined, undefined],
         ];
