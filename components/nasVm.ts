@@ -3,6 +3,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
+import { whenKnown } from "./inputs";
 import { commandConnection, shellQuote, SshConnection } from "./remoteScript";
 import { guestIpConfig } from "./lxcContainer";
 import { renderSmbConf } from "./nasVm/smbConf";
@@ -11,83 +12,99 @@ import { renderUserData } from "./nasVm/userData";
 /** The NAS VM's one network interface. */
 export interface NasNetworkArgs {
     /** Proxmox bridge the NIC joins, e.g. vmbr0. */
-    bridge: string;
+    bridge: pulumi.Input<string>;
     /** 802.1Q tag on a VLAN-aware bridge. Defaults to untagged. */
-    vlan?: number;
+    vlan?: pulumi.Input<number>;
     /** Static IPv4 address, e.g. 192.168.1.5: SSH set-up and every share use it. */
-    address: string;
+    address: pulumi.Input<string>;
     /** Prefix length of the network, e.g. 24. */
-    prefixLength: number;
+    prefixLength: pulumi.Input<number>;
     /** Default gateway. Defaults to none (an isolated network). */
-    gateway?: string;
+    gateway?: pulumi.Input<string>;
     /** DNS servers. Defaults to the gateway, or none without one. */
-    dns?: string[];
+    dns?: pulumi.Input<pulumi.Input<string>[]>;
     /** DNS search domain, e.g. thehomelab.site. Defaults to none. */
-    domain?: string;
+    domain?: pulumi.Input<string>;
     /** Static global IPv6 address. Defaults to none (no IPv6 configured). */
-    ipv6?: { address: string; prefixLength: number; gateway?: string };
+    ipv6?: NasIpv6Args;
+}
+
+/** The NAS's static global IPv6 address. */
+export interface NasIpv6Args {
+    /** The address, e.g. 2001:db8::5. */
+    address: pulumi.Input<string>;
+    /** Prefix length of the network, e.g. 64. */
+    prefixLength: pulumi.Input<number>;
+    /** IPv6 default gateway. Defaults to none. */
+    gateway?: pulumi.Input<string>;
 }
 
 /** The RAID 1 array on the data disks. */
 export interface NasRaidArgs {
     /** md array name (`/dev/md/<name>`) and ext4 label. Defaults to `data`. */
-    name?: string;
+    name?: pulumi.Input<string>;
     /** Mount point; each share is a directory below it. Defaults to /srv/data. */
-    mount?: string;
+    mount?: pulumi.Input<string>;
     /** Where mdadm mails alerts (a degraded array). Defaults to root. */
-    mailTo?: string;
+    mailTo?: pulumi.Input<string>;
 }
 
 /** A Samba user. */
 export interface NasUserArgs {
-    /** Linux and Samba user name. */
+    /** Linux and Samba user name. Plain: shares name their users. */
     name: string;
-    /** Samba password; sent to the VM on stdin only, never in a command line. Pass a secret. */
+    /** Samba password; sent to the VM on stdin only, never in a command line; made a secret here. */
     password: pulumi.Input<string>;
 }
 
 /** An SMB share: a directory `<mount>/<name>` on the array. */
 export interface NasShareArgs {
-    /** Share name (`//<address>/<name>`). */
+    /** Share name (`//<address>/<name>`). Plain: it keys the `shares` output. */
     name: string;
-    /** Users (from `users`) who may read and write it; nobody else may connect. */
+    /** Users (from `users`) who may read and write it; nobody else may connect. Plain: checked against `users`. */
     users: string[];
     /** Shown to clients that browse the server. Defaults to none. */
-    comment?: string;
+    comment?: pulumi.Input<string>;
 }
 
 /** How Pulumi logs in to the VM to set it up. */
 export interface NasSshArgs {
     /** Admin user that cloud-init creates (key-only, passwordless sudo). Defaults to `homelab`. */
-    user?: string;
+    user?: pulumi.Input<string>;
     /** OpenSSH public keys allowed to log in as `user`. */
-    publicKeys: string[];
-    /** The private key Pulumi logs in with. Pass a secret. */
+    publicKeys: pulumi.Input<pulumi.Input<string>[]>;
+    /** The private key Pulumi logs in with; made a secret here. */
     privateKey: pulumi.Input<string>;
 }
 
+/**
+ * Args of a NasVm. The proxmoxve provider comes through `opts.provider`/`opts.providers` (or the
+ * parent) and must carry root@pam's token (`ProxmoxHost.provider`): passthrough disks and snippet
+ * uploads need root.
+ */
 export interface NasVmArgs {
     /** Proxmox node the VM runs on (where its data disks or controller are). */
-    node: string;
+    node: pulumi.Input<string>;
     /** Proxmox VM id. */
-    vmId: number;
+    vmId: pulumi.Input<number>;
     /** VM name and guest hostname (one DNS label). */
-    hostname: string;
+    hostname: pulumi.Input<string>;
     /** vCPUs. Defaults to 2. */
-    cores?: number;
+    cores?: pulumi.Input<number>;
     /** Memory in MB. Defaults to 2048. */
-    memoryMb?: number;
+    memoryMb?: pulumi.Input<number>;
     /** Size of the OS disk in GB (grown from the cloud image). Defaults to 16. */
-    osDiskGb?: number;
+    osDiskGb?: pulumi.Input<number>;
     /** Datastore for the OS disk and the cloud-init drive. Defaults to local-lvm. */
-    diskStorage?: string;
+    diskStorage?: pulumi.Input<string>;
     /** Datastore for the cloud-init user-data snippet; it needs the `snippets` content type. Defaults to local. */
-    fileStorage?: string;
+    fileStorage?: pulumi.Input<string>;
     /**
      * Volume id of the cloud image that seeds the OS disk, as `ProxmoxHost.imageId(image, node)`
      * gives it (e.g. `local:iso/debian-12-genericcloud-amd64.img`). Only read when the VM is created.
      */
     imageId: pulumi.Input<string>;
+    /** The VM's one network interface. */
     network: NasNetworkArgs;
     /**
      * The RAID 1 member disks, as `/dev/disk/by-id/<id>` whole-disk paths (at least two).
@@ -100,6 +117,8 @@ export interface NasVmArgs {
      * With `controllerMapping` nothing is passed per disk: these are the disks behind that
      * controller, which the guest drives itself and sees under the same by-id names (an ata- or
      * nvme- id is made from the disk's own model and serial number).
+     *
+     * Plain: they shape the VM's disk list, and are checked before anything is created.
      */
     disks: string[];
     /**
@@ -108,19 +127,15 @@ export interface NasVmArgs {
      * a non-root API token that has the Mapping.Use privilege; the VM then uses the q35 machine
      * type and a PCIe port. Defaults to none (per-disk passthrough).
      */
-    controllerMapping?: string;
+    controllerMapping?: pulumi.Input<string>;
     /** The array. Defaults: name `data`, mounted on /srv/data, alerts to root. */
     raid?: NasRaidArgs;
     /** Samba users (each must be in at least one share). */
     users: NasUserArgs[];
     /** SMB shares (at least one). */
     shares: NasShareArgs[];
+    /** How Pulumi logs in to the VM to set it up. */
     ssh: NasSshArgs;
-    /**
-     * The proxmoxve provider with root@pam's token (`ProxmoxHost.provider`): passthrough disks and
-     * snippet uploads need root.
-     */
-    provider: proxmoxve.Provider;
 }
 
 /** Paths of the scripts shipped beside this component. */
@@ -148,22 +163,27 @@ const byIdPrefix = "/dev/disk/by-id/";
  *   blank disks; it refuses anything else.
  */
 export class NasVm extends pulumi.ComponentResource {
-    /** The VM. */
-    readonly vm: proxmoxve.VmLegacy;
-    /** The cloud-init user-data snippet the VM boots with. */
-    readonly userData: proxmoxve.FileLegacy;
     /** Assembles (or, on blank disks, creates) the array and mounts it. */
     readonly storage: command.remote.Command;
     /** Installs smb.conf, users, passwords and share directories. Depend on it before mounting a share. */
     readonly samba: command.remote.Command;
     /** The VM's IPv4 address. */
-    readonly address: string;
+    readonly address: pulumi.Output<string>;
     /** Every share by name, as `//<address>/<share>`. */
-    readonly shares: Record<string, string>;
+    readonly shares: Record<string, pulumi.Output<string>>;
     /** Where the array is mounted in the VM. */
-    readonly mount: string;
+    readonly mount: pulumi.Output<string>;
     /** The array members as the VM sees them (`/dev/disk/by-id/...`). */
     readonly members: string[];
+
+    /** The VM. A getter: proxmoxve resources are not in the multi-language schema. */
+    get vm(): proxmoxve.VmLegacy {
+        return handles.get(this)!.vm;
+    }
+    /** The cloud-init user-data snippet the VM boots with. */
+    get userData(): proxmoxve.FileLegacy {
+        return handles.get(this)!.userData;
+    }
 
     constructor(name: string, args: NasVmArgs, opts?: pulumi.ComponentResourceOptions) {
         validateNasArgs(args);
@@ -177,17 +197,17 @@ export class NasVm extends pulumi.ComponentResource {
         const diskStorage = args.diskStorage ?? "local-lvm";
         const net = args.network;
         const passthrough = args.controllerMapping === undefined;
-        const own = { parent: this, provider: args.provider };
+        const own = { parent: this };
 
-        this.userData = new proxmoxve.FileLegacy(
+        const userData = new proxmoxve.FileLegacy(
             `${name}-user-data`,
             {
                 nodeName: args.node,
                 datastoreId: args.fileStorage ?? "local",
                 contentType: "snippets",
                 sourceRaw: {
-                    fileName: `${args.hostname}-user-data.yaml`,
-                    data: renderUserData({ hostname: args.hostname, username: sshUser, sshPublicKeys: args.ssh.publicKeys }),
+                    fileName: pulumi.interpolate`${args.hostname}-user-data.yaml`,
+                    data: whenKnown({ hostname: args.hostname, username: sshUser, sshPublicKeys: args.ssh.publicKeys }, (v) => renderUserData(v)),
                 },
             },
             // Proxmox reads the snippet at every VM start to build the cloud-init drive: deleting it
@@ -219,7 +239,7 @@ export class NasVm extends pulumi.ComponentResource {
               }))
             : [];
 
-        this.vm = new proxmoxve.VmLegacy(
+        const vm = new proxmoxve.VmLegacy(
             name,
             {
                 nodeName: args.node,
@@ -249,14 +269,14 @@ export class NasVm extends pulumi.ComponentResource {
                     datastoreId: diskStorage,
                     ipConfigs: [
                         guestIpConfig({
-                            address: `${net.address}/${net.prefixLength}`,
+                            address: pulumi.interpolate`${net.address}/${net.prefixLength}`,
                             gateway: net.gateway,
-                            ipv6: net.ipv6 && `${net.ipv6.address}/${net.ipv6.prefixLength}`,
+                            ipv6: net.ipv6 && pulumi.interpolate`${net.ipv6.address}/${net.ipv6.prefixLength}`,
                             ipv6Gateway: net.ipv6?.gateway,
                         }),
                     ],
-                    dns: { servers: net.dns ?? (net.gateway ? [net.gateway] : []), domain: net.domain },
-                    userDataFileId: this.userData.id,
+                    dns: { servers: net.dns ?? (net.gateway !== undefined ? [net.gateway] : []), domain: net.domain },
+                    userDataFileId: userData.id,
                 },
             },
             {
@@ -273,7 +293,7 @@ export class NasVm extends pulumi.ComponentResource {
         // A replaced VM (same id, same address) must get its array assembled and its shares set
         // up again, but no input of these commands would change. Proxmox gives a new VM a new MAC
         // address: naming it in the command makes a new VM re-run both (each script is idempotent).
-        const instance = this.vm.networkDevices.apply((d) => d?.[0]?.macAddress ?? "");
+        const instance = vm.networkDevices.apply((d) => d?.[0]?.macAddress ?? "");
 
         this.storage = sudoScript(
             `${name}-storage`,
@@ -281,14 +301,14 @@ export class NasVm extends pulumi.ComponentResource {
                 connection,
                 instance,
                 script: fs.readFileSync(nasScriptPaths.storage, "utf8"),
-                args: storageScriptArgs({ name: raidName, mount, members: this.members, mailTo }),
+                args: whenKnown({ name: raidName, mount, mailTo }, (v) => storageScriptArgs({ ...v, members: this.members })),
             },
-            { parent: this, dependsOn: [this.vm], protect: true },
+            { parent: this, dependsOn: [vm], protect: true },
         );
 
-        const smbConf = renderSmbConf({
-            shares: args.shares.map((s) => ({ name: s.name, path: `${mount}/${s.name}`, users: s.users, comment: s.comment })),
-        });
+        const smbConf = whenKnown({ mount, comments: args.shares.map((s) => s.comment) }, (v) =>
+            renderSmbConf({ shares: args.shares.map((s, i) => ({ name: s.name, path: `${v.mount}/${s.name}`, users: s.users, comment: v.comments[i] })) }),
+        );
         const passwords = pulumi.all(args.users.map((u) => pulumi.output(u.password)));
         this.samba = sudoScript(
             `${name}-samba`,
@@ -304,12 +324,17 @@ export class NasVm extends pulumi.ComponentResource {
             { parent: this, dependsOn: [this.storage] },
         );
 
-        this.address = net.address;
-        this.mount = mount;
-        this.shares = Object.fromEntries(args.shares.map((s) => [s.name, `//${net.address}/${s.name}`]));
-        this.registerOutputs({ address: this.address, shares: this.shares, mount, members: this.members });
+        handles.set(this, { vm, userData });
+        this.address = pulumi.output(net.address);
+        this.mount = pulumi.output(mount);
+        this.shares = Object.fromEntries(args.shares.map((s) => [s.name, pulumi.interpolate`//${net.address}/${s.name}`]));
+        this.registerOutputs({ address: this.address, shares: this.shares, mount: this.mount, members: this.members });
     }
 }
+
+// proxmoxve is not a @pulumi package, so the multi-language schema cannot carry its resources:
+// TypeScript reaches them through getters, kept here rather than in fields.
+const handles = new WeakMap<NasVm, { vm: proxmoxve.VmLegacy; userData: proxmoxve.FileLegacy }>();
 
 /** Throws the first problem with `args`, naming the field. */
 function validateNasArgs(args: NasVmArgs): void {
@@ -322,7 +347,7 @@ function validateNasArgs(args: NasVmArgs): void {
         throw new Error(
             args.controllerMapping === undefined
                 ? `NasVm: disks must list at least two whole disks for RAID 1, got ${args.disks.length}`
-                : `NasVm: disks must list the at least two disks behind controllerMapping '${args.controllerMapping}' (as /dev/disk/by-id/ paths) for RAID 1, got ${args.disks.length}`,
+                : `NasVm: disks must list the at least two disks behind controllerMapping${typeof args.controllerMapping === "string" ? ` '${args.controllerMapping}'` : ""} (as /dev/disk/by-id/ paths) for RAID 1, got ${args.disks.length}`,
         );
     }
     const seen = new Set<string>();
@@ -508,8 +533,8 @@ interface SudoScriptArgs {
     /** Changes when the VM is a new one (its MAC address). */
     instance: pulumi.Input<string>;
     script: string;
-    args: string[];
-    config?: string;
+    args: pulumi.Input<pulumi.Input<string>[]>;
+    config?: pulumi.Input<string>;
     stdin?: pulumi.Input<string>;
 }
 
@@ -518,7 +543,7 @@ interface SudoScriptArgs {
  * the NAS VM has no root login. Runs on create and whenever the command text or stdin changes.
  */
 function sudoScript(name: string, a: SudoScriptArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
-    const create = pulumi.output(a.instance).apply((instance) => sudoScriptCommand(a.script, a.args, { config: a.config, instance }));
+    const create = pulumi.all([a.instance, a.args, a.config]).apply(([instance, args, config]) => sudoScriptCommand(a.script, args, { config, instance }));
     return new command.remote.Command(
         name,
         {

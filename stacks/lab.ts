@@ -144,9 +144,9 @@ export function buildLab(cfg: LabConfig): LabOutputs {
                 users: n.users.map((u) => ({ name: u.name, password: secret(u.password) })),
                 shares: n.shares,
                 ssh: { publicKeys: cfg.ssh.publicKeys, privateKey: sshPrivateKey },
-                provider: hypervisor.provider,
             },
-            { dependsOn: waitFor },
+            // Passthrough disks and snippet uploads need the root@pam token.
+            { provider: hypervisor.provider, dependsOn: waitFor },
         );
     }
 

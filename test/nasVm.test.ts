@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import type * as NasVmModule from "../components/nasVm";
 import { planJson } from "../scripts/plan";
-import { CapturedResource, captureProgram, captureRefusal, captureStack, childrenOf, one } from "./helpers/mocks";
+import { CapturedResource, captureProgram, captureRefusal, captureStack, childrenOf, one, outputOf } from "./helpers/mocks";
 import { have, run } from "./helpers/exec";
 
 const diskA = "/dev/disk/by-id/ata-Samsung_SSD_870_EVO_1TB_S6PTNM0T100001A";
@@ -153,9 +153,11 @@ describe("NasVm under runtime mocks", function () {
         m = await import("../components/nasVm");
     });
 
+    /** The root@pam provider, through opts as Pulumi passes providers; made inside the program. */
+    const root = () => ({ provider: new proxmoxve.Provider("root", { endpoint: "https://192.168.1.6:8006/", apiToken: pulumi.secret("root@pam!lab=token") }) });
+
     /** The reference lab's NAS, built inside the program (secrets are Outputs of the mocked runtime). */
     function args(overrides: Partial<NasVmModule.NasVmArgs> = {}): NasVmModule.NasVmArgs {
-        const provider = new proxmoxve.Provider("root", { endpoint: "https://192.168.1.6:8006/", apiToken: pulumi.secret("root@pam!lab=token") });
         return {
             node: "proxmox1",
             vmId: 100,
@@ -175,7 +177,6 @@ describe("NasVm under runtime mocks", function () {
                 { name: "media", users: ["docker"] },
             ],
             ssh: { publicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKey admin@laptop"], privateKey: pulumi.secret("PRIVATE-KEY") },
-            provider,
             ...overrides,
         };
     }
@@ -183,7 +184,7 @@ describe("NasVm under runtime mocks", function () {
     async function build(overrides: Partial<NasVmModule.NasVmArgs> = {}): Promise<{ resources: CapturedResource[]; nas: NasVmModule.NasVm }> {
         let nas: NasVmModule.NasVm | undefined;
         const { resources } = await captureProgram(() => {
-            nas = new m.NasVm("nas", args(overrides));
+            nas = new m.NasVm("nas", args(overrides), root());
         });
         return { resources, nas: nas! };
     }
@@ -309,12 +310,37 @@ describe("NasVm under runtime mocks", function () {
             }
         });
 
-        it("exposes the address, the shares and the members", () => {
-            assert.strictEqual(nas.address, "192.168.1.5");
-            assert.deepStrictEqual(nas.shares, { backups: "//192.168.1.5/backups", documents: "//192.168.1.5/documents", media: "//192.168.1.5/media" });
+        it("exposes the address, the shares and the members", async () => {
+            const value = <T>(o: import("@pulumi/pulumi").Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+            assert.strictEqual(await value(nas.address), "192.168.1.5");
+            assert.deepStrictEqual(await value(pulumi.all(nas.shares)), { backups: "//192.168.1.5/backups", documents: "//192.168.1.5/documents", media: "//192.168.1.5/media" });
             assert.deepStrictEqual(nas.members, [memberA, memberB]);
-            assert.strictEqual(nas.mount, "/srv/data");
+            assert.strictEqual(await value(nas.mount), "/srv/data");
         });
+    });
+
+    it("takes its node, id, address and passwords from other resources' outputs", async () => {
+        const { resources } = await build({
+            node: outputOf("node", "pve9"),
+            vmId: outputOf("vmId", 140),
+            network: { bridge: "vmbr0", address: outputOf("address", "10.0.0.5"), prefixLength: 24, gateway: outputOf("gateway", "10.0.0.1") },
+            users: [
+                { name: "proxmox", password: outputOf("pw-proxmox", "from-a-vault-1") },
+                { name: "docker", password: outputOf("pw-docker", "from-a-vault-2") },
+            ],
+        });
+        const vm = one(resources, T.vm, "nas");
+        assert.deepStrictEqual([vm.inputs.nodeName, vm.inputs.vmId], ["pve9", 140]);
+        const init = vm.inputs.initialization as { ipConfigs: { ipv4: { address: string; gateway: string } }[]; dns: { servers: string[] } };
+        assert.deepStrictEqual(init.ipConfigs[0].ipv4, { address: "10.0.0.5/24", gateway: "10.0.0.1" });
+        // The DNS default (the gateway) follows the output too.
+        assert.deepStrictEqual(init.dns.servers, ["10.0.0.1"]);
+        const samba = one(resources, T.cmd, "nas-samba");
+        assert.deepStrictEqual(samba.secretPaths.filter((p) => p === "stdin"), ["stdin"]);
+        assert.ok(!JSON.stringify(resources.map((r) => r.inputs)).includes("from-a-vault"));
+        for (const dep of ["pw-proxmox", "pw-docker", "address"]) {
+            assert.ok(samba.dependsOn.some((u) => u.endsWith(`::dependency-${dep}`)), `${dep}: ${samba.dependsOn.join(" ")}`);
+        }
     });
 
     describe("with a controller mapping", () => {
@@ -384,7 +410,7 @@ describe("NasVm under runtime mocks", function () {
         });
 
         it("throws before registering anything, not even itself", async () => {
-            const { error, registered } = await captureRefusal(() => new m.NasVm("bad", args({ disks: [diskA] })));
+            const { error, registered } = await captureRefusal(() => new m.NasVm("bad", args({ disks: [diskA] }), root()));
             assert.ok(error, "no error thrown");
             // Only the stack and the provider that args() made are there.
             assert.deepStrictEqual(registered, ["pulumi:pulumi:Stack homelab-test", "pulumi:providers:proxmoxve root"]);
