@@ -51,7 +51,7 @@ export interface ResolvedApp {
     host?: string;
 }
 
-const fieldNames = ["command", "entrypoint", "user", "capabilities", "devices", "networkMode", "privileged", "memory", "cpus", "sysctls", "shmSize", "extraHosts", "labels"] as const;
+const fieldNames = ["command", "entrypoint", "user", "capabilities", "devices", "networkMode", "privileged", "memory", "cpus", "sysctls", "shmSize", "extraHosts", "labels", "init"] as const;
 
 /** The container fields of an app: each config field replaces the entry's; sysctls and labels merge (config wins). Pure. */
 export function appContainerFields(entry: ContainerFields, config: ContainerFields): ContainerFields {
@@ -94,6 +94,23 @@ export function appFieldIssues(fields: ContainerFields, published: number, volum
         }
     });
     return issues;
+}
+
+/**
+ * Why the app cannot have a database of `engine` (from its config), or undefined when it can:
+ * the entry's `databaseEngines` (default: its own database's engine; any for `generic`). Pure.
+ */
+export function databaseEngineIssue(entryName: string, entry: CatalogEntry, engine: CatalogDatabase["engine"] | undefined): string | undefined {
+    if (engine === undefined || entryName === "generic") {
+        return undefined;
+    }
+    const supported = entry.databaseEngines ?? (entry.database ? [entry.database.engine] : []);
+    if (supported.includes(engine)) {
+        return undefined;
+    }
+    return supported.length === 0
+        ? `catalog entry '${entryName}' uses no database of this kind: remove database`
+        : `catalog entry '${entryName}' supports ${supported.join(" or ")}, not ${engine}: use ${supported.join(" or ")}`;
 }
 
 /** Host paths must be absolute and plain: no `..`, no `//`, no trailing `/`. */
@@ -195,7 +212,11 @@ export function resolveApp(app: AppConfig, proxy?: AppProxy): ResolvedApp {
     }
     const fields = appContainerFields(entry, app);
     const volumes = app.volumes ?? entry.volumes ?? [];
-    const sidecars: Sidecar[] = (app.sidecars ?? []).map((s) => ({ ...s }));
+    const sidecars: Sidecar[] = (app.sidecars ?? entry.sidecars ?? []).map((s) => ({ ...s }));
+    const dbIssue = databaseEngineIssue(entryName, entry, app.database?.engine);
+    if (dbIssue) {
+        throw new Error(`app '${app.name}': database.engine: ${dbIssue}`);
+    }
     const issue = appFieldIssues(fields, app.ports?.length ?? 0, volumes, sidecars)[0];
     if (issue) {
         throw new Error(`app '${app.name}': ${issue.field}: ${issue.message}`);
@@ -468,7 +489,7 @@ export class App extends pulumi.ComponentResource {
             own,
         );
         const data = new docker.Volume(`${name}-db-data`, { name: `${app.name}-db-data` }, own);
-        const image = new docker.RemoteImage(`${name}-db`, { name: databaseImages[db.engine], keepLocally: true }, own);
+        const image = new docker.RemoteImage(`${name}-db`, { name: db.image ?? databaseImages[db.engine], keepLocally: true }, own);
         const dbEnv: pulumi.Input<string>[] =
             db.engine === "mariadb"
                 ? [

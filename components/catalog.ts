@@ -40,10 +40,21 @@ export interface CatalogPort {
 /** A database the app gets for itself: its own container, reachable from the app only. */
 export interface CatalogDatabase {
     engine: "mariadb" | "postgres";
+    /** A pinned image of the engine with what the app needs in it (an extension). Defaults to `databaseImages[engine]`. */
+    image?: string;
     /** Environment variable names through which the app learns the database's host, name, user and password. */
     env: { host: string; name: string; user: string; password: string };
     /** Suffix appended to the host value, e.g. `:3306` for apps that want host:port. Defaults to none. */
     hostSuffix?: string;
+}
+
+/** A container that runs beside its app (a cache, a worker): `<app>-<name>`, on the app's networks. */
+export interface CatalogSidecar extends ContainerFields {
+    name: string;
+    /** Pinned image. */
+    image: string;
+    env: Record<string, string>;
+    volumes: CatalogVolume[];
 }
 
 export interface CatalogEntry extends ContainerFields {
@@ -70,6 +81,13 @@ export interface CatalogEntry extends ContainerFields {
      * config `env` wins. Cite the image's documentation beside each entry. Defaults to none.
      */
     proxyEnv?: Record<string, string>;
+    /**
+     * The database engines the app supports, for a config that gives it a database of its own
+     * choice. Defaults to the engine of `database` alone (none for an entry without one; any for `generic`).
+     */
+    databaseEngines?: CatalogDatabase["engine"][];
+    /** Containers that run beside the app. */
+    sidecars?: CatalogSidecar[];
     /** Mount the Docker socket (container managers). Defaults to false. */
     dockerSocket?: boolean;
     /** Healthcheck command (CMD-SHELL). */
@@ -259,6 +277,251 @@ export const catalog: Record<string, CatalogEntry> = {
                 'if rclone sync /data "$RCLONE_REMOTE" --config /config/rclone/rclone.conf --stats-one-line --stats 0; ' +
                 'then echo "rclone: sync done"; else echo "rclone: sync FAILED, next try in 24 h"; fi; sleep 86400; done',
         ],
+    },
+    // Netdata, packaging/docker/README.md of netdata/netdata: the agent reads the host through
+    // read-only host paths; SYS_PTRACE and SYS_ADMIN for the apps and cgroups plugins; without
+    // `pid: host` it must run with an init. Web UI on 19999 (plain HTTP, behind the proxy).
+    // On the apps' network (routable): host network mode would add only per-interface traffic.
+    netdata: {
+        description: "Real-time monitoring of the Docker host and its containers",
+        image: "netdata/netdata:v2.10.3",
+        port: 19999,
+        volumes: [
+            { name: "config", path: "/etc/netdata" },
+            { name: "lib", path: "/var/lib/netdata" },
+            { name: "cache", path: "/var/cache/netdata" },
+            { hostPath: "/etc/passwd", path: "/host/etc/passwd" },
+            { hostPath: "/etc/group", path: "/host/etc/group" },
+            { hostPath: "/etc/localtime", path: "/etc/localtime" },
+            { hostPath: "/proc", path: "/host/proc" },
+            { hostPath: "/sys", path: "/host/sys" },
+            { hostPath: "/etc/os-release", path: "/host/etc/os-release" },
+            { hostPath: "/var/log", path: "/host/var/log" },
+        ],
+        capabilities: { add: ["SYS_PTRACE", "SYS_ADMIN"] },
+        init: true,
+        // The image's own HEALTHCHECK runs /usr/sbin/health.sh (the agent's /api/v1/info).
+        healthcheck: "/usr/sbin/health.sh",
+    },
+    // Jellyfin (jellyfin.org/docs/general/installation/container): /config and /cache, media
+    // read-only; hardware transcoding through the render device /dev/dri (set `devices` to the
+    // node's device once passed into the Docker host). Web on 8096, /health answers "Healthy".
+    jellyfin: {
+        description: "Media server: films, series and music from the media share",
+        image: "jellyfin/jellyfin:10.10.7",
+        port: 8096,
+        volumes: [
+            { name: "config", path: "/config" },
+            { name: "cache", path: "/cache" },
+            { share: "media", path: "/media", readOnly: true },
+        ],
+        healthcheck: "curl -fsS http://127.0.0.1:8096/health || exit 1",
+    },
+    // Plex (README.md of plexinc/pms-docker): /config, /transcode, media at /data; bridge
+    // networking publishes 32400 (the primary port, also for remote access through the router)
+    // and the proxy routes the web app; `PLEX_CLAIM` (plex.tv/claim) logs the server in on first
+    // start. Quick Sync transcoding: `devices: [/dev/dri]`. The tag is a PMS release (the image's
+    // `public`/`latest` tags download PMS at start); its HEALTHCHECK runs /healthcheck.sh.
+    plex: {
+        description: "Media server (Plex Media Server)",
+        image: "plexinc/pms-docker:1.42.2.10156-f737b826c",
+        port: 32400,
+        env: { TZ: "Etc/UTC", PLEX_UID: "1000", PLEX_GID: "1000" },
+        volumes: [
+            { name: "config", path: "/config" },
+            { name: "transcode", path: "/transcode" },
+            { share: "media", path: "/data", readOnly: true },
+        ],
+        ports: [{ host: 32400, container: 32400, protocol: "tcp" }],
+        healthcheck: "/healthcheck.sh",
+    },
+    // Home Assistant (home-assistant.io/installation/linux, "Docker Compose"): host networking
+    // for discovery (mDNS, SSDP, Bluetooth), /config, the host's clock and D-Bus read-only; web on
+    // 8123 of the Docker host (the proxy cannot reach a host-network app: reach it on the host's
+    // address). Zigbee/Z-Wave sticks: `devices: [/dev/serial/by-id/...]` instead of privileged.
+    homeassistant: {
+        description: "Home automation",
+        image: "ghcr.io/home-assistant/home-assistant:2024.12.5",
+        networkMode: "host",
+        env: { TZ: "Etc/UTC" },
+        volumes: [
+            { name: "config", path: "/config" },
+            { hostPath: "/etc/localtime", path: "/etc/localtime" },
+            { hostPath: "/run/dbus", path: "/run/dbus" },
+        ],
+        ports: [{ host: 8123, container: 8123, protocol: "tcp" }],
+        healthcheck: "curl -fsS http://127.0.0.1:8123/manifest.json || exit 1",
+    },
+    // Uptime Kuma (compose.yaml of louislam/uptime-kuma): data in /app/data, web on 3001 (it uses
+    // WebSockets, which the proxy passes through). The image's HEALTHCHECK runs extra/healthcheck.
+    "uptime-kuma": {
+        description: "Uptime monitoring and status pages",
+        image: "louislam/uptime-kuma:1.23.16",
+        port: 3001,
+        volumes: [{ name: "data", path: "/app/data" }],
+        healthcheck: "extra/healthcheck",
+    },
+    // Vaultwarden (README.md and the wiki of dani-garcia/vaultwarden): data in /data, web (and
+    // WebSocket notifications) on 80; DOMAIN is the https URL it is served at; SQLite by default
+    // (its DATABASE_URL takes a URL, not the separate variables a database of its own gives).
+    // The image's HEALTHCHECK runs /healthcheck.sh.
+    vaultwarden: {
+        description: "Password manager (Bitwarden-compatible server)",
+        image: "vaultwarden/server:1.37.2",
+        port: 80,
+        env: { SIGNUPS_ALLOWED: "false" },
+        // DOMAIN: the https URL it is served at (attachments, WebAuthn and e-mail links need it).
+        proxyEnv: { DOMAIN: "{url}" },
+        secretEnv: ["ADMIN_TOKEN"],
+        volumes: [{ name: "data", path: "/data" }],
+        healthcheck: "/healthcheck.sh",
+    },
+    // Gitea (docs.gitea.com/installation/install-with-docker): /data, web on 3000, SSH on 22
+    // (published on 2222); PostgreSQL or MySQL/MariaDB through GITEA__database__* variables.
+    gitea: {
+        description: "Git hosting",
+        image: "gitea/gitea:1.22.6",
+        port: 3000,
+        env: { USER_UID: "1000", USER_GID: "1000", GITEA__database__DB_TYPE: "postgres" },
+        // ROOT_URL: the public URL in clone links and redirects (docs: "Reverse Proxies").
+        proxyEnv: { GITEA__server__ROOT_URL: "{url}/", GITEA__server__DOMAIN: "{host}" },
+        volumes: [{ name: "data", path: "/data" }],
+        ports: [{ host: 2222, container: 22, protocol: "tcp" }],
+        database: {
+            engine: "postgres",
+            env: { host: "GITEA__database__HOST", name: "GITEA__database__NAME", user: "GITEA__database__USER", password: "GITEA__database__PASSWD" },
+            hostSuffix: ":5432",
+        },
+        // MySQL support covers MariaDB: set GITEA__database__DB_TYPE to mysql with it.
+        databaseEngines: ["postgres", "mariadb"],
+        healthcheck: "curl -fsS http://127.0.0.1:3000/api/healthz || exit 1",
+    },
+    // Paperless-ngx (docker/compose/docker-compose.postgres.yml of paperless-ngx/paperless-ngx):
+    // data, media, export and consume folders, web on 8000, a Redis broker (a sidecar here) and
+    // PostgreSQL or MariaDB (PAPERLESS_DBENGINE says which).
+    "paperless-ngx": {
+        description: "Document archive with OCR",
+        image: "ghcr.io/paperless-ngx/paperless-ngx:2.20.15",
+        port: 8000,
+        env: { PAPERLESS_REDIS: "redis://paperless-ngx-broker:6379", PAPERLESS_DBENGINE: "postgresql" },
+        // PAPERLESS_URL: the public URL (CSRF and allowed hosts follow it; docs: configuration, "Hosting & Security").
+        proxyEnv: { PAPERLESS_URL: "{url}" },
+        secretEnv: ["PAPERLESS_SECRET_KEY"],
+        volumes: [
+            { name: "data", path: "/usr/src/paperless/data" },
+            { name: "media", path: "/usr/src/paperless/media" },
+            { share: "documents", subPath: "paperless/export", path: "/usr/src/paperless/export" },
+            { share: "documents", subPath: "paperless/consume", path: "/usr/src/paperless/consume" },
+        ],
+        database: {
+            engine: "postgres",
+            env: { host: "PAPERLESS_DBHOST", name: "PAPERLESS_DBNAME", user: "PAPERLESS_DBUSER", password: "PAPERLESS_DBPASS" },
+        },
+        databaseEngines: ["postgres", "mariadb"],
+        sidecars: [{ name: "broker", image: "docker.io/library/redis:7.4.1", env: {}, volumes: [{ name: "data", path: "/data" }] }],
+        healthcheck: "curl -fsS http://127.0.0.1:8000 || exit 1",
+    },
+    // Immich (docker/docker-compose.yml of immich-app/immich, v1.123): the server on 2283, the
+    // uploads folder, machine learning and Redis beside it, and PostgreSQL with the pgvecto.rs
+    // extension (only that image: plain PostgreSQL lacks the vector search it needs).
+    immich: {
+        description: "Photo and video backup",
+        image: "ghcr.io/immich-app/immich-server:v1.123.0",
+        port: 2283,
+        env: { REDIS_HOSTNAME: "immich-redis", IMMICH_MACHINE_LEARNING_URL: "http://immich-machine-learning:3003" },
+        volumes: [
+            { share: "media", subPath: "immich", path: "/usr/src/app/upload" },
+            { hostPath: "/etc/localtime", path: "/etc/localtime" },
+        ],
+        database: {
+            engine: "postgres",
+            image: "docker.io/tensorchord/pgvecto-rs:pg14-v0.2.0",
+            env: { host: "DB_HOSTNAME", name: "DB_DATABASE_NAME", user: "DB_USERNAME", password: "DB_PASSWORD" },
+        },
+        sidecars: [
+            {
+                name: "machine-learning",
+                image: "ghcr.io/immich-app/immich-machine-learning:v1.123.0",
+                env: {},
+                volumes: [{ name: "model-cache", path: "/cache" }],
+            },
+            { name: "redis", image: "docker.io/library/redis:6.2-alpine", env: {}, volumes: [] },
+        ],
+        // The image's HEALTHCHECK runs immich-healthcheck.
+        healthcheck: "immich-healthcheck",
+    },
+    // Grafana (grafana.com/docs/grafana/latest/setup-grafana/installation/docker): /var/lib/grafana,
+    // web on 3000, the admin password from GF_SECURITY_ADMIN_PASSWORD; SQLite by default.
+    grafana: {
+        description: "Dashboards (pairs with prometheus)",
+        image: "grafana/grafana:11.4.0",
+        port: 3000,
+        secretEnv: ["GF_SECURITY_ADMIN_PASSWORD"],
+        // GF_SERVER_ROOT_URL: the public URL for redirects and links (docs: "Run Grafana behind a reverse proxy").
+        proxyEnv: { GF_SERVER_ROOT_URL: "{url}/" },
+        volumes: [{ name: "data", path: "/var/lib/grafana" }],
+        user: "472",
+        healthcheck: "wget -qO- http://127.0.0.1:3000/api/health || exit 1",
+    },
+    // Prometheus (prometheus.io/docs/prometheus/latest/installation, "Using Docker"): the TSDB in
+    // /prometheus, web and API on 9090 (Grafana's data source: http://prometheus:9090).
+    prometheus: {
+        description: "Metrics database (Grafana's data source)",
+        image: "prom/prometheus:v3.1.0",
+        port: 9090,
+        volumes: [{ name: "data", path: "/prometheus" }],
+        healthcheck: "wget -qO- http://127.0.0.1:9090/-/healthy || exit 1",
+    },
+    // Syncthing (README-Docker.md of syncthing/syncthing): /var/syncthing, the GUI on 8384, sync on
+    // 22000 tcp and udp, local discovery on 21027/udp; its HEALTHCHECK asks /rest/noauth/health.
+    syncthing: {
+        description: "File synchronisation between devices",
+        image: "syncthing/syncthing:1.29.2",
+        port: 8384,
+        env: { PUID: "1000", PGID: "1000" },
+        volumes: [{ name: "data", path: "/var/syncthing" }],
+        ports: [
+            { host: 22000, container: 22000, protocol: "tcp" },
+            { host: 22000, container: 22000, protocol: "udp" },
+            { host: 21027, container: 21027, protocol: "udp" },
+        ],
+        healthcheck: "curl -fkLsS -m 2 127.0.0.1:8384/rest/noauth/health | grep -o OK || exit 1",
+    },
+    // AdGuard Home (README.md of AdguardTeam/AdGuardHome, Docker Hub page): work and conf folders,
+    // DNS on 53; the set-up wizard and then the web UI on 3000 (keep 3000 as the web port in the
+    // wizard: it is the port the proxy routes to). Not with pihole on the same Docker host (53).
+    adguardhome: {
+        description: "Network ad blocker and DNS (an alternative to pihole)",
+        image: "adguard/adguardhome:v0.107.55",
+        port: 3000,
+        volumes: [
+            { name: "work", path: "/opt/adguardhome/work" },
+            { name: "conf", path: "/opt/adguardhome/conf" },
+        ],
+        ports: [
+            { host: 53, container: 53, protocol: "tcp" },
+            { host: 53, container: 53, protocol: "udp" },
+        ],
+    },
+    // wg-easy (docker-compose.yml and README.md of wg-easy/wg-easy): WireGuard on 51820/udp, the
+    // web UI on 51821; NET_ADMIN and SYS_MODULE, the host's kernel modules read-only, IP forwarding
+    // sysctls. In an LXC Docker host the Proxmox node must have the wireguard module loaded.
+    // The image's HEALTHCHECK checks `wg show` lists the interface.
+    "wg-easy": {
+        description: "WireGuard VPN with a web UI",
+        image: "ghcr.io/wg-easy/wg-easy:15.1.0",
+        port: 51821,
+        volumes: [
+            { name: "config", path: "/etc/wireguard" },
+            { hostPath: "/lib/modules", path: "/lib/modules" },
+        ],
+        ports: [{ host: 51820, container: 51820, protocol: "udp" }],
+        capabilities: { add: ["NET_ADMIN", "SYS_MODULE"] },
+        sysctls: {
+            "net.ipv4.ip_forward": "1",
+            "net.ipv4.conf.all.src_valid_mark": "1",
+        },
+        healthcheck: "wg show | grep -q interface || exit 1",
     },
     generic: {
         description: "Any image: set image (pinned), port, env and volumes in config",

@@ -321,6 +321,7 @@ const containerFields = {
     shmSize: z.string().optional(),
     extraHosts: z.array(z.string()).optional(),
     labels: z.record(z.string(), z.string()).optional(),
+    init: z.boolean().optional(),
 };
 
 /** A container that runs beside its app (same networks), named `<app>-<name>`. */

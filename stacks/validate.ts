@@ -1,7 +1,7 @@
 // Validation of the whole stack config: structure (zod, config.ts) and the rules that relate
 // fields to each other (this file). Every problem is reported at once, each with its path and fix.
 import { z } from "zod";
-import { appContainerFields, appFieldIssues, appOrder } from "../components/app";
+import { appContainerFields, appFieldIssues, appOrder, databaseEngineIssue } from "../components/app";
 import { catalog } from "../components/catalog";
 import { isNonRoutable } from "../components/cloudflareDns";
 import { defaultInternalPool, dockerHostOsRule } from "../components/dockerHost";
@@ -613,7 +613,11 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                 }
             });
             const fields = appContainerFields(entry ?? {}, a);
-            for (const issue of appFieldIssues(fields, a.ports?.length ?? 0, a.volumes ?? entry?.volumes ?? [], a.sidecars ?? [])) {
+            const dbIssue = entry && databaseEngineIssue(entryName, entry, a.database?.engine);
+            if (dbIssue) {
+                add(`homelab:apps[${i}].database.engine`, dbIssue);
+            }
+            for (const issue of appFieldIssues(fields, a.ports?.length ?? 0, a.volumes ?? entry?.volumes ?? [], a.sidecars ?? entry?.sidecars ?? [])) {
                 add(`homelab:apps[${i}].${issue.field}`, issue.message);
             }
             if (a.expose && fields.networkMode === "host") {

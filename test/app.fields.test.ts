@@ -2,9 +2,9 @@
 // host network, privileges, limits, sysctls, /dev/shm, extra hosts, labels, dependsOn): the rule,
 // the mapping onto docker.Container inputs under the runtime mocks, and the stack's validation.
 import * as assert from "assert";
-import * as docker from "@pulumi/docker";
 import { run } from "./helpers/exec";
-import { App, AppHost, appOrder, resolveApp } from "../components/app";
+import { App, appOrder, resolveApp } from "../components/app";
+import { standInAppHost } from "./helpers/appHost";
 import { ContainerFields, containerFieldInputs, containerFieldIssues, kernelCapabilities, parseDevice, sizeMiB } from "../components/app/containerFields";
 import { AppConfig, appSchema, SecretValue } from "../stacks/config";
 import { captureProgram, CapturedResource, childrenOf, one } from "./helpers/mocks";
@@ -173,23 +173,11 @@ describe("container fields: docker.Container inputs", () => {
 
 type Raw = Record<string, any>;
 
-function standInHost(): AppHost {
-    const provider = new docker.Provider("host", { host: "ssh://root@192.168.1.4" });
-    return {
-        hostname: "docker",
-        provider,
-        appNetwork: new docker.Network("host-apps", { name: "apps" }, { provider }),
-        sharePaths: { media: "/mnt/media" },
-        dockerHostUrl: "ssh://root@192.168.1.4",
-        sshOpts: [],
-    };
-}
-
 describe("App with container fields (mocks)", () => {
     let resources: CapturedResource[];
     before(async () => {
         ({ resources } = await captureProgram(() => {
-            const host = standInHost();
+            const host = standInAppHost({ media: "/mnt/media" });
             const jellyfin = new App(
                 "jellyfin",
                 {

@@ -6,6 +6,7 @@ import { App, AppHost, ResolvedApp, resolveApp, shareOwners } from "../component
 import { databaseImages } from "../components/catalog";
 import { AppConfig, appSchema, SecretValue } from "../stacks/config";
 import { capture } from "../scripts/capture";
+import { standInAppHost } from "./helpers/appHost";
 import { captureStack, CapturedResource, childrenOf, homeConfig, homeYaml, ofType, one } from "./helpers/mocks";
 
 /** An app as the config loader hands it over (defaults filled). */
@@ -81,7 +82,7 @@ describe("resolveApp", () => {
     }
 
     const bad: [string, Record<string, unknown>, string][] = [
-        ["an unknown catalog entry", { name: "plex" }, "app 'plex': unknown catalog entry 'plex': use one of pihole, portainer, heimdall, checkmk, nextcloud, photoprism, transmission, minidlna, rclone, generic"],
+        ["an unknown catalog entry", { name: "plexx" }, "app 'plexx': unknown catalog entry 'plexx': use one of pihole, portainer, heimdall, checkmk, nextcloud, photoprism, transmission, minidlna, rclone, netdata, jellyfin, plex, homeassistant, uptime-kuma, vaultwarden, gitea, paperless-ngx, immich, grafana, prometheus, syncthing, adguardhome, wg-easy, generic"],
         ["a generic app without image", { name: "x", catalog: "generic", port: 80 }, "app 'x': catalog entry 'generic' has no image: set image to a pinned image such as nginx:1.27.3"],
         [
             "a required secret given in plain text",
@@ -147,15 +148,7 @@ async function referenceApps(): Promise<{ resources: CapturedResource[]; raw: Ma
     const { resources } = await capture(
         () => {
             raw = recordRawInputs();
-            const provider = new docker.Provider("host", { host: "ssh://root@192.168.1.4" });
-            const host: AppHost = {
-                hostname: "docker",
-                provider,
-                appNetwork: new docker.Network("host-apps", { name: "apps" }, { provider }),
-                sharePaths: { documents: "/mnt/documents", media: "/mnt/media", backups: "/mnt/backups" },
-                dockerHostUrl: "ssh://root@192.168.1.4",
-                sshOpts: ["-o", "BatchMode=yes"],
-            };
+            const host = standInAppHost();
             for (const a of homeConfig().apps) {
                 apps[a.name] = new App(a.name, { app: resolveApp(a), host });
             }

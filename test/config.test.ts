@@ -117,8 +117,8 @@ describe("stack config", () => {
         },
         {
             name: "unknown catalog app",
-            mutate: (c) => c.apps.push({ name: "jellyfin" }),
-            issue: { path: "homelab:apps[10].name", message: "unknown catalog entry 'jellyfin': use one of pihole, portainer, heimdall, checkmk, nextcloud, photoprism, transmission, minidlna, rclone, generic (generic runs any image)" },
+            mutate: (c) => c.apps.push({ name: "jellyfish" }),
+            issue: { path: "homelab:apps[10].name", message: "unknown catalog entry 'jellyfish': use one of pihole, portainer, heimdall, checkmk, nextcloud, photoprism, transmission, minidlna, rclone, netdata, jellyfin, plex, homeassistant, uptime-kuma, vaultwarden, gitea, paperless-ngx, immich, grafana, prometheus, syncthing, adguardhome, wg-easy, generic (generic runs any image)" },
         },
         {
             name: "app on an unknown host",

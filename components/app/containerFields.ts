@@ -37,6 +37,8 @@ export interface ContainerFields {
     extraHosts?: string[];
     /** Container labels. */
     labels?: Record<string, string>;
+    /** Run an init process as PID 1 that reaps zombies and forwards signals (Compose `init`). Defaults to false. */
+    init?: boolean;
 }
 
 /** One problem with a container field: the field (path relative to the app) and the fix. */
@@ -212,7 +214,8 @@ export function containerFieldIssues(f: ContainerFields, ports: number): FieldIs
  * - cpus: a decimal string parsed by opts.ParseCPUs into HostConfig.NanoCPUs;
  * - sysctls: HostConfig.Sysctls as a map (mapTypeMapValsToString);
  * - hosts: HostConfig.ExtraHosts as `host:ip` (extraHostsSetToContainerExtraHosts);
- * - labels: Config.Labels as a map (labelSetToMap, helpers.go).
+ * - labels: Config.Labels as a map (labelSetToMap, helpers.go);
+ * - init: HostConfig.Init.
  */
 export function containerFieldInputs(f: ContainerFields): Partial<docker.ContainerArgs> {
     const inputs: Partial<docker.ContainerArgs> = {};
@@ -244,5 +247,6 @@ export function containerFieldInputs(f: ContainerFields): Partial<docker.Contain
             .sort(([a], [b]) => a.localeCompare(b))
             .map(([label, value]) => ({ label, value }));
     }
+    if (f.init) inputs.init = true;
     return inputs;
 }

@@ -94,7 +94,7 @@ type Raw = Record<string, any>;
 /** The docker.Container inputs this helper maps; any other input present is an error, not ignored. */
 const mapped = new Set([
     "name", "image", "envs", "command", "entrypoints", "user", "labels", "restart", "logDriver", "privileged", "volumes", "hosts",
-    "capabilities", "devices", "memory", "shmSize", "cpus", "networkMode", "sysctls", "networksAdvanced", "ports",
+    "capabilities", "devices", "memory", "shmSize", "cpus", "networkMode", "sysctls", "networksAdvanced", "ports", "init",
 ]);
 
 /**
@@ -126,7 +126,7 @@ export function containerCreateRequests(inputs: Raw, image: string): { name: str
         Privileged: inputs.privileged ?? false,
         RestartPolicy: { Name: inputs.restart ?? "no", MaximumRetryCount: 0 },
         LogConfig: { Type: inputs.logDriver ?? "json-file" },
-        Init: false,
+        Init: inputs.init ?? false,
     };
     if (volumes.length) hostConfig.Binds = volumes.map((v) => `${v.volumeName ?? v.hostPath}:${v.containerPath}:${v.readOnly ? "ro" : "rw"}`);
     // extraHostsSetToContainerExtraHosts
