@@ -1,7 +1,18 @@
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
+import { hasProvisioning, ProvisionArgs, renderProvisionSpec } from "./provision";
+import { commandConnection, remoteScript, shellQuote, SshConnection } from "./remoteScript";
 import { StorageInfo, storageProblem } from "./storage";
 import { whenKnown } from "./inputs";
+
+/** The script that sets a container up from inside (run with `pct exec` on the node). */
+export const provisionScriptPath = path.join(__dirname, "lxcContainer", "provision.sh");
+/** The node script that turns a provisioned container into a template. */
+export const makeTemplateScriptPath = path.join(__dirname, "lxcContainer", "make-template.sh");
 
 /**
  * Proxmox's LXC `ostype` values a guest may declare (the ones the container API takes that this
@@ -106,6 +117,14 @@ export interface LxcContainerArgs {
     sshPublicKeys: pulumi.Input<pulumi.Input<string>[]>;
     /** Unprivileged (user namespaces). Defaults to true. */
     unprivileged?: pulumi.Input<boolean>;
+    /**
+     * Packages, files and commands set up inside after it is made (by `pct exec` on the node, see
+     * lxcContainer/provision.sh), again whenever they change. A template is provisioned first,
+     * then made a template, so that its clones start from it. Defaults to none.
+     */
+    provision?: ProvisionArgs;
+    /** SSH login on the node (root: `pct` needs it). Required with `provision`. */
+    nodeConnection?: SshConnection;
 }
 
 /**
@@ -115,8 +134,13 @@ export interface LxcContainerArgs {
 export class LxcContainer extends pulumi.ComponentResource {
     /** The IPv4 address (no prefix). */
     readonly address: pulumi.Output<string>;
-    /** The guest id, once the container exists: what a clone passes as `cloneOf.vmId`. */
+    /**
+     * The guest id, once the container exists (and, for a provisioned template, once it is a
+     * template): what a clone passes as `cloneOf.vmId`, so that the clone waits for that.
+     */
     readonly vmId: pulumi.Output<number>;
+    /** The provisioning step, when there is one. */
+    readonly provisioned?: command.remote.Command;
 
     /** The container. A getter: proxmoxve resources are not in the multi-language schema. */
     get container(): proxmoxve.ContainerLegacy {
@@ -148,17 +172,42 @@ export class LxcContainer extends pulumi.ComponentResource {
             // A template is never started; its clones are.
             return !v.isTemplate;
         });
+        const provision = hasProvisioning(args.provision) ? args.provision : undefined;
+        let spec: string | pulumi.Output<string> | undefined;
+        if (provision) {
+            if (args.nodeConnection === undefined) {
+                throw new Error(`LxcContainer ${name}: provision runs \`pct exec\` on the node: set nodeConnection`);
+            }
+            // Whether a conversion step follows decides what is created: it must be known now.
+            if (typeof isTemplate !== "boolean") {
+                throw new Error(`LxcContainer ${name}: with provision, isTemplate must be a plain boolean`);
+            }
+            spec = whenKnown({ osType: args.osType }, (v) => {
+                try {
+                    return renderProvisionSpec(v.osType, provision);
+                } catch (e) {
+                    throw new Error(`LxcContainer ${name}: ${(e as Error).message}`);
+                }
+            });
+        }
         super("homelab:index:LxcContainer", name, {}, opts);
+        // A provisioned template is made as a running container, set up, and only then converted
+        // (by make-template.sh): the provider itself would convert it at creation, before anything
+        // could run inside.
+        const convertLater = isTemplate === true && spec !== undefined;
         const n = args.network;
         const container = new proxmoxve.ContainerLegacy(
             name,
             {
                 nodeName: args.node,
                 vmId: args.vmId,
-                description: "Managed by Pulumi (homelab)",
+                // A provisioned template cannot be set up again once converted: its description
+                // carries the provisioning's digest, and a change of it replaces the template.
+                description: convertLater ? pulumi.output(spec!).apply((t) => `Managed by Pulumi (homelab); provisioned ${digest(t)}`) : "Managed by Pulumi (homelab)",
                 unprivileged: args.unprivileged ?? true,
-                template: isTemplate,
-                started: runs,
+                template: convertLater ? false : isTemplate,
+                // A provisioned template runs until it is set up and converted.
+                started: convertLater ? true : runs,
                 startOnBoot: runs,
                 clone: args.cloneOf && { vmId: args.cloneOf.vmId, nodeName: args.node },
                 // The provider reads Proxmox's `ostype` back into operating_system.type, and that block
@@ -179,12 +228,50 @@ export class LxcContainer extends pulumi.ComponentResource {
                     userAccount: { keys: args.sshPublicKeys },
                 },
             },
-            { parent: this },
+            convertLater
+                ? {
+                      parent: this,
+                      // make-template.sh turns it into a stopped template; the provider reads that
+                      // back, and `template` forces replacement (container.go, Container() schema):
+                      // both are this component's doing, not drift.
+                      ignoreChanges: ["template", "started"],
+                      replaceOnChanges: ["description"],
+                      deleteBeforeReplace: true,
+                  }
+                : { parent: this },
         );
         containers.set(this, container);
         this.address = pulumi.output(n.address).apply((a) => a.split("/")[0]);
-        // The id the container was created with (the state echoes it): a clone's input then waits for it.
-        this.vmId = pulumi.all([container.vmId, args.vmId]).apply(([created, given]) => created ?? given);
+        // The last step a clone must wait for: the container, its provisioning, or its conversion.
+        let last: pulumi.Output<unknown> = container.vmId;
+        if (spec !== undefined) {
+            const create = pulumi.interpolate`pct exec ${args.vmId} -- sh -c ${shellQuote(fs.readFileSync(provisionScriptPath, "utf8"))} provision`;
+            this.provisioned = new command.remote.Command(
+                `${name}-provision`,
+                {
+                    connection: commandConnection(args.nodeConnection!),
+                    create,
+                    // provision.sh is idempotent: a changed spec (stdin) or script re-runs it.
+                    update: create,
+                    stdin: spec,
+                    logging: "stdoutAndStderr",
+                },
+                { parent: this, dependsOn: [container] },
+            );
+            // Its URN: known even in a preview, and carrying the dependency on the step.
+            last = this.provisioned.urn;
+            if (convertLater) {
+                const convert = remoteScript(
+                    `${name}-template`,
+                    { connection: args.nodeConnection!, scriptPath: makeTemplateScriptPath, args: ["--vmid", pulumi.output(args.vmId).apply(String)] },
+                    { parent: this, dependsOn: [this.provisioned] },
+                );
+                last = convert.urn;
+            }
+        }
+        // The id the container was created with (the state echoes it): a clone's input then waits
+        // for it, and through `last` for the step that makes it ready.
+        this.vmId = pulumi.all([container.vmId, args.vmId, last]).apply(([created, given]) => created ?? given);
         this.registerOutputs({ address: this.address, vmId: this.vmId });
     }
 }
@@ -192,6 +279,11 @@ export class LxcContainer extends pulumi.ComponentResource {
 // proxmoxve is not a @pulumi package, so the multi-language schema cannot carry its resources:
 // TypeScript reaches the container through a getter, kept here rather than in a field.
 const containers = new WeakMap<LxcContainer, proxmoxve.ContainerLegacy>();
+
+/** A short digest of a provisioning spec, shown in a provisioned template's description. */
+function digest(spec: string): string {
+    return `sha256:${crypto.createHash("sha256").update(spec).digest("hex").slice(0, 16)}`;
+}
 
 /**
  * The one `initialization.ipConfigs` entry of a guest with static addresses: IPv4 always, IPv6

@@ -8,6 +8,7 @@ table='
 shellcheck shellcheck
 debootstrap debootstrap
 systemd-nspawn systemd-container
+dpkg-scanpackages dpkg-dev
 qemu-system-x86_64 qemu-system-x86
 mke2fs e2fsprogs
 testparm samba

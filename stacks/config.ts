@@ -280,6 +280,27 @@ export const dockerHostSchema = z.strictObject({
     appNetwork: cidr4().default("10.10.10.0/24"),
 });
 
+/** Packages, files and commands a guest is set up with after it is made (see components/provision.ts). */
+export const provisionSchema = z.strictObject({
+    /** Distribution packages, installed when missing. Defaults to none. */
+    packages: z.array(z.string()).default([]),
+    /** Files the guest must hold exactly. Defaults to none. */
+    files: z
+        .array(
+            z.strictObject({
+                path: z.string(),
+                content: z.string(),
+                /** Octal, quoted: "0644". Defaults to 0644. */
+                mode: z.string().optional(),
+                /** user or user:group. Defaults to root:root. */
+                owner: z.string().optional(),
+            }),
+        )
+        .default([]),
+    /** Shell commands, run in order, again whenever the provisioning changes. Defaults to none. */
+    run: z.array(z.string()).default([]),
+});
+
 /** `homelab:containers[]`: plain LXC guests, from a template or cloned from another container. */
 export const containerSchema = z.strictObject({
     hostname: dnsLabel(),
@@ -293,6 +314,11 @@ export const containerSchema = z.strictObject({
     template: z.boolean().default(false),
     rootDiskGb: z.number().int().min(2).default(8),
     unprivileged: z.boolean().default(true),
+    /**
+     * Set it up inside once made (`pct exec` on its node), again when this changes. A template is
+     * provisioned before it becomes a template, so its clones start set up. Defaults to nothing.
+     */
+    provision: provisionSchema.optional(),
 });
 
 const containerPath = () => z.string().regex(/^\//, "must be an absolute path in the container, such as /data");

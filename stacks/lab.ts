@@ -306,6 +306,8 @@ export function buildLab(cfg: LabConfig): LabOutputs {
                     dns: dnsServersOf(net),
                 },
                 sshPublicKeys: cfg.ssh.publicKeys,
+                provision: c.provision,
+                nodeConnection: { host: node.address, user: cfg.proxmox.sshUser, privateKey: sshPrivateKey },
             },
             // Plain containers need no root-only feature: the least-privilege token creates them.
             { provider: hypervisor.guestProvider, dependsOn: waitFor },

@@ -11,6 +11,7 @@ import { upsNutCommandArgs } from "../components/proxmoxHost/upsNut";
 import { configKeys, imageFileName, imageOs, LabConfig, labSchema, SecretValue } from "./config";
 import { lxcOsTypes } from "../components/lxcContainer";
 import { contentProblem, storageProblem, StorageUse } from "../components/storage";
+import { hasProvisioning, provisionOsRule, provisionProblems } from "../components/provision";
 import { Cidr, contains, isReserved, overlaps, parseCidr, parseIpv6 } from "./ip";
 import { defaultDockerHost, defaultRoutePort } from "./routes";
 import { firewallArgs } from "./lab";
@@ -553,6 +554,18 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                 add(`homelab:containers[${i}]`, "set exactly one of image (a template from homelab:images) and cloneOf (a container with template: true)");
             }
             imageRef(`homelab:containers[${i}]`, c.image, "lxc", c.node);
+            if (c.provision) {
+                for (const p of provisionProblems(c.provision)) {
+                    add(`homelab:containers[${i}].provision.${p.field}`, p.message);
+                }
+                // A clone is of its template's distribution.
+                const image = ok("images") ? images.get(c.image ?? byName.get(c.cloneOf ?? "")?.image ?? "") : undefined;
+                const os = image?.kind === "lxc" ? imageOs(image) : undefined;
+                const osProblem = os !== undefined && hasProvisioning(c.provision) ? provisionOsRule(os) : undefined;
+                if (osProblem !== undefined) {
+                    add(`homelab:containers[${i}].provision`, `image '${image!.name}' is ${os}: ${osProblem}`);
+                }
+            }
             if (c.cloneOf === undefined) {
                 return;
             }

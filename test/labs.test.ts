@@ -117,15 +117,44 @@ describe("other labs from config alone", function () {
             resources = (await lab("cluster")).result.resources;
         });
 
-        it("builds the template first and clones it, each clone with its own address", () => {
+        it("provisions the Ubuntu template, then converts it, then clones it: in that order in the graph", () => {
             const base = one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", "base");
-            assert.strictEqual(base.inputs.template, true);
-            assert.strictEqual(base.inputs.started, false);
+            // Made as a running container (the provider would convert a `template: true` one at once).
+            assert.strictEqual(base.inputs.template, false);
+            assert.strictEqual(base.inputs.started, true);
+            assert.strictEqual((base.inputs.operatingSystem as { type: string }).type, "ubuntu");
+            assert.strictEqual(base.options.deleteBeforeReplace, true);
+            assert.deepStrictEqual(base.options.ignoreChanges, ["template", "started"]);
+            const provision = one(resources, "command:remote:Command", "base-provision");
+            const convert = one(resources, "command:remote:Command", "base-template");
+            assert.deepStrictEqual(provision.dependsOn, [base.urn]);
+            assert.match(provision.inputs.create as string, /^pct exec 900 -- sh -c '/);
+            assert.strictEqual(
+                provision.inputs.stdin,
+                "os ubuntu\npackage nginx\nfile /var/www/html/index.html 0644 www-data:www-data PGgxPndlYjwvaDE+Cg==\nrun c3lzdGVtY3RsIGVuYWJsZSBuZ2lueA==\n",
+            );
+            assert.deepStrictEqual(convert.dependsOn, [provision.urn]);
+            assert.match(convert.inputs.create as string, /bash "\$f" --vmid 900;/);
+            for (const host of ["web1", "web2", "web3"]) {
+                const c = one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", host);
+                assert.ok(c.dependsOn.includes(convert.urn), `${host} is cloned from the converted template`);
+            }
+        });
+
+        it("declares the Alpine container as such and provisions it with its own package manager's packages", () => {
+            const mqtt = one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", "mqtt");
+            assert.strictEqual((mqtt.inputs.operatingSystem as { type: string }).type, "alpine");
+            assert.strictEqual(mqtt.inputs.template, false);
+            const provision = one(resources, "command:remote:Command", "mqtt-provision");
+            assert.match(provision.inputs.stdin as string, /^os alpine\npackage mosquitto\n/);
+            assert.deepStrictEqual(ofType(resources, "command:remote:Command").filter((c) => c.name === "mqtt-template"), []);
+        });
+
+        it("clones the template three times, each clone with its own address", () => {
             for (const [host, address] of [["web1", "172.16.0.21/24"], ["web2", "172.16.0.22/24"], ["web3", "172.16.0.23/24"]]) {
                 const c = one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", host);
                 assert.deepStrictEqual(c.inputs.clone, { vmId: 900, nodeName: "pve1" });
                 assert.strictEqual(c.inputs.operatingSystem, undefined);
-                assert.ok(c.dependsOn.includes(base.urn), `${host} must wait for the template`);
                 const init = c.inputs.initialization as { hostname: string; ipConfigs: { ipv4: { address: string } }[] };
                 assert.strictEqual(init.hostname, host);
                 assert.strictEqual(init.ipConfigs[0].ipv4.address, address);
@@ -144,7 +173,7 @@ describe("other labs from config alone", function () {
             assert.strictEqual(one(resources, "proxmoxve:index/vmLegacy:VmLegacy", "vault").inputs.nodeName, "pve3");
             assert.deepStrictEqual(
                 ofType(resources, "proxmoxve:download/file:File").map((f) => f.name).sort(),
-                ["proxmox-pve1-debian-12-lxc", "proxmox-pve2-debian-12-lxc", "proxmox-pve3-debian-12-cloud"],
+                ["proxmox-pve1-debian-12-lxc", "proxmox-pve1-ubuntu-24-lxc", "proxmox-pve2-alpine-lxc", "proxmox-pve2-debian-12-lxc", "proxmox-pve3-debian-12-cloud"],
             );
         });
 

@@ -115,4 +115,31 @@ describe("LxcContainer", () => {
         const plain = await captureRefusal(() => new LxcContainer("web", args({ diskStorageInfo: lvm })));
         assert.strictEqual(plain.error, undefined);
     });
+
+    it("provisions a template, then converts it, then clones it: each step waits for the one before", async () => {
+        const node = { host: "172.16.0.11", privateKey: "key" };
+        const { resources: rs } = await captureProgram(() => {
+            const base = new LxcContainer("base", args({ vmId: 900, isTemplate: true, nodeConnection: node, provision: { packages: ["nginx"], run: ["systemctl enable nginx"] } }), pve());
+            new LxcContainer("web1", args({ hostname: "web1", template: undefined, cloneOf: { vmId: base.vmId } }), pve());
+        });
+        const base = one(rs, ct, "base");
+        const provision = one(rs, "command:remote:Command", "base-provision");
+        const convert = one(rs, "command:remote:Command", "base-template");
+        const web1 = one(rs, ct, "web1");
+        assert.deepStrictEqual([provision.dependsOn, convert.dependsOn], [[base.urn], [provision.urn]]);
+        // The clone's vmId input is the template's, known only once it is converted.
+        assert.ok(web1.dependsOn.includes(convert.urn), "the clone waits for the conversion");
+        assert.deepStrictEqual(web1.inputs.clone, { vmId: 900, nodeName: "pve1" });
+        assert.strictEqual(provision.inputs.stdin, "os ubuntu\npackage nginx\nrun c3lzdGVtY3RsIGVuYWJsZSBuZ2lueA==\n");
+        // The key reaches the command as a secret even when given as plain text.
+        assert.deepStrictEqual(provision.secretPaths, ["connection"]);
+        assert.match(String(base.inputs.description), /^Managed by Pulumi \(homelab\); provisioned sha256:[0-9a-f]{16}$/);
+    });
+
+    it("refuses provisioning without the node's SSH login, and a distribution it cannot provision", async () => {
+        const noNode = await captureRefusal(() => new LxcContainer("web", args({ provision: { packages: ["curl"] } }), pve()));
+        assert.strictEqual(noNode.error?.message, "LxcContainer web: provision runs `pct exec` on the node: set nodeConnection");
+        const nix = await captureRefusal(() => new LxcContainer("nix", args({ osType: "nixos", nodeConnection: { host: "h", privateKey: "k" }, provision: { packages: ["htop"] } }), pve()));
+        assert.match(nix.error?.message ?? "", /^LxcContainer nix: cannot provision a 'nixos' guest: /);
+    });
 });

@@ -1,0 +1,99 @@
+// What a guest is set up with after it is made (packages, files, commands), and the two ways it
+// reaches a guest: a spec for provision.sh inside an LXC (lxcContainer/provision.sh), and
+// cloud-init user data for a VM. Pure functions: the components and validate.ts call them.
+import type { LxcOsType } from "./lxcContainer";
+
+/** A file put on the guest. */
+export interface ProvisionFile {
+    /** Absolute path of plain names, e.g. /etc/motd. */
+    path: string;
+    /** The whole content. */
+    content: string;
+    /** Octal mode. Defaults to 0644. */
+    mode?: string;
+    /** `user` or `user:group`. Defaults to root:root. */
+    owner?: string;
+}
+
+/** How a guest is set up after it is made. Every part defaults to nothing. */
+export interface ProvisionArgs {
+    /** Distribution packages, installed when missing (never removed). */
+    packages?: string[];
+    /** Files the guest must hold exactly. */
+    files?: ProvisionFile[];
+    /** Shell commands, run in order (again whenever the provisioning changes). */
+    run?: string[];
+}
+
+/** Distributions provision.sh knows the package manager of. */
+export const provisionOsTypes: readonly LxcOsType[] = ["debian", "ubuntu", "alpine", "fedora", "centos", "opensuse", "archlinux"];
+
+/** Why a guest of this distribution cannot be provisioned, with the fix; undefined when it can. */
+export function provisionOsRule(os: string): string | undefined {
+    if (provisionOsTypes.includes(os as LxcOsType)) {
+        return undefined;
+    }
+    return `cannot provision a '${os}' guest: packages are installed with apt, apk, dnf, zypper or pacman (${provisionOsTypes.join(", ")}); configure it another way or remove provision`;
+}
+
+const packagePattern = /^[A-Za-z0-9][A-Za-z0-9.+_-]*$/;
+const pathPattern = /^(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$/;
+const modePattern = /^0?[0-7]{3,4}$/;
+const ownerPattern = /^[a-z_][a-z0-9_-]*(:[a-z_][a-z0-9_-]*)?$/;
+
+/** Every problem of a provisioning, as `field: message` pairs (field relative to the provisioning). */
+export function provisionProblems(p: ProvisionArgs): { field: string; message: string }[] {
+    const out: { field: string; message: string }[] = [];
+    (p.packages ?? []).forEach((name, i) => {
+        if (!packagePattern.test(name)) {
+            out.push({ field: `packages[${i}]`, message: `'${name}' is not a package name: letters, digits, '.', '+', '_' and '-', such as curl` });
+        }
+    });
+    const seen = new Set<string>();
+    (p.files ?? []).forEach((f, i) => {
+        if (!pathPattern.test(f.path)) {
+            out.push({ field: `files[${i}].path`, message: `must be an absolute path of plain names (letters, digits, '.', '_', '-'), such as /etc/motd` });
+        } else if (seen.has(f.path)) {
+            out.push({ field: `files[${i}].path`, message: `${f.path} is listed twice: give each file once` });
+        }
+        seen.add(f.path);
+        if (f.mode !== undefined && !modePattern.test(f.mode)) {
+            out.push({ field: `files[${i}].mode`, message: `must be an octal mode such as "0644" (quoted), got '${f.mode}'` });
+        }
+        if (f.owner !== undefined && !ownerPattern.test(f.owner)) {
+            out.push({ field: `files[${i}].owner`, message: `must be user or user:group (Linux names), such as www-data:www-data` });
+        }
+    });
+    (p.run ?? []).forEach((cmd, i) => {
+        if (cmd.trim() === "") {
+            out.push({ field: `run[${i}]`, message: "is empty: remove it or write the command" });
+        }
+    });
+    return out;
+}
+
+/** Whether there is anything to do. */
+export function hasProvisioning(p: ProvisionArgs | undefined): p is ProvisionArgs {
+    return p !== undefined && ((p.packages?.length ?? 0) > 0 || (p.files?.length ?? 0) > 0 || (p.run?.length ?? 0) > 0);
+}
+
+const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
+
+/** The spec provision.sh reads on stdin (its format is documented in the script). */
+export function renderProvisionSpec(os: LxcOsType, p: ProvisionArgs): string {
+    const problems = provisionProblems(p);
+    if (problems.length > 0) {
+        throw new Error(`provision.${problems[0].field}: ${problems[0].message}`);
+    }
+    const osProblem = provisionOsRule(os);
+    if (osProblem !== undefined) {
+        throw new Error(osProblem);
+    }
+    return [
+        `os ${os}`,
+        ...(p.packages ?? []).map((name) => `package ${name}`),
+        ...(p.files ?? []).map((f) => `file ${f.path} ${f.mode ?? "0644"} ${f.owner ?? "root:root"} ${b64(f.content)}`),
+        ...(p.run ?? []).map((cmd) => `run ${b64(cmd)}`),
+        "",
+    ].join("\n");
+}
