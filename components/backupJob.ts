@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { calendarEventProblem } from "./backupJob/calendarEvent";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 
 /** A NAS share used as Proxmox backup storage (added as CIFS storage). */
@@ -56,6 +57,12 @@ export class BackupJob extends pulumi.ComponentResource {
     constructor(name: string, args: BackupJobArgs, opts?: pulumi.ComponentResourceOptions) {
         if (args.nodes.length === 0) {
             throw new Error("BackupJob: nodes must list at least one node");
+        }
+        for (const [what, schedule] of [["schedule", args.schedule], ["nas.schedule", args.nas?.schedule]] as const) {
+            const problem = schedule !== undefined ? calendarEventProblem(schedule) : undefined;
+            if (problem !== undefined) {
+                throw new Error(`BackupJob: ${what} ${problem}`);
+            }
         }
         // Registered only now: bad args above leave nothing in the stack.
         super("homelab:index:BackupJob", name, {}, opts);

@@ -117,6 +117,34 @@ function inside(cidr: { address: string; prefix: number; type: "ipv4" | "ipv6" }
  * guests a rule covers, and which IP sets it needs. The component sets what this returns, and
  * config validation reports its `problems`, so the two cannot disagree.
  */
+/**
+ * Why `port` is not a destination port the Proxmox firewall takes (undefined when it is): a port
+ * 1-65535, a range `first:last` with first <= last, or a comma list of those of at most 15 numbers
+ * (a range counts two), as pve-firewall's parse_port_name_number_or_range checks a rule's dport
+ * (src/PVE/Firewall.pm; service names from /etc/services are left out: give numbers). The one
+ * rule: planFirewall and config validation both call it.
+ */
+export function firewallPortProblem(port: number | string): string | undefined {
+    const fix = "use a port 1-65535, a range first:last such as 8000:8010, or a list such as 80,443";
+    const items = String(port).split(",");
+    let count = 0;
+    for (const item of items) {
+        const m = /^(\d+)(?::(\d+))?$/.exec(item.trim());
+        if (!m) {
+            return `'${port}' is not a port, range or list of them: ${fix}`;
+        }
+        const [first, last] = [Number(m[1]), Number(m[2] ?? m[1])];
+        if (first < 1 || first > 65535 || last < 1 || last > 65535) {
+            return `port ${first < 1 || first > 65535 ? first : last} is out of range: ${fix}`;
+        }
+        if (first > last) {
+            return `the range ${item.trim()} runs backwards: write ${last}:${first}`;
+        }
+        count += m[2] !== undefined ? 2 : 1;
+    }
+    return count > 15 ? `'${port}' lists ${count} ports; the Proxmox firewall takes at most 15 in one rule (a range counts two): split the rule` : undefined;
+}
+
 export function planFirewall(name: string, args: Pick<FirewallArgs, "networks" | "guests" | "hosts" | "rules">): FirewallPlan {
     const networks = new Map((args.networks ?? []).map((n) => [n.name, n]));
     const guests = new Map(args.guests.map((g) => [g.hostname, g]));
@@ -161,7 +189,10 @@ export function planFirewall(name: string, args: Pick<FirewallArgs, "networks" |
         } else if (targets.length === 0) {
             plan.problems.push({ rule: i, field: "to", message: `no guest of the lab is in '${r.to}', and Proxmox filters at guests' NICs: this rule would protect nothing; name a network or CIDR with guests in it` });
         }
-        if (r.port !== undefined && (r.proto === undefined || r.proto === "icmp")) {
+        const portProblem = r.port !== undefined ? firewallPortProblem(r.port) : undefined;
+        if (portProblem !== undefined) {
+            plan.problems.push({ rule: i, field: "port", message: portProblem });
+        } else if (r.port !== undefined && (r.proto === undefined || r.proto === "icmp")) {
             plan.problems.push({ rule: i, field: "port", message: "a port needs proto tcp or udp: add `proto: tcp` or `proto: udp`" });
         }
         for (const host of targets ?? []) {

@@ -1,6 +1,18 @@
 // What a Proxmox storage can hold, by its type and declared content: the one set of rules that
 // the guest components and the stack validation both ask before anything is created.
 
+/**
+ * Why `id` is not a Proxmox storage id (undefined when it is): a letter first, then letters,
+ * digits, `-`, `_` or `.`, ending in a letter or digit, as the API's `pve-storage-id` format
+ * checks it (pve-common src/PVE/JSONSchema.pm, parse_storage_id).
+ */
+export function storageIdProblem(id: string): string | undefined {
+    if (!/^[a-z][a-z0-9._-]*[a-z0-9]$/i.test(id)) {
+        return `${id === "" ? "is empty" : `'${id}' is not a Proxmox storage id`}: start with a letter, then letters, digits, '-', '_' or '.', ending in a letter or digit, e.g. local-lvm (see Datacenter > Storage)`;
+    }
+    return undefined;
+}
+
 /** Proxmox storage types a node may declare (`pvesm status`, column Type). */
 export const storageTypes = ["dir", "lvm", "lvmthin", "zfspool", "btrfs", "nfs", "cifs", "pbs"] as const;
 export type StorageType = (typeof storageTypes)[number];

@@ -2,7 +2,9 @@
 // Structure and types live here; rules that relate fields to each other live in validate.ts.
 import { z } from "zod";
 import { LxcOsType, lxcOsTypeOfFile, lxcOsTypes } from "../components/lxcContainer";
-import { storageContents, storageTypes } from "../components/storage";
+import { storageContents, storageIdProblem, storageTypes } from "../components/storage";
+import { calendarEventProblem } from "../components/backupJob/calendarEvent";
+import { firewallPortProblem } from "../components/firewall";
 import { sambaPasswordProblem } from "../components/nasVm";
 import { linuxUserNameProblem, shareCommentProblem, shareNameProblem } from "../components/nasVm/smbConf";
 import { sshPublicKeyProblem } from "../components/nasVm/userData";
@@ -152,7 +154,7 @@ export const upsSchema = z.strictObject({
 /** A storage of a node as Proxmox has it (Datacenter > Storage, or `pvesm status`). */
 export const storageSchema = z.strictObject({
     /** Storage id, e.g. local-lvm. */
-    id: z.string().regex(/^[a-z][a-z0-9._-]*$/i, "must be a Proxmox storage id such as local-lvm"),
+    id: ruled(z.string(), storageIdProblem),
     type: z.enum(storageTypes, { message: `must be one of ${storageTypes.join(", ")}` }),
     /** Content types enabled on it. */
     content: z.array(z.enum(storageContents, { message: `must be one of ${storageContents.join(", ")}` })).min(1, "needs at least one content type"),
@@ -172,9 +174,9 @@ export const nodeSchema = z.strictObject({
     cpu: z.string().optional(),
     memoryGb: z.number().positive().optional(),
     /** Datastore for guest disks. Defaults to local-lvm. */
-    diskStorage: z.string().default("local-lvm"),
+    diskStorage: ruled(z.string(), storageIdProblem).default("local-lvm"),
     /** Datastore for templates, images and snippets (needs those content types). Defaults to local. */
-    fileStorage: z.string().default("local"),
+    fileStorage: ruled(z.string(), storageIdProblem).default("local"),
     /**
      * The node's storages, as they are: then validation refuses what Proxmox would refuse
      * half-way through `up` (a template on thick LVM, a disk on a storage without its content
@@ -447,9 +449,9 @@ export const cloudflareSchema = z.strictObject({
 /** `homelab:backup`: the nightly vzdump job. */
 export const backupSchema = z.strictObject({
     /** systemd calendar event. Defaults to 02:00. */
-    schedule: z.string().default("02:00"),
+    schedule: ruled(z.string(), calendarEventProblem).default("02:00"),
     /** Target: a NAS share (added as CIFS storage `nas-<share>`) or an existing storage id. */
-    target: z.union([z.strictObject({ share: name(), user: name() }), z.strictObject({ storage: z.string() })]),
+    target: z.union([z.strictObject({ share: name(), user: name() }), z.strictObject({ storage: ruled(z.string(), storageIdProblem) })]),
     /** vzdump mode. Defaults to snapshot. */
     mode: z.enum(["snapshot", "suspend", "stop"]).default("snapshot"),
     keepDaily: z.number().int().min(0).default(7),
@@ -458,9 +460,9 @@ export const backupSchema = z.strictObject({
     /** Hostnames never backed up by this job. The NAS never is, listed or not: it gets a job of its own. Defaults to none. */
     exclude: z.array(dnsLabel()).optional(),
     /** Storage for the NAS VM's own (OS disk) backup, which cannot go to the NAS. Defaults to local. */
-    nasStorage: z.string().default("local"),
+    nasStorage: ruled(z.string(), storageIdProblem).default("local"),
     /** Schedule of the NAS VM's own backup. Defaults to weekly, Sunday 03:00. */
-    nasSchedule: z.string().default("sun 03:00"),
+    nasSchedule: ruled(z.string(), calendarEventProblem).default("sun 03:00"),
 });
 
 /** `homelab:firewall`: who may talk to whom, as Proxmox cluster firewall rules. */
@@ -486,7 +488,15 @@ export const firewallSchema = z.strictObject({
                 to: z.string(),
                 action: z.enum(["ACCEPT", "DROP", "REJECT"]).default("ACCEPT"),
                 proto: z.enum(["tcp", "udp", "icmp"]).optional(),
-                port: z.union([z.number().int().min(1).max(65535), z.string().regex(/^\d+(:\d+)?$/, "must be a port number or a range first:last, such as 8000:8010")]).optional(),
+                port: z
+                    .union([z.number(), z.string()])
+                    .superRefine((v, ctx) => {
+                        const p = firewallPortProblem(v);
+                        if (p !== undefined) {
+                            ctx.addIssue({ code: "custom", message: p });
+                        }
+                    })
+                    .optional(),
                 comment: z.string().optional(),
             }),
         )

@@ -99,7 +99,13 @@ export function stackFileConfigMap(text: string, name = "the stack file"): Recor
             }),
         );
     }
-    const top: unknown = doc.toJS({ maxAliasCount: 1000 });
+    let top: unknown;
+    try {
+        top = doc.toJS({ maxAliasCount: 1000 });
+    } catch (e) {
+        // Found while resolving aliases and merge keys (`<<: *x` of a scalar, an alias loop): no position.
+        throw notAStackFile(name, `YAML error, ${(e as Error).message.split("\n")[0]}: fix the anchors (&name), aliases (*name) and merge keys (<<) it names`);
+    }
     const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
     if (!isMap(top)) {
         throw notAStackFile(name, "is not a stack file: a Pulumi.<stack>.yaml is a mapping whose `config:` key holds the homelab:* keys");

@@ -81,12 +81,31 @@ function secretValueIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue | undefined
     return undefined;
 }
 
+/** The issue of a value that is not a secret where one belongs (the secret's type, not its value). */
+function isSecretTypeIssue(issue: z.core.$ZodIssue): boolean {
+    return issue.code === "custom" && (issue.params as { homelab?: string } | undefined)?.homelab === "secret";
+}
+
+/**
+ * A union whose value has the shape of exactly one of its forms (no missing, extra or mistyped
+ * field for it) reports that form's own issues, e.g. the storage id rule of `{ storage: "" }`.
+ */
+function expandUnions(issues: z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+    return issues.flatMap((issue) => {
+        if (issue.code !== "invalid_union") {
+            return [issue];
+        }
+        const shaped = issue.errors.filter((form) => form.length > 0 && form.every((i) => !["unrecognized_keys", "invalid_type", "invalid_union"].includes(i.code) && !isSecretTypeIssue(i)));
+        return shaped.length === 1 ? expandUnions(shaped[0].map((i) => ({ ...i, path: [...issue.path, ...i.path] }))) : [issue];
+    });
+}
+
 function zodIssues(error: z.ZodError, raw: Record<string, unknown>): ConfigIssue[] {
     // One line per path: a value that breaks two checks of one field (its form and a rule) has one cause.
     const seen = new Set<string>();
-    return error.issues.filter((issue) => !seen.has(formatPath(issue.path)) && seen.add(formatPath(issue.path))).map((issue) => {
+    return expandUnions(error.issues).filter((issue) => !seen.has(formatPath(issue.path)) && seen.add(formatPath(issue.path))).map((issue) => {
         const path = formatPath(issue.path);
-        if (issue.code === "custom" && (issue.params as { homelab?: string } | undefined)?.homelab === "secret") {
+        if (isSecretTypeIssue(issue)) {
             return { path, message: `must be a secret: run \`pulumi config set --secret --path '${path}' <value>\`` };
         }
         const refused = valueAt(raw, issue.path) instanceof SecretValue ? secretValueIssue(issue) : undefined;

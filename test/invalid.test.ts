@@ -7,8 +7,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { capture } from "../scripts/capture";
-import { loadProgram, stackFileConfig, stackFileLab } from "../scripts/plan";
+import { registrationsOf } from "../scripts/fuzz";
+import { stackFileLab } from "../scripts/plan";
 import { ConfigError, ConfigIssue } from "../stacks/validate";
 import { applyPatch, BadCase, parseCase, parsePath, patchStackFile } from "./invalid/patch";
 import { run } from "./helpers/exec";
@@ -58,11 +58,10 @@ describe("bad configs (test/invalid)", function () {
     /** Cases whose issues equal `expect` today; a proposed rule not yet in validate.ts leaves its case pending. */
     const active = new Set<string>();
 
-    // Registrations made by the SDK outside any await of ours: the SDK rejects the stack's outputs
-    // promise with the program's error and no handler (a real run reports it through the language
-    // host). Collected here and checked per case instead of leaking into whichever test runs next.
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    // The SDK rejects the stack's outputs promise with the program's error and no handler (a real
+    // run reports it through the language host). registrationsOf collects those per case; this
+    // sink keeps a late one from failing whichever test runs next.
+    const onUnhandled = () => undefined;
 
     before(function () {
         process.on("unhandledRejection", onUnhandled);
@@ -120,34 +119,9 @@ describe("bad configs (test/invalid)", function () {
         assert.throws(() => applyPatch(config(), { set: [], delete: ["homelab:nas.mount"] }), /nothing to delete/);
     });
 
-    /**
-     * Runs `program` (index.ts's by default) under capture() with the stack file's config and
-     * records every registration at the mock monitor: when the program rejects, capture() returns
-     * nothing, yet whatever it registered before failing is what `pulumi up` would have created.
-     */
-    async function registrationsOf(text: string, program: () => unknown = loadProgram()): Promise<{ error: unknown; registered: string[] }> {
-        const { config, secretKeys } = stackFileConfig(text);
-        const registered: string[] = [];
-        const recording = () => {
-            const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: { getType(): string; getName(): string }, cb: unknown): void };
-            const register = monitor.registerResource.bind(monitor);
-            monitor.registerResource = (req, cb) => {
-                registered.push(`${req.getType()} ${req.getName()}`);
-                register(req, cb);
-            };
-            return program();
-        };
-        let error: unknown;
-        unhandled.length = 0;
-        await capture(recording, { stack: "bad", config, secretKeys }).catch((e) => (error = e));
-        await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs().catch(() => undefined);
-        await new Promise((r) => setImmediate(r));
-        return { error, registered };
-    }
-
     it("the registration check sees a resource registered before a failure", async () => {
         // A control for the per-case check below, which must be able to fail.
-        const { error, registered } = await registrationsOf(home, () => {
+        const { error, registered } = await registrationsOf(home, "bad", () => {
             new pulumi.ComponentResource("test:index:Early", "early");
             throw new Error("late");
         });
@@ -180,7 +154,7 @@ describe("bad configs (test/invalid)", function () {
             });
 
             it("the program registers nothing but the stack", async () => {
-                const { error, registered } = await registrationsOf(texts.get(c.file)!);
+                const { error, registered, unhandled } = await registrationsOf(texts.get(c.file)!, "bad");
                 assert.ok(error instanceof pulumi.RunError, `expected a RunError, got ${error}`);
                 assert.match(error.message, /^invalid stack config/);
                 assert.deepStrictEqual(registered, ["pulumi:pulumi:Stack homelab-bad"]);
