@@ -1,13 +1,9 @@
 // The Pulumi program: load and validate the stack config, then build the lab from it.
 // Pulumi calls the exported function and takes its result as the stack outputs.
 import * as pulumi from "@pulumi/pulumi";
-import { buildLab } from "./stacks/lab";
+import { Lab } from "./stacks/lab";
 import { loadLabConfig } from "./stacks/load";
 import { ConfigError } from "./stacks/validate";
-
-// The SDK captures a stack trace for every Output it makes: with the default depth a large lab
-// plans about 5x slower (see the README's benchmark). Set HOMELAB_STACK_TRACE_LIMIT to debug.
-Error.stackTraceLimit = Number(process.env.HOMELAB_STACK_TRACE_LIMIT ?? 0);
 
 export = async () => {
     let cfg;
@@ -21,5 +17,8 @@ export = async () => {
         }
         throw e;
     }
-    return buildLab(cfg);
+    // Stacks made before Lab existed have every part at the stack's root: adopt them, so that
+    // nothing is replaced (see LabOptions.adoptRootResources).
+    const lab = new Lab("homelab", cfg, { adoptRootResources: true });
+    return { routes: lab.routes, guestApiToken: lab.guestApiToken };
 };

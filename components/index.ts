@@ -13,4 +13,5 @@ export * from "./remoteScript";
 export { catalog, CatalogEntry, databaseImages } from "./catalog";
 export { LabConfig, labSchema, SecretValue, stackFileJsonSchema } from "../stacks/config";
 export { validateLab, ConfigError, ConfigIssue } from "../stacks/validate";
-export { buildLab } from "../stacks/lab";
+export { Lab, LabOptions, LabOutputs, buildLab } from "../stacks/lab";
+export { loadLabConfig } from "../stacks/load";

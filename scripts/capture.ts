@@ -27,6 +27,8 @@ export interface CapturedResource {
     /** Provider reference `urn::id` ("" for the default provider or a component). */
     provider: string;
     options: CapturedOptions;
+    /** The URNs this resource was known by before (its aliases, inherited ones included), when CaptureOptions.aliasUrns is set. */
+    aliases?: string[];
 }
 
 export interface CaptureResult {
@@ -43,6 +45,12 @@ export interface CaptureOptions {
     secretKeys?: string[];
     /** Preview (true, like `pulumi preview`) or update. Defaults to true. */
     preview?: boolean;
+    /**
+     * Record every resource's aliases as full URNs. The SDK then computes them itself, inherited
+     * ones included, as it does for an engine without alias specs (the engine does the same from
+     * the specs). Defaults to false.
+     */
+    aliasUrns?: boolean;
 }
 
 /** The URN of the provider a resource uses (its `urn::id` reference), or undefined for the default. */
@@ -77,6 +85,7 @@ interface MonitorRequest {
     getRetainondelete(): boolean | undefined;
     getDeletebeforereplace(): boolean;
     getIgnorechangesList(): string[];
+    getAliasurnsList(): string[];
 }
 
 /** Mock ids and outputs: each resource's state is its inputs plus a stable id derived from its name. */
@@ -102,8 +111,15 @@ export async function capture(program: () => unknown, opts: CaptureOptions): Pro
     const monitor = pulumi.runtime.getMonitor() as unknown as {
         registerResource(req: MonitorRequest, cb: (err: unknown, res: unknown) => void): void;
         newUrn(parent: string, type: string, name: string): string;
+        supportsFeature(req: { getId(): string }, cb: (err: unknown, res: unknown) => void): void;
     };
     const register = monitor.registerResource.bind(monitor);
+    if (opts.aliasUrns) {
+        // The SDK asks the monitor which features it has when the program starts: without alias
+        // specs it computes every alias to a URN itself and sends those.
+        const supports = monitor.supportsFeature.bind(monitor);
+        monitor.supportsFeature = (req, cb) => (req.getId() === "aliasSpecs" ? cb(null, { getHassupport: () => false }) : supports(req, cb));
+    }
     monitor.registerResource = (req, cb) => {
         const secretPaths: string[] = [];
         const raw = pulumi.runtime.deserializeProperties(req.getObject() as never) as Record<string, unknown>;
@@ -123,6 +139,7 @@ export async function capture(program: () => unknown, opts: CaptureOptions): Pro
                 deleteBeforeReplace: req.getDeletebeforereplace(),
                 ignoreChanges: req.getIgnorechangesList(),
             },
+            ...(opts.aliasUrns ? { aliases: req.getAliasurnsList() } : {}),
         });
         register(req, cb);
     };

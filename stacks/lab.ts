@@ -1,5 +1,6 @@
 // The whole lab from one validated config: hypervisor, NAS, Docker hosts, apps, proxy and DNS.
-// Dependencies are only the real ones, so that independent parts provision in parallel.
+// `Lab` is a component that delegates each part to a small function below; dependencies are only
+// the real ones, so that independent parts provision in parallel.
 import * as pulumi from "@pulumi/pulumi";
 import { BackupJob } from "../components/backupJob";
 import { CloudflareDns } from "../components/cloudflareDns";
@@ -22,6 +23,100 @@ export interface LabOutputs {
     routes: { url: string; upstream: string }[];
     /** The least-privilege Proxmox API token, for tools that need no root. */
     guestApiToken?: pulumi.Output<string>;
+}
+
+/** Options of a Lab: Pulumi's own, and how its parts are named. */
+export interface LabOptions extends pulumi.ComponentResourceOptions {
+    /**
+     * Take over the resources of a stack made by homelab 0.1's `buildLab`, whose parts sat at the
+     * stack's root: each part keeps its old name (`proxmox`, `dns`, `proxy`, `firewall`, `backup`,
+     * the hostnames and the app names) and gets an alias to its old root-parented URN, so that
+     * `pulumi up` moves the whole lab under this Lab and replaces nothing. Only one Lab of a
+     * stack can do this. Defaults to false: parts are named `<name>-<part>`, so that several Labs
+     * fit in one program.
+     */
+    adoptRootResources?: boolean;
+}
+
+/** How the Lab names a part and the options every part gets. */
+interface Parts {
+    cfg: LabConfig;
+    /** True when the Lab takes over a stack made by `buildLab` (LabOptions.adoptRootResources). */
+    adopted: boolean;
+    /** The part's resource name. */
+    name(role: string): string;
+    /** The part's options: the Lab as parent, and the alias of an adopted stack. */
+    opts(extra?: pulumi.ComponentResourceOptions): pulumi.ComponentResourceOptions;
+}
+
+/**
+ * A whole homelab: the Proxmox hosts, the NAS, the Docker hosts and their apps, plain containers,
+ * the reverse proxy, Cloudflare DNS, the firewall and the backups, from one config (see
+ * `loadLabConfig` for reading it from the stack's config, `validateLab` for checking one).
+ *
+ * The SDK captures a stack trace for every resource it registers; with Node's default depth a large
+ * lab plans several times slower (see the README's benchmark). The Lab registers its parts with
+ * `Error.stackTraceLimit` at 0 (or HOMELAB_STACK_TRACE_LIMIT when set, for debugging) and restores
+ * it after.
+ */
+export class Lab extends pulumi.ComponentResource {
+    /** The Proxmox side: providers, bridges, images, tokens, UPS. */
+    public readonly hypervisor: ProxmoxHost;
+    /** The NAS, when the config has one. */
+    public readonly nas?: NasVm;
+    /** Docker hosts by hostname. */
+    public readonly dockerHosts: Record<string, DockerHost>;
+    /** Apps by name. */
+    public readonly apps: Record<string, App>;
+    /** Plain containers by hostname. */
+    public readonly containers: Record<string, LxcContainer>;
+    /** DNS records and the proxy's token, when the config has `cloudflare`. */
+    public readonly dns?: CloudflareDns;
+    /** The reverse proxy, when the config has `proxy`. */
+    public readonly proxy?: ReverseProxy;
+    /** Every proxy route: `https://<app>.<domain>` and the container it reaches. */
+    public readonly routes: { url: string; upstream: string }[];
+    /** The least-privilege Proxmox API token, for tools that need no root. */
+    public readonly guestApiToken?: pulumi.Output<string>;
+
+    constructor(name: string, config: LabConfig, opts: LabOptions = {}) {
+        const { adoptRootResources, ...resourceOpts } = opts;
+        super("homelab:index:Lab", name, {}, resourceOpts);
+        const parts: Parts = {
+            cfg: config,
+            adopted: adoptRootResources ?? false,
+            name: (role) => (adoptRootResources ? role : `${name}-${role}`),
+            opts: (extra = {}) => ({ ...extra, parent: this, ...(adoptRootResources ? { aliases: [{ parent: pulumi.rootStackResource }] } : {}) }),
+        };
+        const limit = Error.stackTraceLimit;
+        Error.stackTraceLimit = Number(process.env.HOMELAB_STACK_TRACE_LIMIT ?? 0);
+        let routes: AppRoute[];
+        try {
+            this.hypervisor = createHypervisor(parts);
+            this.nas = createNas(parts, this.hypervisor);
+            this.dockerHosts = createDockerHosts(parts, this.hypervisor, this.nas);
+            const apps = createApps(parts, this.dockerHosts);
+            this.apps = apps.apps;
+            routes = apps.routes;
+            const edge = createProxyAndDns(parts, this.dockerHosts, routes);
+            this.dns = edge.dns;
+            this.proxy = edge.proxy;
+            this.containers = createContainers(parts, this.hypervisor);
+            createFirewall(parts, this.hypervisor);
+            createBackup(parts, this.hypervisor, this.nas);
+        } finally {
+            Error.stackTraceLimit = limit;
+        }
+        this.routes = this.proxy ? routes.map((r) => ({ url: `https://${r.subdomain}.${config.domain}`, upstream: r.upstream })) : [];
+        this.guestApiToken = this.hypervisor.guestApiToken;
+        this.registerOutputs({ routes: this.routes, guestApiToken: this.guestApiToken });
+    }
+}
+
+/** The lab of a config, as stack outputs. Kept for programs written against homelab 0.1: prefer `new Lab(...)`. */
+export function buildLab(cfg: LabConfig, name = "lab"): LabOutputs {
+    const lab = new Lab(name, cfg, { adoptRootResources: true });
+    return { routes: lab.routes, guestApiToken: lab.guestApiToken };
 }
 
 /**
@@ -85,90 +180,107 @@ function labNetworks(cfg: LabConfig): string[] {
     return cfg.networks.filter((n) => names.includes(n.name)).flatMap((n) => [n.cidr, ...(n.ipv6 ? [n.ipv6.cidr] : [])]);
 }
 
-export function buildLab(cfg: LabConfig): LabOutputs {
-    /** The distribution of an lxc image (validate.ts guarantees one). */
-    const osOf = (image: string) => imageOs(cfg.images.find((m) => m.name === image)!)!;
-    const sshPrivateKey = secret(cfg.ssh.privateKey);
-    const hypervisor = new ProxmoxHost("proxmox", {
-        endpoint: cfg.proxmox.endpoint,
-        apiToken: secret(cfg.proxmox.apiToken),
-        insecure: cfg.proxmox.insecure,
-        sshUser: cfg.proxmox.sshUser,
-        sshPrivateKey,
-        leastPrivilegeToken: cfg.proxmox.leastPrivilegeToken,
-        // The names a running lab already has: the component's own defaults derive from its name.
-        guestRoleId: "HomelabGuestAdmin",
-        guestUserId: "homelab@pve",
-        nodes: cfg.nodes.map((n) => ({
-            name: n.name,
-            address: n.address,
-            fileStorage: n.fileStorage,
-            bridges: n.bridges,
-            ups: n.ups && { ...n.ups, password: secret(n.ups.password) },
-        })),
-        images: cfg.images,
-    });
+/** The distribution of an lxc image (validate.ts guarantees one). */
+function osOf(cfg: LabConfig, image: string) {
+    return imageOs(cfg.images.find((m) => m.name === image)!)!;
+}
 
-    // --- NAS ---
-    // Docker hosts mount its shares and backups go to its `backups` share: wait for `nas.samba`.
-    let nas: NasVm | undefined;
-    if (cfg.nas) {
-        const n = cfg.nas;
-        // The image id already carries the dependency on its download.
-        const { node, net, bridge, prefix, ipv6Prefix, waitFor } = placementOf(cfg, hypervisor, n);
-        nas = new NasVm(
-            n.hostname,
-            {
-                node: node.name,
-                vmId: n.vmId,
-                hostname: n.hostname,
-                cores: n.cores,
-                memoryMb: n.memoryMb,
-                osDiskGb: n.osDiskGb,
-                diskStorage: node.diskStorage,
-                fileStorage: node.fileStorage,
-                imageId: hypervisor.imageId(n.image, node.name),
-                network: {
-                    bridge,
-                    vlan: net.vlan,
-                    address: n.address,
-                    prefixLength: prefix,
-                    gateway: net.gateway,
-                    dns: dnsServersOf(net),
-                    domain: cfg.domain,
-                    ipv6: n.ipv6 !== undefined && ipv6Prefix !== undefined ? { address: n.ipv6, prefixLength: ipv6Prefix, gateway: net.ipv6?.gateway } : undefined,
-                },
-                disks: n.disks,
-                controllerMapping: n.controllerMapping,
-                raid: { mount: n.mount, mailTo: n.mailTo },
-                users: n.users.map((u) => ({ name: u.name, password: secret(u.password) })),
-                shares: n.shares,
-                ssh: { publicKeys: cfg.ssh.publicKeys, privateKey: sshPrivateKey },
-            },
-            // Passthrough disks and snippet uploads need the root@pam token.
-            { provider: hypervisor.provider, dependsOn: waitFor },
-        );
+/** The Proxmox side: providers, bridges, images, the least-privilege token, UPS shutdown. */
+function createHypervisor({ cfg, adopted, name, opts }: Parts): ProxmoxHost {
+    return new ProxmoxHost(
+        name("proxmox"),
+        {
+            endpoint: cfg.proxmox.endpoint,
+            apiToken: secret(cfg.proxmox.apiToken),
+            insecure: cfg.proxmox.insecure,
+            sshUser: cfg.proxmox.sshUser,
+            sshPrivateKey: secret(cfg.ssh.privateKey),
+            leastPrivilegeToken: cfg.proxmox.leastPrivilegeToken,
+            // The names a running lab already has; otherwise the component's defaults, derived from its name.
+            ...(adopted ? { guestRoleId: "HomelabGuestAdmin", guestUserId: "homelab@pve" } : {}),
+            nodes: cfg.nodes.map((n) => ({
+                name: n.name,
+                address: n.address,
+                fileStorage: n.fileStorage,
+                bridges: n.bridges,
+                ups: n.ups && { ...n.ups, password: secret(n.ups.password) },
+            })),
+            images: cfg.images,
+        },
+        opts(),
+    );
+}
+
+/** The NAS. Docker hosts mount its shares and backups go to its `backups` share: they wait for `nas.samba`. */
+function createNas({ cfg, name, opts }: Parts, hypervisor: ProxmoxHost): NasVm | undefined {
+    const n = cfg.nas;
+    if (!n) {
+        return undefined;
     }
+    // The image id already carries the dependency on its download.
+    const { node, net, bridge, prefix, ipv6Prefix, waitFor } = placementOf(cfg, hypervisor, n);
+    return new NasVm(
+        name(n.hostname),
+        {
+            node: node.name,
+            vmId: n.vmId,
+            hostname: n.hostname,
+            cores: n.cores,
+            memoryMb: n.memoryMb,
+            osDiskGb: n.osDiskGb,
+            diskStorage: node.diskStorage,
+            fileStorage: node.fileStorage,
+            imageId: hypervisor.imageId(n.image, node.name),
+            network: {
+                bridge,
+                vlan: net.vlan,
+                address: n.address,
+                prefixLength: prefix,
+                gateway: net.gateway,
+                dns: dnsServersOf(net),
+                domain: cfg.domain,
+                ipv6: n.ipv6 !== undefined && ipv6Prefix !== undefined ? { address: n.ipv6, prefixLength: ipv6Prefix, gateway: net.ipv6?.gateway } : undefined,
+            },
+            disks: n.disks,
+            controllerMapping: n.controllerMapping,
+            raid: { mount: n.mount, mailTo: n.mailTo },
+            users: n.users.map((u) => ({ name: u.name, password: secret(u.password) })),
+            shares: n.shares,
+            ssh: { publicKeys: cfg.ssh.publicKeys, privateKey: secret(cfg.ssh.privateKey) },
+        },
+        // Passthrough disks and snippet uploads need the root@pam token.
+        opts({ provider: hypervisor.provider, dependsOn: waitFor }),
+    );
+}
 
-    // --- Docker hosts and apps ---
-    // Keyed by hostname and app name, never by position: reordering the config replaces nothing.
+/** The Docker host of an app or proxy without `host`: validate.ts guarantees one (named, the proxy's, or the only one; never "the first"). */
+const defaultHostOf = (cfg: LabConfig) => defaultDockerHost(cfg.dockerHosts.map((h) => h.hostname), cfg.proxy?.host);
+
+/** The host an app runs on: its own `host`, else the default one. */
+const hostOfApp = (cfg: LabConfig, a: { host?: string }) => (a.host ?? defaultHostOf(cfg))!;
+
+/** The Docker host the proxy runs on. */
+const proxyHostnameOf = (cfg: LabConfig) => (cfg.proxy ? defaultHostOf(cfg) : undefined);
+
+/**
+ * Every app with its catalog entry and defaults. The proxy reaches an app on its own host over
+ * that host's app network, and any other app through its host's LAN address (masqueraded to the
+ * proxy host's address).
+ */
+function resolvedApps(cfg: LabConfig): ResolvedApp[] {
+    const proxyHost = cfg.dockerHosts.find((d) => d.hostname === proxyHostnameOf(cfg));
+    const proxyOf = (a: { host?: string }) => proxyHost && { domain: cfg.domain, proxies: hostOfApp(cfg, a) === proxyHost.hostname ? proxyHost.appNetwork : proxyHost.address };
+    return cfg.apps.map((a) => resolveApp(a, proxyOf(a)));
+}
+
+/** Docker hosts, keyed by hostname (never by position: reordering the config replaces nothing). */
+function createDockerHosts({ cfg, adopted, name, opts }: Parts, hypervisor: ProxmoxHost, nas: NasVm | undefined): Record<string, DockerHost> {
     const dockerHosts: Record<string, DockerHost> = {};
-    const routes: AppRoute[] = [];
-    // validate.ts guarantees a host: named, the proxy's, or the only one (never "the first").
-    const defaultHost = defaultDockerHost(cfg.dockerHosts.map((h) => h.hostname), cfg.proxy?.host);
-    const hostOfApp = (a: { host?: string }) => (a.host ?? defaultHost)!;
-    const proxyHostname = cfg.proxy ? defaultHost : undefined;
-    // The proxy reaches an app on its own host over that host's app network, and any other app
-    // through its host's LAN address (masqueraded to the proxy host's address).
-    const proxyOf = (a: { host?: string }) => {
-        const h = cfg.dockerHosts.find((d) => d.hostname === proxyHostname);
-        return h && { domain: cfg.domain, proxies: hostOfApp(a) === h.hostname ? h.appNetwork : h.address };
-    };
-    const apps = cfg.apps.map((a) => resolveApp(a, proxyOf(a)));
+    const apps = resolvedApps(cfg);
     for (const h of cfg.dockerHosts) {
         const { node, net, bridge, prefix, ipv6Prefix, waitFor } = placementOf(cfg, hypervisor, h);
         // One CIFS mount has one owner: the user the apps on this host write the share as.
-        const owners = shareOwners(apps.filter((a) => hostOfApp(a) === h.hostname));
+        const owners = shareOwners(apps.filter((a) => hostOfApp(cfg, a) === h.hostname));
         const mounts = h.mounts.map((m) => {
             // validate.ts guarantees the NAS and the share; the share's first user mounts it.
             const user = cfg.nas!.shares.find((s) => s.name === m.share)!.users[0];
@@ -176,15 +288,16 @@ export function buildLab(cfg: LabConfig): LabOutputs {
             return { share: m.share, path: m.path, server: cfg.nas!.address, username: user, password: secret(password), uid: owners[m.share] };
         });
         dockerHosts[h.hostname] = new DockerHost(
-            h.hostname,
+            name(h.hostname),
             {
                 kind: h.kind,
+                hostname: h.hostname,
                 nodeName: node.name,
                 nodeAddress: node.address,
                 nodeSshUser: cfg.proxmox.sshUser,
                 vmId: h.vmId,
                 imageId: hypervisor.imageId(h.image, node.name),
-                osType: h.kind === "lxc" ? osOf(h.image) : undefined,
+                osType: h.kind === "lxc" ? osOf(cfg, h.image) : undefined,
                 bridge,
                 vlanId: net.vlan,
                 ipv4: `${h.address}/${prefix}`,
@@ -198,41 +311,56 @@ export function buildLab(cfg: LabConfig): LabOutputs {
                 rootDiskGb: h.rootDiskGb,
                 dataDiskGb: h.dataDiskGb,
                 sshPublicKeys: cfg.ssh.publicKeys,
-                sshPrivateKey,
+                sshPrivateKey: secret(cfg.ssh.privateKey),
                 appNetwork: h.appNetwork,
                 // The name a running lab already has (the component's default derives from its name).
-                appNetworkName: "apps",
+                ...(adopted ? { appNetworkName: "apps" } : {}),
                 mounts,
                 mountsAfter: nas ? [nas.samba] : [],
             },
             // Not on the NAS: only the share mounts (mountsAfter) and the apps using a share wait for it.
             // Bind mount points and the keyctl feature need the root@pam token.
-            { provider: hypervisor.provider, dependsOn: waitFor },
+            opts({ provider: hypervisor.provider, dependsOn: waitFor }),
         );
     }
-    // Apps on another host than the proxy's are reached through a port published on their host:
-    // `routePort` if set, else a port derived from the app's name alone.
-    const remote = apps.filter((a) => proxyHostname !== undefined && hostOfApp(a) !== proxyHostname && a.expose && a.port !== undefined);
+    return dockerHosts;
+}
+
+/**
+ * The apps, keyed by name, and their routes. Apps on another host than the proxy's are reached
+ * through a port published on their host: `routePort` if set, else a port derived from the app's
+ * name alone.
+ */
+function createApps({ cfg, name, opts }: Parts, dockerHosts: Record<string, DockerHost>): { apps: Record<string, App>; routes: AppRoute[] } {
+    const apps = resolvedApps(cfg);
+    const proxyHostname = proxyHostnameOf(cfg);
+    const remote = apps.filter((a) => proxyHostname !== undefined && hostOfApp(cfg, a) !== proxyHostname && a.expose && a.port !== undefined);
     const remotePort = (a: ResolvedApp) => cfg.apps.find((x) => x.name === a.name)?.routePort ?? defaultRoutePort(a.name);
     // Each app after the apps it depends on (validation refused cycles and other hosts' apps).
     const created: Record<string, App> = {};
-    for (const appName of appOrder(apps.map((a) => ({ ...a, host: hostOfApp(a) }))).order) {
+    for (const appName of appOrder(apps.map((a) => ({ ...a, host: hostOfApp(cfg, a) }))).order) {
         const a = apps.find((x) => x.name === appName)!;
-        const host = cfg.dockerHosts.find((h) => h.hostname === hostOfApp(a))!;
+        const host = cfg.dockerHosts.find((h) => h.hostname === hostOfApp(cfg, a))!;
         const remoteRoute = remote.includes(a) ? { hostAddress: host.address, hostPort: remotePort(a) } : undefined;
         const dependsOn = a.dependsOn.map((d) => created[d]);
-        created[a.name] = new App(a.name, { app: a, host: dockerHosts[hostOfApp(a)], remoteRoute, dependsOn });
+        created[a.name] = new App(name(a.name), { app: a, host: dockerHosts[hostOfApp(cfg, a)], remoteRoute, dependsOn }, opts());
     }
+    const routes: AppRoute[] = [];
     for (const a of apps) {
         if (created[a.name].route) {
             routes.push(created[a.name].route!);
         }
     }
+    return { apps: created, routes };
+}
 
-    // --- Reverse proxy and DNS ---
-    // The records use the addresses from config, so they wait for nothing and are created while the
-    // guests are still being built; only the proxy container waits for its token.
-    const proxyHost = cfg.proxy && cfg.dockerHosts.find((h) => h.hostname === proxyHostname)!;
+/**
+ * DNS records and the reverse proxy. The records use the addresses from config, so they wait for
+ * nothing and are created while the guests are still being built; only the proxy container waits
+ * for its token.
+ */
+function createProxyAndDns({ cfg, name, opts }: Parts, dockerHosts: Record<string, DockerHost>, routes: AppRoute[]): { dns?: CloudflareDns; proxy?: ReverseProxy } {
+    const proxyHost = cfg.proxy && cfg.dockerHosts.find((h) => h.hostname === proxyHostnameOf(cfg))!;
     const tlsRoute = routes.find((r) => r.tlsUpstream);
     if (proxyHost && tlsRoute) {
         // renderCaddyfile has no HTTPS upstreams yet; a plain-HTTP route to a TLS port would only ever answer 502.
@@ -240,38 +368,50 @@ export function buildLab(cfg: LabConfig): LabOutputs {
     }
     let dns: CloudflareDns | undefined;
     if (cfg.cloudflare) {
-        dns = new CloudflareDns("dns", {
-            domain: cfg.domain,
-            zoneId: cfg.cloudflare.zoneId,
-            apiToken: secret(cfg.cloudflare.apiToken),
-            ttl: cfg.cloudflare.ttl,
-            proxy: proxyHost && { address: proxyHost.address, ipv6: proxyHost.ipv6, publicAddress: cfg.proxy?.publicAddress },
-            apps: proxyHost ? routes.map((r) => ({ subdomain: r.subdomain, public: r.public })) : [],
-            hosts: [...(cfg.nas ? [cfg.nas] : []), ...cfg.dockerHosts, ...cfg.containers]
-                .filter((g) => g.dns)
-                .map((g) => ({ hostname: g.hostname, address: g.address, ipv6: g.ipv6 })),
-            acmeToken: cfg.proxy !== undefined,
-        });
+        dns = new CloudflareDns(
+            name("dns"),
+            {
+                domain: cfg.domain,
+                zoneId: cfg.cloudflare.zoneId,
+                apiToken: secret(cfg.cloudflare.apiToken),
+                ttl: cfg.cloudflare.ttl,
+                proxy: proxyHost && { address: proxyHost.address, ipv6: proxyHost.ipv6, publicAddress: cfg.proxy?.publicAddress },
+                apps: proxyHost ? routes.map((r) => ({ subdomain: r.subdomain, public: r.public })) : [],
+                hosts: [...(cfg.nas ? [cfg.nas] : []), ...cfg.dockerHosts, ...cfg.containers]
+                    .filter((g) => g.dns)
+                    .map((g) => ({ hostname: g.hostname, address: g.address, ipv6: g.ipv6 })),
+                acmeToken: cfg.proxy !== undefined,
+            },
+            opts(),
+        );
     }
+    let proxy: ReverseProxy | undefined;
     if (cfg.proxy && proxyHost) {
         const host = dockerHosts[proxyHost.hostname];
-        new ReverseProxy("proxy", {
-            domain: cfg.domain,
-            email: cfg.proxy.email,
-            routes: routes.map((r) => ({ subdomain: r.subdomain, upstream: r.upstream, exposure: r.public ? ("port-forward" as const) : ("private" as const) })),
-            address: host.address,
-            ipv6Address: proxyHost.ipv6,
-            provider: host.provider,
-            networks: [host.appNetwork.name],
-            connection: { privateKey: sshPrivateKey },
-            // validate.ts requires homelab:cloudflare whenever there is a proxy.
-            cloudflareApiToken: dns!.acmeToken!,
-            staging: cfg.proxy.staging,
-            labNetworks: labNetworks(cfg),
-        });
+        proxy = new ReverseProxy(
+            name("proxy"),
+            {
+                domain: cfg.domain,
+                email: cfg.proxy.email,
+                routes: routes.map((r) => ({ subdomain: r.subdomain, upstream: r.upstream, exposure: r.public ? ("port-forward" as const) : ("private" as const) })),
+                address: host.address,
+                ipv6Address: proxyHost.ipv6,
+                provider: host.provider,
+                networks: [host.appNetwork.name],
+                connection: { privateKey: secret(cfg.ssh.privateKey) },
+                // validate.ts requires homelab:cloudflare whenever there is a proxy.
+                cloudflareApiToken: dns!.acmeToken!,
+                staging: cfg.proxy.staging,
+                labNetworks: labNetworks(cfg),
+            },
+            opts(),
+        );
     }
+    return { dns, proxy };
+}
 
-    // --- Plain containers (templates first, so that clones can wait for them) ---
+/** Plain containers, keyed by hostname; templates made from an image first, so that clones can wait for them. */
+function createContainers({ cfg, name, opts }: Parts, hypervisor: ProxmoxHost): Record<string, LxcContainer> {
     const containers: Record<string, LxcContainer> = {};
     // Validation allows clones of templates made from an image only, so those go first.
     const fromImage = (c: (typeof cfg.containers)[number]) => c.template && c.cloneOf === undefined;
@@ -280,14 +420,14 @@ export function buildLab(cfg: LabConfig): LabOutputs {
         const { node, net, bridge, prefix, ipv6Prefix, waitFor } = placementOf(cfg, hypervisor, c);
         const source = c.cloneOf !== undefined ? cfg.containers.find((t) => t.hostname === c.cloneOf)! : undefined;
         containers[c.hostname] = new LxcContainer(
-            c.hostname,
+            name(c.hostname),
             {
                 hostname: c.hostname,
                 vmId: c.vmId,
                 node: node.name,
                 template: c.image !== undefined ? hypervisor.imageId(c.image, node.name) : undefined,
                 // A clone's distribution is its template's.
-                osType: osOf(c.image ?? source!.image!),
+                osType: osOf(cfg, c.image ?? source!.image!),
                 cloneOf: source && { vmId: containers[source.hostname].vmId },
                 isTemplate: c.template,
                 cores: c.cores,
@@ -307,51 +447,51 @@ export function buildLab(cfg: LabConfig): LabOutputs {
                 },
                 sshPublicKeys: cfg.ssh.publicKeys,
                 provision: c.provision,
-                nodeConnection: { host: node.address, user: cfg.proxmox.sshUser, privateKey: sshPrivateKey },
+                nodeConnection: { host: node.address, user: cfg.proxmox.sshUser, privateKey: secret(cfg.ssh.privateKey) },
             },
             // Plain containers need no root-only feature: the least-privilege token creates them.
-            { provider: hypervisor.guestProvider, dependsOn: waitFor },
+            opts({ provider: hypervisor.guestProvider, dependsOn: waitFor }),
         );
     }
+    return containers;
+}
 
-    // --- Firewall ---
-    if (cfg.firewall?.enabled && cfg.firewall.rules.length > 0) {
-        new Firewall("firewall", { ...firewallArgs(cfg), provider: hypervisor.provider });
+/** Who may talk to whom, on the guests' firewalls, when the config turns it on and has rules. */
+function createFirewall({ cfg, name, opts }: Parts, hypervisor: ProxmoxHost): Firewall | undefined {
+    if (!cfg.firewall?.enabled || cfg.firewall.rules.length === 0) {
+        return undefined;
     }
+    return new Firewall(name("firewall"), { ...firewallArgs(cfg), provider: hypervisor.provider }, opts());
+}
 
-    // --- Backups ---
-    if (cfg.backup) {
-        const b = cfg.backup;
-        const byName = new Map([...(cfg.nas ? [cfg.nas] : []), ...cfg.dockerHosts, ...cfg.containers].map((g) => [g.hostname, g.vmId]));
-        // The NAS is never in the main job (its target may be a share the NAS serves): BackupJob
-        // gives it a job of its own.
-        const exclude = (b.exclude ?? []).filter((h) => h !== cfg.nas?.hostname);
-        const share = "share" in b.target ? b.target : undefined;
-        const password = share && cfg.nas?.users.find((u) => u.name === share.user)?.password;
-        new BackupJob(
-            "backup",
-            {
-                target:
-                    share && cfg.nas && password
-                        ? { cifs: { storageId: `nas-${share.share}`, server: cfg.nas.address, share: share.share, username: share.user, password: secret(password) } }
-                        : { storage: "storage" in b.target ? b.target.storage : "local" },
-                nodes: cfg.nodes.map((n) => n.name),
-                schedule: b.schedule,
-                mode: b.mode,
-                keepDaily: b.keepDaily,
-                keepWeekly: b.keepWeekly,
-                keepMonthly: b.keepMonthly,
-                excludeIds: exclude.map((h) => byName.get(h)!),
-                nas: cfg.nas ? { vmId: cfg.nas.vmId, storage: b.nasStorage, schedule: b.nasSchedule } : undefined,
-                provider: hypervisor.provider,
-            },
-            // The CIFS storage needs the share served: wait for Samba on the NAS, nothing else.
-            { dependsOn: nas ? [nas.samba] : [] },
-        );
+/** The nightly backup job, and the NAS's own job (the NAS is never in the main job: its target may be a share the NAS serves). */
+function createBackup({ cfg, name, opts }: Parts, hypervisor: ProxmoxHost, nas: NasVm | undefined): BackupJob | undefined {
+    const b = cfg.backup;
+    if (!b) {
+        return undefined;
     }
-
-    return {
-        routes: proxyHost ? routes.map((r) => ({ url: `https://${r.subdomain}.${cfg.domain}`, upstream: r.upstream })) : [],
-        guestApiToken: hypervisor.guestApiToken,
-    };
+    const byName = new Map([...(cfg.nas ? [cfg.nas] : []), ...cfg.dockerHosts, ...cfg.containers].map((g) => [g.hostname, g.vmId]));
+    const exclude = (b.exclude ?? []).filter((h) => h !== cfg.nas?.hostname);
+    const share = "share" in b.target ? b.target : undefined;
+    const password = share && cfg.nas?.users.find((u) => u.name === share.user)?.password;
+    return new BackupJob(
+        name("backup"),
+        {
+            target:
+                share && cfg.nas && password
+                    ? { cifs: { storageId: `nas-${share.share}`, server: cfg.nas.address, share: share.share, username: share.user, password: secret(password) } }
+                    : { storage: "storage" in b.target ? b.target.storage : "local" },
+            nodes: cfg.nodes.map((n) => n.name),
+            schedule: b.schedule,
+            mode: b.mode,
+            keepDaily: b.keepDaily,
+            keepWeekly: b.keepWeekly,
+            keepMonthly: b.keepMonthly,
+            excludeIds: exclude.map((h) => byName.get(h)!),
+            nas: cfg.nas ? { vmId: cfg.nas.vmId, storage: b.nasStorage, schedule: b.nasSchedule } : undefined,
+            provider: hypervisor.provider,
+        },
+        // The CIFS storage needs the share served: wait for Samba on the NAS, nothing else.
+        opts({ dependsOn: nas ? [nas.samba] : [] }),
+    );
 }

@@ -435,7 +435,7 @@ describe("home stack: Docker hosts and apps", () => {
         assert.deepStrictEqual(added.sort(), [
             "urn:pulumi:S::homelab::homelab:index:App$docker:index/container:Container::whoami",
             "urn:pulumi:S::homelab::homelab:index:App$docker:index/remoteImage:RemoteImage::whoami",
-            "urn:pulumi:S::homelab::pulumi:pulumi:Stack$homelab:index:App::whoami",
+            "urn:pulumi:S::homelab::homelab:index:Lab$homelab:index:App::whoami",
         ]);
     });
 });

@@ -426,7 +426,7 @@ describe("the home stack's NAS", function () {
         const plan = planJson("home", result) as { resources: { urn: string; type: string; name: string; parent: string; options: { protect: boolean } }[] };
         const nas = plan.resources.filter((r) => r.type === T.nas);
         assert.deepStrictEqual(nas.map((r) => r.name), ["nas"]);
-        assert.ok(nas[0].parent.endsWith("pulumi:pulumi:Stack::homelab-home"));
+        assert.ok(nas[0].parent.endsWith("homelab:index:Lab::homelab"));
         const children = plan.resources.filter((r) => r.parent === nas[0].urn).map((r) => `${r.type} ${r.name}${r.options.protect ? " (protected)" : ""}`);
         assert.deepStrictEqual(children.sort(), [`${T.cmd} nas-samba`, `${T.cmd} nas-storage (protected)`, `${T.file} nas-user-data`, `${T.vm} nas (protected)`]);
         const vm = one(result.resources, T.vm, "nas");
