@@ -118,7 +118,9 @@ function zodIssues(error: z.ZodError, raw: Record<string, unknown>): ConfigIssue
         // A field with a message of its own ("must be an IPv4 address") says so even when it is
         // simply missing: say what is wrong instead.
         if (issue.code === "invalid_type" && valueAt(raw, issue.path) === undefined) {
-            return { path, message: `is required (${issue.expected})` };
+            const kinds: Record<string, string> = { string: "text", number: "a number", int: "a whole number", boolean: "true or false", array: "a list", object: "a mapping" };
+            const last = issue.path[issue.path.length - 1];
+            return { path, message: `is required: add ${typeof last === "string" ? `${last}: ` : ""}<${kinds[issue.expected] ?? issue.expected}> (see the README's config reference)` };
         }
         // A secret where plain text belongs: zod would only say the value has the wrong type or form.
         if (valueAt(raw, issue.path) instanceof SecretValue && issue.code !== "custom") {
@@ -131,8 +133,63 @@ function zodIssues(error: z.ZodError, raw: Record<string, unknown>): ConfigIssue
         if (issue.code === "invalid_format" && issue.format === "regex" && issue.message.startsWith("Invalid string")) {
             return { path, message: `has the wrong form (it must match ${issue.pattern}): see the README's config reference` };
         }
-        return { path, message: issue.message };
+        return { path, message: stockPhrase.test(issue.message) ? ownWords(issue, valueAt(raw, issue.path)) : issue.message };
     });
+}
+
+/** zod's own wording ("Invalid input: expected boolean, received string", "Too big: ..."): never shown as is. */
+export const stockPhrase = /^(Invalid |Too (big|small)|Unrecognized key)|expected .*, received /;
+
+/** A value as a message may show it: short, and never a secret's. */
+function shown(value: unknown): string {
+    if (value instanceof SecretValue) {
+        return "a secret";
+    }
+    if (typeof value === "string") {
+        return `the text '${value.length > 40 ? `${value.slice(0, 40)}...` : value}'`;
+    }
+    if (Array.isArray(value)) {
+        return "a list";
+    }
+    if (value === null) {
+        return "nothing (null)";
+    }
+    return typeof value === "object" ? "a mapping" : String(value);
+}
+
+/** An issue that zod words in its own stock phrases, in the project's words with the fix. */
+function ownWords(issue: z.core.$ZodIssue, value: unknown): string {
+    const got = shown(value);
+    const size = Array.isArray(value) ? `lists ${value.length} item${value.length === 1 ? "" : "s"}` : typeof value === "string" ? `is ${value.length} characters long` : `is ${got}`;
+    switch (issue.code) {
+        case "invalid_type":
+            switch (issue.expected) {
+                case "boolean":
+                    return `must be true or false, got ${got}: write it without quotes`;
+                case "number":
+                    return `must be a number, got ${got}: write the plain number, without quotes or unit`;
+                case "int":
+                    return `must be a whole number, got ${got}`;
+                case "string":
+                    return `must be text, got ${got}: quote it, e.g. "${typeof value === "number" || typeof value === "boolean" ? String(value) : "text"}"`;
+                case "array":
+                    return `must be a list, got ${got}: write each item on its own line starting with '- '`;
+                case "object":
+                    return `must be a mapping of fields, got ${got}: write its fields indented below it (see the README's config reference)`;
+                default:
+                    return `must be of type ${issue.expected}, got ${got}`;
+            }
+        case "too_big":
+            return `${size}; at most ${String(issue.maximum)}${issue.origin === "array" ? " items" : issue.origin === "string" ? " characters" : ""} ${issue.origin === "array" ? "are allowed: remove some" : "is allowed: use a smaller value"}`;
+        case "too_small":
+            return `${size}; at least ${String(issue.minimum)}${issue.origin === "array" ? " items are" : issue.origin === "string" ? " characters are" : " is"} needed${issue.origin === "array" ? ": add more" : ""}`;
+        case "invalid_value":
+            return `must be one of ${issue.values.map((v) => String(v)).join(", ")}, got ${got}`;
+        case "not_multiple_of":
+            return `must be a multiple of ${String(issue.divisor)}, got ${got}`;
+        default:
+            return `is not valid here (got ${got}): see the README's config reference`;
+    }
 }
 
 /** What a value that fits none of a union's forms should look like, by where it is. */
@@ -266,11 +323,14 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
 
     // Networks
     const nets = new Map<string, { cidr: Cidr; v6?: Cidr; net: LabConfig["networks"][number] }>();
+    /** Networks whose CIDR is refused: what refers to them gets no second line for the same cause. */
+    const brokenNets = new Set<string>();
     if (ok("networks")) {
         issues.push(...duplicates(cfg.networks, (n) => n.name, (_, i) => `homelab:networks[${i}].name`, "network name"));
         cfg.networks.forEach((n, i) => {
             const cidr = parseCidr(n.cidr);
             if (!cidr) {
+                brokenNets.add(n.name);
                 add(`homelab:networks[${i}].cidr`, `must be a network address with its host bits zero, e.g. ${n.cidr.replace(/\.\d+\//, ".0/")}`);
                 return;
             }
@@ -397,6 +457,9 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
     if (ok("networks")) {
         for (const h of all) {
             const n = nets.get(h.network);
+            if (!n && brokenNets.has(h.network)) {
+                continue;
+            }
             if (!n) {
                 add(`${h.path}.network`, `unknown network '${h.network}': use one of ${[...nets.keys()].join(", ")}`);
                 continue;
@@ -745,7 +808,7 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
         }
         if (ok("networks")) {
             cfg.proxy.allowFrom?.forEach((n, i) => {
-                if (!nets.has(n)) {
+                if (!brokenNets.has(n) && !nets.has(n)) {
                     add(`homelab:proxy.allowFrom[${i}]`, `unknown network '${n}': use one of ${[...nets.keys()].join(", ")}`);
                 }
             });
@@ -783,7 +846,7 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
     }
 
     // Firewall: what the rules mean is the Firewall component's own rule (planFirewall).
-    if (cfg.firewall && ok("firewall", "networks", "nodes", "nas", "dockerHosts", "containers")) {
+    if (cfg.firewall && ok("firewall", "networks", "nodes", "nas", "dockerHosts", "containers") && brokenNets.size === 0) {
         const fw = cfg.firewall;
         const args = firewallArgs(cfg);
         const plan = planFirewall("firewall", args);

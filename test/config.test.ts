@@ -148,12 +148,12 @@ describe("stack config", () => {
         {
             name: "missing required field",
             mutate: (c) => delete c.nas.vmId,
-            issue: { path: "homelab:nas.vmId", message: "is required (number)" },
+            issue: { path: "homelab:nas.vmId", message: "is required: add vmId: <a number> (see the README's config reference)" },
         },
         {
             name: "wrong type",
             mutate: (c) => (c.nas.cores = "two"),
-            issue: { path: "homelab:nas.cores", message: "Invalid input: expected number, received string" },
+            issue: { path: "homelab:nas.cores", message: "must be a number, got the text 'two': write the plain number, without quotes or unit" },
         },
         {
             name: "unknown field",

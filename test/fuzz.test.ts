@@ -3,9 +3,13 @@
 // one ends as exit 0 with a plan or exit 2 with nothing but the stack registered. Fixed seed and a
 // budget of about a minute here; `npm run fuzz` runs more.
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { fuzz, FuzzReport, runCase } from "../scripts/fuzz";
 import { loadProgram } from "../scripts/plan";
+import { stockPhrase } from "../stacks/validate";
+import { parseCase } from "./invalid/patch";
 import { homeYaml } from "./helpers/mocks";
 
 describe("property: every stack file plans (exit 0) or is refused before any registration (exit 2)", function () {
@@ -41,6 +45,16 @@ describe("property: every stack file plans (exit 0) or is refused before any reg
             summary,
         );
         assert.strictEqual(report.registrationsOnFailure, 0);
+    });
+
+    it("no message, of the generated files or of the bad-config corpus, is in zod's stock wording", () => {
+        const corpus = fs
+            .readdirSync(path.join(__dirname, "invalid"))
+            .filter((f) => f.endsWith(".yaml"))
+            .flatMap((f) => parseCase(f, fs.readFileSync(path.join(__dirname, "invalid", f), "utf8")).expect.map((e) => e.message));
+        assert.ok(stockPhrase.test("Invalid input: expected boolean, received string") && stockPhrase.test("Too big: expected number to be <=999999999"));
+        assert.ok(report.messages.size > 20, `only ${report.messages.size} distinct messages`);
+        assert.deepStrictEqual([...report.messages, ...corpus].filter((m) => stockPhrase.test(m)), []);
     });
 
     it("generated files: both outcomes occur, in a sample of at least 100 cases", () => {
