@@ -2,16 +2,18 @@ import { BlockList, isIP } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import * as cloudflare from "@pulumi/cloudflare";
 
-/** An app's name under the domain, pointing at the reverse proxy. */
+/** An app's name under the domain. */
 export interface DnsAppArgs {
     /** The DNS label: `nextcloud` makes `nextcloud.<domain>`. */
     subdomain: string;
     /**
-     * Proxied through Cloudflare (orange cloud): the name resolves to Cloudflare, which forwards to
-     * the proxy. Needs a public proxy address (Cloudflare refuses to proxy to private ones).
-     * Defaults to false: the name resolves to the proxy's LAN address.
+     * - `private` (the default): no record names it; the one wildcard record `*.<domain>` (to the
+     *   proxy's LAN address) and the lab's own DNS resolve it, so the name appears nowhere public;
+     * - `tunnel`: a proxied CNAME to the Cloudflare Tunnel (`proxy.tunnelTarget`);
+     * - `port-forward`: a proxied A record to `proxy.publicAddress` (Cloudflare forwards to the
+     *   router, which forwards 443 to the proxy).
      */
-    public?: boolean;
+    exposure?: "private" | "tunnel" | "port-forward";
 }
 
 /** A guest with a name of its own (`dns: true` in the config). */
@@ -41,10 +43,12 @@ export interface CloudflareDnsArgs {
         ipv6?: pulumi.Input<string>;
         /**
          * The public IPv4 address that reaches the proxy (the router's WAN address, forwarding
-         * 443 to it). Public apps point there, proxied by Cloudflare. Defaults to `address`, which
-         * must then be a public address itself for any app to be public.
+         * 443 to it). Port-forwarded apps point there, proxied by Cloudflare. Defaults to
+         * `address`, which must then be a public address itself.
          */
         publicAddress?: pulumi.Input<string>;
+        /** The Cloudflare Tunnel's name, `<id>.cfargotunnel.com`: tunnelled apps are CNAMEs to it. Required by such apps. */
+        tunnelTarget?: pulumi.Input<string>;
     };
     /** The apps behind the proxy. Defaults to none. */
     apps?: DnsAppArgs[];
@@ -94,11 +98,11 @@ export function isNonRoutable(address: string): boolean {
 export class CloudflareDns extends pulumi.ComponentResource {
     /** The provider with the configured token. */
     readonly provider: cloudflare.Provider;
-    /** Every record, by `<name>/<type>` (e.g. `nextcloud/A`). */
+    /** Every record, by `<name>/<type>` (e.g. `nextcloud/CNAME`, `wildcard/A`). */
     readonly records: Record<string, cloudflare.DnsRecord>;
     /** The proxy's DNS-01 token (secret), when minted. */
     readonly acmeToken?: pulumi.Output<string>;
-    /** Fully qualified names with records, sorted. */
+    /** Fully qualified names with records of their own (public apps, guests), sorted. */
     readonly names: string[];
 
     constructor(name: string, args: CloudflareDnsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -133,14 +137,18 @@ export class CloudflareDns extends pulumi.ComponentResource {
         if (apps.length > 0 && !proxy) {
             throw new Error(`CloudflareDns: apps ${apps.map((a) => a.subdomain).join(", ")} need proxy.address to point at`);
         }
-        for (const a of apps.filter((x) => x.public)) {
+        for (const a of apps.filter((x) => x.exposure === "port-forward")) {
             for (const target of [proxy?.publicAddress ?? proxy?.address]) {
                 if (typeof target === "string" && isNonRoutable(target)) {
                     throw new Error(
-                        `CloudflareDns: app '${a.subdomain}' is public, but Cloudflare cannot proxy to the private address ${target}: set homelab:proxy.publicAddress (the router's WAN address forwarding 443 to the proxy) or make the app not public`,
+                        `CloudflareDns: app '${a.subdomain}' is public through a port forward, but Cloudflare cannot proxy to the private address ${target}: set homelab:proxy.publicAddress (the router's WAN address forwarding 443 to the proxy) or make it public through the tunnel`,
                     );
                 }
             }
+        }
+        const tunnelled = apps.filter((x) => x.exposure === "tunnel");
+        if (tunnelled.length > 0 && proxy?.tunnelTarget === undefined) {
+            throw new Error(`CloudflareDns: apps ${tunnelled.map((a) => a.subdomain).join(", ")} are public through the tunnel: give proxy.tunnelTarget`);
         }
 
         // Registered only now: bad args above leave nothing in the stack.
@@ -151,7 +159,7 @@ export class CloudflareDns extends pulumi.ComponentResource {
         const own = { parent: this, provider: this.provider };
 
         this.records = {};
-        const record = (key: string, fqdn: string, type: "A" | "AAAA", content: pulumi.Input<string>, proxied: boolean) => {
+        const record = (key: string, fqdn: string, type: "A" | "AAAA" | "CNAME", content: pulumi.Input<string>, proxied: boolean) => {
             this.records[`${key}/${type}`] = new cloudflare.DnsRecord(
                 `${name}-${key}-${type.toLowerCase()}`,
                 {
@@ -168,12 +176,23 @@ export class CloudflareDns extends pulumi.ComponentResource {
                 own,
             );
         };
+        // Private apps share one wildcard record: no record (and, with the proxy's one wildcard
+        // certificate, no certificate) names a private app. Names with records of their own win
+        // over the wildcard.
+        if (apps.some((a) => (a.exposure ?? "private") === "private")) {
+            record("wildcard", `*.${args.domain}`, "A", proxy!.address, false);
+            if (proxy!.ipv6 !== undefined) {
+                record("wildcard", `*.${args.domain}`, "AAAA", proxy!.ipv6, false);
+            }
+        }
         for (const a of apps) {
             const fqdn = `${a.subdomain}.${args.domain}`;
-            record(a.subdomain, fqdn, "A", a.public ? (proxy!.publicAddress ?? proxy!.address) : proxy!.address, a.public ?? false);
-            // A public app's AAAA would let IPv6 clients skip Cloudflare: only the proxied A.
-            if (proxy!.ipv6 !== undefined && !a.public) {
-                record(a.subdomain, fqdn, "AAAA", proxy!.ipv6, a.public ?? false);
+            // Only proxied records: a public app's address is Cloudflare's, never the lab's (and no
+            // AAAA that would let IPv6 clients skip Cloudflare).
+            if (a.exposure === "port-forward") {
+                record(a.subdomain, fqdn, "A", proxy!.publicAddress ?? proxy!.address, true);
+            } else if (a.exposure === "tunnel") {
+                record(a.subdomain, fqdn, "CNAME", proxy!.tunnelTarget!, true);
             }
         }
         for (const h of hosts) {
@@ -197,7 +216,8 @@ export class CloudflareDns extends pulumi.ComponentResource {
             this.acmeToken = pulumi.secret(token.value);
         }
 
-        this.names = [...seen].sort().map((l) => `${l}.${args.domain}`);
+        const named = [...apps.filter((a) => (a.exposure ?? "private") !== "private").map((a) => a.subdomain), ...hosts.map((h) => h.hostname)];
+        this.names = named.sort().map((l) => `${l}.${args.domain}`);
         this.registerOutputs({ acmeToken: this.acmeToken, names: this.names });
     }
 }

@@ -375,8 +375,26 @@ export const appSchema = z.strictObject({
     subdomain: dnsLabel().optional(),
     /** Route it through the proxy and give it a DNS name. Defaults to true for apps with a web port. */
     expose: z.boolean().optional(),
-    /** Proxied through Cloudflare (public). Defaults to false: names resolve to LAN addresses. */
+    /**
+     * Reachable from the internet. Defaults to false: private, answered only from the lab's own
+     * networks (homelab:proxy.allowFrom), with no public DNS record naming it.
+     */
     public: z.boolean().default(false),
+    /**
+     * How a public app is reached: `tunnel` (a Cloudflare Tunnel from the proxy's Docker host: no
+     * port forward, no public address needed) or `port-forward` (the router forwards 443 to the
+     * proxy; needs homelab:proxy.publicAddress). Only with public: true. Defaults to tunnel.
+     */
+    publicVia: z.enum(["tunnel", "port-forward"]).optional(),
+    /** Cloudflare Access in front of a public app: only these people get through, after a login by e-mail code. Only with public: true. */
+    access: z
+        .strictObject({
+            /** E-mail addresses let in. */
+            emails: z.array(z.email({ message: "must be an e-mail address" })).default([]),
+            /** E-mail domains whose every address is let in, e.g. example.com. */
+            emailDomains: z.array(z.string().regex(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a lower-case domain such as example.com")).default([]),
+        })
+        .optional(),
     /** The container port the proxy forwards to (overrides the catalog). */
     port: z.number().int().min(1).max(65535).optional(),
     /**

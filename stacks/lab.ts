@@ -3,7 +3,10 @@
 // the real ones, so that independent parts provision in parallel.
 import * as pulumi from "@pulumi/pulumi";
 import { BackupJob } from "../components/backupJob";
+import { CloudflareAccess } from "../components/cloudflareAccess";
 import { CloudflareDns } from "../components/cloudflareDns";
+import { CloudflareTunnel } from "../components/cloudflareTunnel";
+import { cloudflareRanges, ProxyExposure } from "../components/reverseProxy/caddyfile";
 import { App, appOrder, AppRoute, ResolvedApp, resolveApp, shareOwners } from "../components/app";
 import { DockerHost } from "../components/dockerHost";
 import { Firewall, FirewallArgs } from "../components/firewall";
@@ -19,8 +22,12 @@ export const secret = (s: SecretValue): pulumi.Output<string> => pulumi.secret(s
 
 /** Stack outputs of the lab. */
 export interface LabOutputs {
-    /** Every proxy route: `https://<app>.<domain>` and the container it reaches. */
-    routes: { url: string; upstream: string }[];
+    /**
+     * Every proxy route: `https://<app>.<domain>`, the container it reaches, and its exposure:
+     * `public`, and for a public app `tunnel` (through the Cloudflare Tunnel, else a port forward)
+     * and `access` (behind Cloudflare Access).
+     */
+    routes: { url: string; upstream: string; public: boolean; tunnel?: boolean; access?: boolean }[];
     /** The least-privilege Proxmox API token, for tools that need no root. */
     guestApiToken?: pulumi.Output<string>;
 }
@@ -74,8 +81,8 @@ export class Lab extends pulumi.ComponentResource {
     public readonly dns?: CloudflareDns;
     /** The reverse proxy, when the config has `proxy`. */
     public readonly proxy?: ReverseProxy;
-    /** Every proxy route: `https://<app>.<domain>` and the container it reaches. */
-    public readonly routes: { url: string; upstream: string }[];
+    /** Every proxy route: `https://<app>.<domain>`, the container it reaches, and its exposure (LabOutputs.routes). */
+    public readonly routes: LabOutputs["routes"];
     /** The least-privilege Proxmox API token, for tools that need no root. */
     public readonly guestApiToken?: pulumi.Output<string>;
 
@@ -91,6 +98,7 @@ export class Lab extends pulumi.ComponentResource {
         const limit = Error.stackTraceLimit;
         Error.stackTraceLimit = Number(process.env.HOMELAB_STACK_TRACE_LIMIT ?? 0);
         let routes: AppRoute[];
+        let edgeRoutes: LabOutputs["routes"];
         try {
             this.hypervisor = createHypervisor(parts);
             this.nas = createNas(parts, this.hypervisor);
@@ -101,13 +109,14 @@ export class Lab extends pulumi.ComponentResource {
             const edge = createProxyAndDns(parts, this.dockerHosts, routes);
             this.dns = edge.dns;
             this.proxy = edge.proxy;
+            edgeRoutes = edge.routes;
             this.containers = createContainers(parts, this.hypervisor);
             createFirewall(parts, this.hypervisor);
             createBackup(parts, this.hypervisor, this.nas);
         } finally {
             Error.stackTraceLimit = limit;
         }
-        this.routes = this.proxy ? routes.map((r) => ({ url: `https://${r.subdomain}.${config.domain}`, upstream: r.upstream })) : [];
+        this.routes = edgeRoutes;
         this.guestApiToken = this.hypervisor.guestApiToken;
         this.registerOutputs({ routes: this.routes, guestApiToken: this.guestApiToken });
     }
@@ -168,10 +177,32 @@ export function firewallArgs(cfg: LabConfig): Omit<FirewallArgs, "provider"> {
             inputPolicy: fw.policies[g.hostname],
         })),
         hosts: cfg.nodes.map((n) => ({ name: n.name, addresses: [n.address] })),
-        rules: fw.rules,
+        rules: [...fw.rules, ...cloudflareEdgeRules(cfg)],
         inputPolicy: fw.inputPolicy,
         managementSources: cfg.networks.filter((n) => nodeNets.has(n.name)).map((n) => n.cidr),
     };
+}
+
+/** An app's exposure: private, or public through the tunnel (the default) or a port forward. */
+export function exposureOf(app: { public: boolean; publicVia?: "tunnel" | "port-forward" }): ProxyExposure {
+    return app.public ? (app.publicVia ?? "tunnel") : "private";
+}
+
+/**
+ * With port-forwarded apps, the proxy's host must admit Cloudflare's edge on 443: one rule per
+ * range, added only where the config's own rules already turn that host's firewall on (its name
+ * or its network as `to`); a host without a firewall admits them anyway.
+ */
+function cloudflareEdgeRules(cfg: LabConfig): NonNullable<LabConfig["firewall"]>["rules"] {
+    // Called by validate.ts on a config whose other parts may have failed: every list may be missing.
+    const hosts = cfg.dockerHosts ?? [];
+    const proxyHost = hosts.find((h) => h.hostname === defaultDockerHost(hosts.map((x) => x.hostname), cfg.proxy?.host));
+    const forwarded = (cfg.apps ?? []).some((a) => exposureOf(a) === "port-forward");
+    const covered = proxyHost && (cfg.firewall?.rules ?? []).some((r) => r.to === proxyHost.hostname || r.to === proxyHost.network);
+    if (!cfg.proxy || !forwarded || !covered) {
+        return [];
+    }
+    return cloudflareRanges.map((from) => ({ from, to: proxyHost.hostname, action: "ACCEPT" as const, proto: "tcp" as const, port: 443, comment: "Cloudflare's edge to port-forwarded apps" }));
 }
 
 /** The lab's own networks (IPv4 and IPv6 CIDRs): `proxy.allowFrom`, or every network. */
@@ -359,12 +390,38 @@ function createApps({ cfg, name, opts }: Parts, dockerHosts: Record<string, Dock
  * nothing and are created while the guests are still being built; only the proxy container waits
  * for its token.
  */
-function createProxyAndDns({ cfg, name, opts }: Parts, dockerHosts: Record<string, DockerHost>, routes: AppRoute[]): { dns?: CloudflareDns; proxy?: ReverseProxy } {
+function createProxyAndDns(
+    { cfg, name, opts }: Parts,
+    dockerHosts: Record<string, DockerHost>,
+    routes: AppRoute[],
+): { dns?: CloudflareDns; proxy?: ReverseProxy; routes: LabOutputs["routes"] } {
     const proxyHost = cfg.proxy && cfg.dockerHosts.find((h) => h.hostname === proxyHostnameOf(cfg))!;
     const tlsRoute = routes.find((r) => r.tlsUpstream);
     if (proxyHost && tlsRoute) {
         // renderCaddyfile has no HTTPS upstreams yet; a plain-HTTP route to a TLS port would only ever answer 502.
         throw new Error(`app route '${tlsRoute.subdomain}': the reverse proxy cannot forward to a TLS upstream yet`);
+    }
+    // Each route's app config (by its subdomain, unique by validation) says how it is exposed.
+    const configOf = (r: AppRoute) => cfg.apps.find((a) => (a.subdomain ?? a.name) === r.subdomain)!;
+    const exposed = routes.map((r) => ({ route: r, exposure: exposureOf(configOf(r)), access: configOf(r).access }));
+    const tunnelled = exposed.filter((e) => e.exposure === "tunnel");
+    // validate.ts requires homelab:cloudflare for public apps and a proxy.
+    let tunnel: CloudflareTunnel | undefined;
+    if (cfg.cloudflare && cfg.proxy && proxyHost && tunnelled.length > 0) {
+        const host = dockerHosts[proxyHost.hostname];
+        tunnel = new CloudflareTunnel(
+            name("tunnel"),
+            {
+                accountId: cfg.cloudflare.accountId,
+                apiToken: secret(cfg.cloudflare.apiToken),
+                hostnames: tunnelled.map((e) => `${e.route.subdomain}.${cfg.domain}`),
+                // The proxy container by name on its app network (the ReverseProxy below).
+                service: `https://${name("proxy")}:443`,
+                dockerProvider: host.provider,
+                networks: [host.appNetwork.name],
+            },
+            opts(),
+        );
     }
     let dns: CloudflareDns | undefined;
     if (cfg.cloudflare) {
@@ -375,8 +432,8 @@ function createProxyAndDns({ cfg, name, opts }: Parts, dockerHosts: Record<strin
                 zoneId: cfg.cloudflare.zoneId,
                 apiToken: secret(cfg.cloudflare.apiToken),
                 ttl: cfg.cloudflare.ttl,
-                proxy: proxyHost && { address: proxyHost.address, ipv6: proxyHost.ipv6, publicAddress: cfg.proxy?.publicAddress },
-                apps: proxyHost ? routes.map((r) => ({ subdomain: r.subdomain, public: r.public })) : [],
+                proxy: proxyHost && { address: proxyHost.address, ipv6: proxyHost.ipv6, publicAddress: cfg.proxy?.publicAddress, tunnelTarget: tunnel?.target },
+                apps: proxyHost ? exposed.map((e) => ({ subdomain: e.route.subdomain, exposure: e.exposure })) : [],
                 hosts: [...(cfg.nas ? [cfg.nas] : []), ...cfg.dockerHosts, ...cfg.containers]
                     .filter((g) => g.dns)
                     .map((g) => ({ hostname: g.hostname, address: g.address, ipv6: g.ipv6 })),
@@ -384,6 +441,13 @@ function createProxyAndDns({ cfg, name, opts }: Parts, dockerHosts: Record<strin
             },
             opts(),
         );
+        for (const e of exposed.filter((x) => x.exposure !== "private" && x.access)) {
+            new CloudflareAccess(
+                name(`access-${e.route.subdomain}`),
+                { accountId: cfg.cloudflare.accountId, hostname: `${e.route.subdomain}.${cfg.domain}`, emails: e.access!.emails, emailDomains: e.access!.emailDomains },
+                opts({ provider: dns.provider }),
+            );
+        }
     }
     let proxy: ReverseProxy | undefined;
     if (cfg.proxy && proxyHost) {
@@ -393,7 +457,7 @@ function createProxyAndDns({ cfg, name, opts }: Parts, dockerHosts: Record<strin
             {
                 domain: cfg.domain,
                 email: cfg.proxy.email,
-                routes: routes.map((r) => ({ subdomain: r.subdomain, upstream: r.upstream, exposure: r.public ? ("port-forward" as const) : ("private" as const) })),
+                routes: exposed.map((e) => ({ subdomain: e.route.subdomain, upstream: e.route.upstream, exposure: e.exposure })),
                 address: host.address,
                 ipv6Address: proxyHost.ipv6,
                 provider: host.provider,
@@ -403,11 +467,24 @@ function createProxyAndDns({ cfg, name, opts }: Parts, dockerHosts: Record<strin
                 cloudflareApiToken: dns!.acmeToken!,
                 staging: cfg.proxy.staging,
                 labNetworks: labNetworks(cfg),
+                // The tunnel's connector reaches the proxy over the proxy's app network.
+                tunnelSources: tunnel ? [proxyHost.appNetwork] : undefined,
             },
             opts(),
         );
     }
-    return { dns, proxy };
+    return {
+        dns,
+        proxy,
+        routes: proxy
+            ? exposed.map((e) => ({
+                  url: `https://${e.route.subdomain}.${cfg.domain}`,
+                  upstream: e.route.upstream,
+                  public: e.exposure !== "private",
+                  ...(e.exposure !== "private" ? { tunnel: e.exposure === "tunnel", access: e.access !== undefined } : {}),
+              }))
+            : [],
+    };
 }
 
 /** Plain containers, keyed by hostname; templates made from an image first, so that clones can wait for them. */

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { appContainerFields, appFieldIssues, appOrder, databaseEngineIssue } from "../components/app";
 import { catalog } from "../components/catalog";
+import { accessIssues } from "../components/cloudflareAccess";
 import { isNonRoutable } from "../components/cloudflareDns";
 import { defaultInternalPool, dockerHostOsRule } from "../components/dockerHost";
 import { defaultBridgeIp } from "../components/dockerHost/daemonJson";
@@ -14,7 +15,7 @@ import { contentProblem, storageProblem, StorageUse } from "../components/storag
 import { hasProvisioning, provisionOsRule, provisionProblems } from "../components/provision";
 import { Cidr, contains, isReserved, overlaps, parseCidr, parseIpv6 } from "./ip";
 import { defaultDockerHost, defaultRoutePort } from "./routes";
-import { firewallArgs } from "./lab";
+import { exposureOf, firewallArgs } from "./lab";
 import { planFirewall } from "../components/firewall";
 
 /**
@@ -781,16 +782,32 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                 routePorts.set(key, `the route of homelab:apps[${i}]`);
             }
         }
-        const publicApps = routed.filter(({ a }) => a.public);
-        for (const { i } of publicApps) {
+        // Only an app with a route can be public: the proxy is the one way in.
+        cfg.apps.forEach((a, i) => {
+            for (const field of ["publicVia", "access"] as const) {
+                if (a[field] !== undefined && !a.public) {
+                    add(`homelab:apps[${i}].${field}`, `applies to public apps only: set public: true, or remove ${field}`);
+                }
+            }
+            if (a.public && !routed.some((r) => r.i === i)) {
+                add(`homelab:apps[${i}].public`, "a public app is reached through the proxy, but this app has no route: set port (and expose: true), or set public: false");
+            }
+            if (a.access) {
+                for (const issue of accessIssues(a.access)) {
+                    add(`homelab:apps[${i}].${issue.field}`, issue.message);
+                }
+            }
+        });
+        const forwarded = routed.filter(({ a }) => exposureOf(a) === "port-forward");
+        for (const { i } of forwarded) {
             if (ok("proxy") && cfg.proxy && !cfg.proxy.publicAddress) {
-                add(`homelab:apps[${i}].public`, "Cloudflare can only proxy to a public address: set homelab:proxy.publicAddress (the router's WAN address forwarding 443 to the proxy) or set public: false");
+                add(`homelab:apps[${i}].publicVia`, "a port forward needs the address Cloudflare sends to: set homelab:proxy.publicAddress (the router's WAN address forwarding 443 to the proxy), or use publicVia: tunnel");
             }
         }
         // CloudflareDns's own rule, checked before anything is registered.
         const publicAddress = ok("proxy") ? cfg.proxy?.publicAddress : undefined;
-        if (publicApps.length > 0 && publicAddress !== undefined && isNonRoutable(publicAddress)) {
-            add("homelab:proxy.publicAddress", `${publicAddress} is a private address, which Cloudflare cannot proxy to (public apps: ${publicApps.map(({ a }) => a.name).join(", ")}): set the router's public WAN address (forwarding 443 to the proxy), or set public: false on those apps`);
+        if (forwarded.length > 0 && publicAddress !== undefined && isNonRoutable(publicAddress)) {
+            add("homelab:proxy.publicAddress", `${publicAddress} is a private address, which Cloudflare cannot proxy to (port-forwarded apps: ${forwarded.map(({ a }) => a.name).join(", ")}): set the router's public WAN address (forwarding 443 to the proxy), or use publicVia: tunnel on those apps`);
         }
         if (routed.length > 0 && ok("proxy") && !cfg.proxy) {
             add("homelab:proxy", `apps ${routed.map(({ a }) => a.name).join(", ")} are exposed but there is no proxy: add homelab:proxy (or set expose: false on them)`);

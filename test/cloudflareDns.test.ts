@@ -1,7 +1,7 @@
 /**
- * CloudflareDns under the runtime mocks: its exact children, the records (A/AAAA, proxied only for
- * public apps), the proxy's DNS-01 token scoped to one zone, secrets; and the home stack's records,
- * with and without IPv6.
+ * CloudflareDns under the runtime mocks: its exact children, the records (one wildcard for the
+ * private apps, proxied records for public ones only, guests' own), the proxy's DNS-01 token scoped
+ * to one zone, secrets; and the home stack's records, with and without IPv6.
  */
 import * as assert from "node:assert/strict";
 import { parse, stringify } from "yaml";
@@ -56,9 +56,8 @@ describe("CloudflareDns", () => {
         const component = one(resources, T.component, "dns");
         assert.deepEqual(childrenOf(resources, component.urn), [
             `${T.token} dns-acme`,
-            `${T.record} dns-heimdall-a`,
             `${T.record} dns-nas-a`,
-            `${T.record} dns-nextcloud-a`,
+            `${T.record} dns-wildcard-a`,
             `${T.provider} dns`,
         ]);
         const provider = one(resources, T.provider, "dns");
@@ -69,17 +68,16 @@ describe("CloudflareDns", () => {
         }
     });
 
-    it("points every app at the proxy and every guest at itself, unproxied, with the given ttl", async () => {
+    it("names no private app: one wildcard record at the proxy, every guest at itself, unproxied, with the given ttl", async () => {
         const resources = await dns({ ttl: 120 });
         assert.deepEqual(records(resources), [
-            "heimdall.thehomelab.site A 192.168.1.4 ttl=120",
+            "*.thehomelab.site A 192.168.1.4 ttl=120",
             "nas.thehomelab.site A 192.168.1.5 ttl=120",
-            "nextcloud.thehomelab.site A 192.168.1.4 ttl=120",
         ]);
-        const r = one(resources, T.record, "dns-nextcloud-a");
+        const r = one(resources, T.record, "dns-wildcard-a");
         assert.deepEqual(r.inputs, {
             zoneId,
-            name: "nextcloud.thehomelab.site",
+            name: "*.thehomelab.site",
             type: "A",
             content: "192.168.1.4",
             proxied: false,
@@ -95,42 +93,33 @@ describe("CloudflareDns", () => {
             hosts: [{ hostname: "nas", address: "192.168.1.5", ipv6: "2001:db8::5" }, { hostname: "pi", address: "192.168.1.7" }],
         });
         assert.deepEqual(records(resources), [
-            "heimdall.thehomelab.site A 192.168.1.4 ttl=300",
-            "heimdall.thehomelab.site AAAA 2001:db8::4 ttl=300",
+            "*.thehomelab.site A 192.168.1.4 ttl=300",
+            "*.thehomelab.site AAAA 2001:db8::4 ttl=300",
             "nas.thehomelab.site A 192.168.1.5 ttl=300",
             "nas.thehomelab.site AAAA 2001:db8::5 ttl=300",
-            "nextcloud.thehomelab.site A 192.168.1.4 ttl=300",
-            "nextcloud.thehomelab.site AAAA 2001:db8::4 ttl=300",
             "pi.thehomelab.site A 192.168.1.7 ttl=300",
         ]);
-        assert.equal(one(resources, T.record, "dns-nextcloud-aaaa").inputs.type, "AAAA");
+        assert.equal(one(resources, T.record, "dns-wildcard-aaaa").inputs.type, "AAAA");
         assert.equal(one(resources, T.record, "dns-nas-aaaa").inputs.content, "2001:db8::5");
     });
 
-    it("points public apps at the proxy's public address, proxied, and LAN apps at its LAN address", async () => {
+    it("gives public apps proxied records only: a port-forwarded one the public address, a tunnelled one a CNAME to the tunnel", async () => {
         const resources = await dns({
-            proxy: { address: "192.168.1.4", ipv6: "2001:db8::4", publicAddress: "203.0.113.4" },
-            apps: [{ subdomain: "nextcloud", public: true }, { subdomain: "heimdall" }],
+            proxy: { address: "192.168.1.4", ipv6: "2001:db8::4", publicAddress: "203.0.113.4", tunnelTarget: "6ff42ae2-765d-4adf-8112-31c55c1551ef.cfargotunnel.com" },
+            apps: [{ subdomain: "shop", exposure: "port-forward" }, { subdomain: "nextcloud", exposure: "tunnel" }, { subdomain: "heimdall" }, { subdomain: "portainer", exposure: "private" }],
         });
         assert.deepEqual(records(resources), [
-            "heimdall.thehomelab.site A 192.168.1.4 ttl=300",
-            "heimdall.thehomelab.site AAAA 2001:db8::4 ttl=300",
+            "*.thehomelab.site A 192.168.1.4 ttl=300",
+            "*.thehomelab.site AAAA 2001:db8::4 ttl=300",
             "nas.thehomelab.site A 192.168.1.5 ttl=300",
-            "nextcloud.thehomelab.site A 203.0.113.4 proxied ttl=1",
+            "nextcloud.thehomelab.site CNAME 6ff42ae2-765d-4adf-8112-31c55c1551ef.cfargotunnel.com proxied ttl=1",
+            "shop.thehomelab.site A 203.0.113.4 proxied ttl=1",
         ]);
     });
 
-    it("proxies only the apps marked public, with Cloudflare's automatic ttl", async () => {
-        const resources = await dns({
-            proxy: { address: "203.0.113.4" },
-            apps: [{ subdomain: "nextcloud", public: true }, { subdomain: "heimdall", public: false }, { subdomain: "portainer" }],
-        });
-        assert.deepEqual(records(resources), [
-            "heimdall.thehomelab.site A 203.0.113.4 ttl=300",
-            "nas.thehomelab.site A 192.168.1.5 ttl=300",
-            "nextcloud.thehomelab.site A 203.0.113.4 proxied ttl=1",
-            "portainer.thehomelab.site A 203.0.113.4 ttl=300",
-        ]);
+    it("has no wildcard when every app is public", async () => {
+        const resources = await dns({ proxy: { address: "203.0.113.4" }, apps: [{ subdomain: "nextcloud", exposure: "port-forward" }] });
+        assert.deepEqual(records(resources), ["nas.thehomelab.site A 192.168.1.5 ttl=300", "nextcloud.thehomelab.site A 203.0.113.4 proxied ttl=1"]);
     });
 
     it("mints the ACME token with one policy: DNS edit (and the zone read it needs) on this one zone", async () => {
@@ -159,10 +148,11 @@ describe("CloudflareDns", () => {
         ["an IPv6 proxy address as IPv4", { proxy: { address: "2001:db8::4" } }, "CloudflareDns: proxy.address '2001:db8::4' is not an IPv4 address"],
         ["a host IPv4 address as IPv6", { hosts: [{ hostname: "nas", address: "192.168.1.5", ipv6: "192.168.1.5" }] }, "CloudflareDns: host 'nas' ipv6 '192.168.1.5' is not an IPv6 address"],
         [
-            "a public app behind a private address",
-            { apps: [{ subdomain: "nextcloud", public: true }] },
-            "CloudflareDns: app 'nextcloud' is public, but Cloudflare cannot proxy to the private address 192.168.1.4: set homelab:proxy.publicAddress (the router's WAN address forwarding 443 to the proxy) or make the app not public",
+            "a port-forwarded app behind a private address",
+            { apps: [{ subdomain: "nextcloud", exposure: "port-forward" }] },
+            "CloudflareDns: app 'nextcloud' is public through a port forward, but Cloudflare cannot proxy to the private address 192.168.1.4: set homelab:proxy.publicAddress (the router's WAN address forwarding 443 to the proxy) or make it public through the tunnel",
         ],
+        ["a tunnelled app without the tunnel", { apps: [{ subdomain: "nextcloud", exposure: "tunnel" }] }, "CloudflareDns: apps nextcloud are public through the tunnel: give proxy.tunnelTarget"],
     ] as [string, Partial<CloudflareDnsArgs>, string][]) {
         it(`refuses ${what} with an exact message`, async () => {
             await assert.rejects(captureProgram(() => new CloudflareDns("dns", args(over))), { message });
@@ -192,16 +182,15 @@ describe("isNonRoutable", () => {
 describe("the home stack's DNS", () => {
     const webApps = ["checkmk", "heimdall", "nextcloud", "photoprism", "pihole", "portainer", "portfolio", "transmission"];
 
-    it("has one unproxied A record per web app at the proxy's 192.168.1.4, and one per guest with dns: true", async () => {
+    it("names no app (all private): one wildcard record at the proxy's 192.168.1.4, and one per guest with dns: true", async () => {
         const { result } = await captureStack();
         assert.deepEqual(
             records(result.resources),
-            [
-                ...webApps.map((a) => `${a}.thehomelab.site A 192.168.1.4 ttl=300`),
-                "docker.thehomelab.site A 192.168.1.4 ttl=300",
-                "nas.thehomelab.site A 192.168.1.5 ttl=300",
-            ].sort(),
+            ["*.thehomelab.site A 192.168.1.4 ttl=300", "docker.thehomelab.site A 192.168.1.4 ttl=300", "nas.thehomelab.site A 192.168.1.5 ttl=300"],
         );
+        for (const app of webApps) {
+            assert.ok(!ofType(result.resources, T.record).some((r) => String(r.inputs.name).startsWith(`${app}.`)), `a record names ${app}`);
+        }
         const component = one(result.resources, T.component, "dns");
         assert.deepEqual(childrenOf(result.resources, component.urn).filter((c) => c.startsWith(T.token)), [`${T.token} dns-acme`]);
         assert.deepEqual(one(result.resources, T.token, "dns-acme").inputs.policies, onlyPolicy);
@@ -212,7 +201,7 @@ describe("the home stack's DNS", () => {
         assert.deepEqual(one(result.resources, T.provider, "dns").secretPaths, ["apiToken"]);
     });
 
-    it("adds AAAA records for the apps and the guests when the network and the hosts have IPv6", async () => {
+    it("adds AAAA records for the wildcard and the guests when the network and the hosts have IPv6", async () => {
         const doc = parse(homeYaml()) as { config: Record<string, unknown> };
         const c = doc.config as {
             "homelab:networks": { name: string; ipv6?: unknown }[];
@@ -226,13 +215,14 @@ describe("the home stack's DNS", () => {
         assert.deepEqual(
             records(result.resources),
             [
-                ...webApps.flatMap((a) => [`${a}.thehomelab.site A 192.168.1.4 ttl=300`, `${a}.thehomelab.site AAAA 2001:db8:1::4 ttl=300`]),
+                "*.thehomelab.site A 192.168.1.4 ttl=300",
+                "*.thehomelab.site AAAA 2001:db8:1::4 ttl=300",
                 "docker.thehomelab.site A 192.168.1.4 ttl=300",
                 "docker.thehomelab.site AAAA 2001:db8:1::4 ttl=300",
                 "nas.thehomelab.site A 192.168.1.5 ttl=300",
                 "nas.thehomelab.site AAAA 2001:db8:1::5 ttl=300",
             ].sort(),
         );
-        assert.equal(one(result.resources, T.record, "dns-nextcloud-aaaa").inputs.content, "2001:db8:1::4");
+        assert.equal(one(result.resources, T.record, "dns-wildcard-aaaa").inputs.content, "2001:db8:1::4");
     });
 });

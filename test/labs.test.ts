@@ -4,6 +4,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { captureStack, CapturedResource, ofType, one } from "./helpers/mocks";
+import { cloudflareRanges } from "../components/reverseProxy/caddyfile";
 
 function lab(name: string) {
     return captureStack(fs.readFileSync(path.join(__dirname, "labs", `Pulumi.${name}.yaml`), "utf8"));
@@ -197,6 +198,78 @@ describe("other labs from config alone", function () {
                 ],
             );
             assert.deepStrictEqual(vaultwarden.inputs.ports, [{ internal: 80, external: 26261, ip: "172.16.0.31", protocol: "tcp" }]);
+        });
+    });
+
+    describe("two public apps: one through a Cloudflare Tunnel behind Access, one through a port forward", () => {
+        let resources: CapturedResource[];
+        let outputs: Record<string, unknown>;
+        before(async () => {
+            ({ resources, outputs } = (await lab("public")).result);
+        });
+        const cf = (t: string) => `cloudflare:index/${t[0].toLowerCase()}${t.slice(1)}:${t}`;
+
+        it("says each route's exposure in the stack output", () => {
+            assert.deepStrictEqual(outputs.routes, [
+                { url: "https://nextcloud.family.example.net", upstream: "nextcloud:80", public: true, tunnel: true, access: true },
+                { url: "https://shop.family.example.net", upstream: "shop:80", public: true, tunnel: false, access: false },
+                { url: "https://heimdall.family.example.net", upstream: "heimdall:80", public: false },
+            ]);
+        });
+
+        it("plans the tunnel, its ingress to the proxy, the connector on the proxy's host and a proxied CNAME", () => {
+            const tunnel = one(resources, cf("ZeroTrustTunnelCloudflared"), "tunnel");
+            assert.deepStrictEqual({ ...tunnel.inputs, tunnelSecret: undefined }, {
+                accountId: "0123456789abcdef0123456789abcdef", name: "tunnel", configSrc: "cloudflare", tunnelSecret: undefined,
+            });
+            assert.deepStrictEqual(one(resources, cf("ZeroTrustTunnelCloudflaredConfig"), "tunnel").inputs.config, {
+                ingresses: [
+                    { hostname: "nextcloud.family.example.net", service: "https://proxy:443", originRequest: { originServerName: "nextcloud.family.example.net" } },
+                    { service: "http_status:404" },
+                ],
+            });
+            const connector = one(resources, "docker:index/container:Container", "tunnel");
+            assert.strictEqual(connector.inputs.envs, "[secret]");
+            assert.deepStrictEqual(connector.inputs.ports, []);
+            assert.deepStrictEqual(connector.inputs.networksAdvanced, [{ name: "apps" }]);
+            assert.match(connector.provider, /pulumi:providers:docker::docker::/);
+            const cname = one(resources, cf("DnsRecord"), "dns-nextcloud-cname");
+            assert.deepStrictEqual([cname.inputs.type, cname.inputs.content, cname.inputs.proxied], ["CNAME", "tunnel-id.cfargotunnel.com", true]);
+        });
+
+        it("puts Cloudflare Access in front of the tunnelled app only", () => {
+            const app = one(resources, cf("ZeroTrustAccessApplication"), "access-nextcloud");
+            assert.deepStrictEqual(app.inputs.policies, [{ id: "access-nextcloud-id", precedence: 1 }]);
+            assert.strictEqual(app.inputs.domain, "nextcloud.family.example.net");
+            assert.deepStrictEqual(one(resources, cf("ZeroTrustAccessPolicy"), "access-nextcloud").inputs.includes, [
+                { email: { email: "owner@family.example.net" } },
+                { emailDomain: { domain: "family.example.net" } },
+            ]);
+            assert.deepStrictEqual(ofType(resources, cf("ZeroTrustAccessApplication")).map((r) => r.name), ["access-nextcloud"]);
+        });
+
+        it("points the port-forwarded app at the public address, proxied, and names no private app", () => {
+            const records = ofType(resources, cf("DnsRecord")).map((r) => `${r.inputs.name} ${r.inputs.type} ${r.inputs.content}${r.inputs.proxied ? " proxied" : ""}`).sort();
+            assert.deepStrictEqual(records, [
+                "*.family.example.net A 192.168.10.4",
+                "nextcloud.family.example.net CNAME tunnel-id.cfargotunnel.com proxied",
+                "shop.family.example.net A 198.51.100.7 proxied",
+            ]);
+        });
+
+        it("admits Cloudflare's ranges on 443 at the proxy's host, which the config's rules protect", () => {
+            const rules = one(resources, "proxmoxve:firewall/rulesLegacy:RulesLegacy", "firewall-docker-rules").inputs.rules as Record<string, unknown>[];
+            const edge = rules.filter((r) => r.comment === "Cloudflare's edge to port-forwarded apps");
+            assert.deepStrictEqual(edge.map((r) => [r.action, r.proto, r.dport]), cloudflareRanges.map(() => ["ACCEPT", "tcp", "443"]));
+        });
+
+        it("renders each route's sources into the proxy's Caddyfile and trusts Cloudflare as a proxy", () => {
+            const caddyfile = one(resources, "command:remote:Command", "proxy-config").inputs.stdin as string;
+            const sources = (app: string) => new RegExp(`@app-${app} host .*\\n\\thandle @app-${app} \\{\\n\\t\\t@outside not remote_ip (.*)\\n`).exec(caddyfile)?.[1];
+            assert.strictEqual(sources("heimdall"), "192.168.10.0/24 10.8.0.0/24");
+            assert.strictEqual(sources("nextcloud"), "192.168.10.0/24 10.8.0.0/24 10.10.10.0/24");
+            assert.strictEqual(sources("shop"), ["192.168.10.0/24", "10.8.0.0/24", ...cloudflareRanges].join(" "));
+            assert.ok(caddyfile.includes(`trusted_proxies static ${cloudflareRanges.join(" ")}`));
         });
     });
 });

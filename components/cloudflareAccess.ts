@@ -1,0 +1,70 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as cloudflare from "@pulumi/cloudflare";
+
+export interface CloudflareAccessArgs {
+    /** The Cloudflare account (32 hex digits). */
+    accountId: pulumi.Input<string>;
+    /** The public name Access guards, e.g. `nextcloud.thehomelab.site`. */
+    hostname: string;
+    /** E-mail addresses let in. Defaults to none. */
+    emails?: string[];
+    /** E-mail domains whose every address is let in. Defaults to none. */
+    emailDomains?: string[];
+    /** How long a login lasts. Defaults to 24h. */
+    sessionDuration?: string;
+}
+
+/** Who Access lets in, as the field and what is wrong; empty when the rule holds. Pure: CloudflareAccess and validate.ts call it. */
+export function accessIssues(access: { emails?: string[]; emailDomains?: string[] }): { field: string; message: string }[] {
+    if ((access.emails ?? []).length === 0 && (access.emailDomains ?? []).length === 0) {
+        return [{ field: "access", message: "lets no one in: list emails or emailDomains" }];
+    }
+    return [];
+}
+
+/**
+ * Cloudflare Access in front of one public name: a reusable policy that allows the listed e-mail
+ * addresses and domains, and a self-hosted application on the name that uses it. Cloudflare asks
+ * for a login (one-time code by e-mail) before a request reaches the lab at all.
+ * The Cloudflare provider comes from `opts.provider` (a token with Access edit on the account).
+ */
+export class CloudflareAccess extends pulumi.ComponentResource {
+    readonly policy: cloudflare.ZeroTrustAccessPolicy;
+    readonly application: cloudflare.ZeroTrustAccessApplication;
+
+    constructor(name: string, args: CloudflareAccessArgs, opts?: pulumi.ComponentResourceOptions) {
+        const issue = accessIssues(args)[0];
+        if (issue) {
+            throw new Error(`CloudflareAccess ${name}: ${issue.field} ${issue.message}`);
+        }
+        super("homelab:index:CloudflareAccess", name, {}, opts);
+        const own = { parent: this };
+        this.policy = new cloudflare.ZeroTrustAccessPolicy(
+            name,
+            {
+                accountId: args.accountId,
+                name: `homelab ${args.hostname}`,
+                decision: "allow",
+                // Include rules are ORed: any listed address or domain gets in.
+                includes: [
+                    ...(args.emails ?? []).map((email) => ({ email: { email } })),
+                    ...(args.emailDomains ?? []).map((domain) => ({ emailDomain: { domain } })),
+                ],
+            },
+            own,
+        );
+        this.application = new cloudflare.ZeroTrustAccessApplication(
+            name,
+            {
+                accountId: args.accountId,
+                name: `homelab ${args.hostname}`,
+                type: "self_hosted",
+                domain: args.hostname,
+                sessionDuration: args.sessionDuration ?? "24h",
+                policies: [{ id: this.policy.id, precedence: 1 }],
+            },
+            own,
+        );
+        this.registerOutputs({ application: this.application.id });
+    }
+}

@@ -1,0 +1,112 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as cloudflare from "@pulumi/cloudflare";
+import * as docker from "@pulumi/docker";
+import * as random from "@pulumi/random";
+
+/** The connector image, pinned. */
+export const cloudflaredImage = "cloudflare/cloudflared:2024.12.2";
+
+export interface CloudflareTunnelArgs {
+    /** The Cloudflare account (32 hex digits) that owns the tunnel. */
+    accountId: pulumi.Input<string>;
+    /** Token with Cloudflare Tunnel edit on the account. Always stored as a secret. */
+    apiToken: pulumi.Input<string>;
+    /** The public names served through the tunnel, e.g. `nextcloud.thehomelab.site`. At least one. */
+    hostnames: string[];
+    /** Where the connector sends every name: the reverse proxy on the Docker network, e.g. `https://proxy:443`. */
+    service: string;
+    /** Docker provider of the host that runs the connector (the proxy's host). */
+    dockerProvider: docker.Provider;
+    /** Docker networks the connector joins: the proxy's app network. */
+    networks: pulumi.Input<string>[];
+    /** Name of the connector container. Defaults to `name`. */
+    containerName?: string;
+}
+
+/**
+ * A Cloudflare Tunnel to the lab's reverse proxy: the tunnel (its secret made here), its remotely
+ * managed configuration (one ingress rule per public name, all to the proxy, then 404), and the
+ * `cloudflared` connector container on the proxy's Docker host, which dials out to Cloudflare: no
+ * port is forwarded and the lab needs no public address. Each public name is a proxied CNAME to
+ * `target` (CloudflareDns makes it).
+ */
+export class CloudflareTunnel extends pulumi.ComponentResource {
+    readonly tunnel: cloudflare.ZeroTrustTunnelCloudflared;
+    readonly config: cloudflare.ZeroTrustTunnelCloudflaredConfig;
+    readonly container: docker.Container;
+    /** What the public names point at: `<tunnel id>.cfargotunnel.com`. */
+    readonly target: pulumi.Output<string>;
+
+    constructor(name: string, args: CloudflareTunnelArgs, opts?: pulumi.ComponentResourceOptions) {
+        if (args.hostnames.length === 0) {
+            throw new Error(`CloudflareTunnel ${name}: hostnames is empty: a tunnel serves at least one public name`);
+        }
+        if (new Set(args.hostnames).size !== args.hostnames.length) {
+            throw new Error(`CloudflareTunnel ${name}: hostnames lists a name twice: ${args.hostnames.join(", ")}`);
+        }
+        if (!/^https?:\/\/[A-Za-z0-9_.-]+:\d+$/.test(args.service)) {
+            throw new Error(`CloudflareTunnel ${name}: service '${args.service}' must be http(s)://<container>:<port>, such as https://proxy:443`);
+        }
+        super("homelab:index:CloudflareTunnel", name, {}, opts);
+        const provider = new cloudflare.Provider(name, { apiToken: pulumi.secret(args.apiToken) }, { parent: this });
+        const cf = { parent: this, provider };
+
+        // 32 random bytes, base64: the form the provider's tunnel_secret takes
+        // (terraform-provider-cloudflare, internal/services/zero_trust_tunnel_cloudflared/testdata/tunnelmanaged.tf).
+        const secret = new random.RandomBytes(`${name}-secret`, { length: 32 }, { parent: this });
+        this.tunnel = new cloudflare.ZeroTrustTunnelCloudflared(
+            name,
+            {
+                accountId: args.accountId,
+                name,
+                // "cloudflare": the ingress rules live in Cloudflare (the config below), so the
+                // connector needs only its token (schema.go of the same service).
+                configSrc: "cloudflare",
+                tunnelSecret: secret.base64,
+            },
+            cf,
+        );
+        this.config = new cloudflare.ZeroTrustTunnelCloudflaredConfig(
+            name,
+            {
+                accountId: args.accountId,
+                tunnelId: this.tunnel.id,
+                source: "cloudflare",
+                config: {
+                    ingresses: [
+                        // Sorted: the order of the apps in config changes nothing. The proxy's
+                        // certificate is for *.<domain>: the connector checks it against the name.
+                        ...[...args.hostnames].sort().map((hostname) => ({ hostname, service: args.service, originRequest: { originServerName: hostname } })),
+                        // Cloudflare requires a last rule without a hostname: anything else is 404.
+                        { service: "http_status:404" },
+                    ],
+                },
+            },
+            cf,
+        );
+        const token = cloudflare.getZeroTrustTunnelCloudflaredTokenOutput({ accountId: args.accountId, tunnelId: this.tunnel.id }, cf).token;
+
+        const own = { parent: this, provider: args.dockerProvider };
+        const image = new docker.RemoteImage(name, { name: cloudflaredImage, keepLocally: true }, own);
+        this.container = new docker.Container(
+            name,
+            {
+                name: args.containerName ?? name,
+                image: image.imageId,
+                restart: "unless-stopped",
+                // `tunnel run` reads the token from TUNNEL_TOKEN; with it the connector fetches its
+                // ingress rules from Cloudflare. --no-autoupdate: the image is pinned.
+                command: ["tunnel", "--no-autoupdate", "run"],
+                envs: [pulumi.secret(pulumi.interpolate`TUNNEL_TOKEN=${token}`)],
+                networksAdvanced: args.networks.map((n) => ({ name: n })),
+                // Outbound only: nothing is published.
+                ports: [],
+                logDriver: "json-file",
+            },
+            // The proxy must know the hostnames before Cloudflare sends them.
+            { ...own, dependsOn: [this.config] },
+        );
+        this.target = pulumi.interpolate`${this.tunnel.id}.cfargotunnel.com`;
+        this.registerOutputs({ target: this.target });
+    }
+}
