@@ -229,9 +229,13 @@ describe("the home stack's reverse proxy", () => {
             { subdomain: "portfolio", upstream: "portfolio:8080" },
         ];
         assert.equal(stdin, renderCaddyfile({ domain, routes: expected, tls: acme, labNetworks: homeNetworks }));
+        // Every route is private: it refuses any source outside the LAN and the VPN, and every
+        // answer carries HSTS.
+        assert.equal(stdin.split("\n").filter((l) => l === "\t\t@outside not remote_ip 192.168.1.0/24 192.168.100.0/24").length, expected.length);
+        assert.ok(stdin.includes('\t\tStrict-Transport-Security "max-age=31536000"\n'));
         assert.deepEqual(
             home.outputs.routes,
-            expected.map((r) => ({ url: `https://${r.subdomain}.${domain}`, upstream: r.upstream })),
+            expected.map((r) => ({ url: `https://${r.subdomain}.${domain}`, upstream: r.upstream, public: false })),
         );
     });
 
