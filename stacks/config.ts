@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { LxcOsType, lxcOsTypeOfFile, lxcOsTypes } from "../components/lxcContainer";
 import { storageContents, storageIdProblem, storageTypes } from "../components/storage";
+import { haStates } from "../components/highAvailability";
 import { calendarEventProblem } from "../components/backupJob/calendarEvent";
 import { firewallPortProblem } from "../components/firewall";
 import { sambaPasswordProblem } from "../components/nasVm";
@@ -263,6 +264,32 @@ export const shareMountSchema = z.strictObject({
     path: z.string().regex(/^\/[^\s]*$/, "must be an absolute path without spaces, such as /mnt/media").optional(),
 });
 
+/**
+ * High availability of a guest on a cluster: Proxmox restarts it, or starts it on another node
+ * when its node fails. Its disks must be on shared storage, or on local ZFS (then replicated to
+ * the other nodes it may run on).
+ */
+export const haSchema = z.strictObject({
+    /** HA group (from homelab:haGroups) of the nodes it may run on. Defaults to none: any node. */
+    group: z.string().optional(),
+    /** Defaults to started. */
+    state: z.enum(haStates, { message: `must be one of ${haStates.join(", ")}` }).default("started"),
+    /** Restarts on its node before it is moved. Defaults to 1. */
+    maxRestart: z.number().int().min(0, "must be from 0 to 10").max(10, "must be from 0 to 10").default(1),
+    /** Moves to other nodes before HA gives up. Defaults to 1. */
+    maxRelocate: z.number().int().min(0, "must be from 0 to 10").max(10, "must be from 0 to 10").default(1),
+});
+
+/** `homelab:haGroups[]`: nodes a highly available guest may run on, most preferred first. */
+export const haGroupSchema = z.strictObject({
+    name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9\-_.]*[a-zA-Z0-9]$/, "must start with a letter and hold letters, digits, '-', '_' and '.' (at least 2), such as web"),
+    nodes: z.array(name()).min(1, "needs at least one node"),
+    /** Its guests run on these nodes only. Defaults to false. */
+    restricted: z.boolean().default(false),
+    /** After a failover, stay instead of moving back to a preferred node. Defaults to false. */
+    noFailback: z.boolean().default(false),
+});
+
 /** `homelab:dockerHosts[]`: a Docker Engine in an LXC (default) or a VM. */
 export const dockerHostSchema = z.strictObject({
     hostname: dnsLabel(),
@@ -280,6 +307,8 @@ export const dockerHostSchema = z.strictObject({
     mounts: z.array(shareMountSchema).default([]),
     /** The internal Docker network all apps on this host join. Defaults to 10.10.10.0/24. */
     appNetwork: cidr4().default("10.10.10.0/24"),
+    /** Keep it running on the cluster (see haSchema). Defaults to none. */
+    ha: haSchema.optional(),
 });
 
 /** Packages, files and commands a guest is set up with after it is made (see components/provision.ts). */
@@ -321,6 +350,8 @@ export const containerSchema = z.strictObject({
      * provisioned before it becomes a template, so its clones start set up. Defaults to nothing.
      */
     provision: provisionSchema.optional(),
+    /** Keep it running on the cluster (see haSchema). Defaults to none. */
+    ha: haSchema.optional(),
 });
 
 const containerPath = () => z.string().regex(/^\//, "must be an absolute path in the container, such as /data");
@@ -537,12 +568,31 @@ export const labSchema = z.strictObject({
     cloudflare: cloudflareSchema.optional(),
     backup: backupSchema.optional(),
     firewall: firewallSchema.optional(),
+    haGroups: z.array(haGroupSchema).default([]),
 });
 
 export type LabConfig = z.output<typeof labSchema>;
 export type NetworkConfig = LabConfig["networks"][number];
 export type NodeConfig = LabConfig["nodes"][number];
 export type ImageConfig = LabConfig["images"][number];
+
+/**
+ * Where an HA guest may run: its node, that node's disk storage (when declared), the nodes its
+ * group allows (with their storages; every node without a restricted group), and whether its own
+ * node is outside a restricted group.
+ */
+export function haPlacement(cfg: Pick<LabConfig, "nodes" | "haGroups">, nodeName: string | undefined, group: string | undefined) {
+    const node = cfg.nodes.find((n) => n.name === (nodeName ?? cfg.nodes[0]?.name)) ?? cfg.nodes[0];
+    const g = cfg.haGroups.find((x) => x.name === group);
+    const allowed = g?.restricted ? cfg.nodes.filter((n) => g.nodes.includes(n.name)) : cfg.nodes;
+    return {
+        node: node.name,
+        diskStorage: node.diskStorage,
+        storage: node.storages?.find((s) => s.id === node.diskStorage),
+        runsOn: allowed.map((n) => ({ node: n.name, storages: n.storages })),
+        outsideGroup: g?.restricted === true && !g.nodes.includes(node.name),
+    };
+}
 
 /** The file name an image is stored under: `fileName`, or the last part of its URL. */
 export function imageFileName(m: Pick<ImageConfig, "fileName" | "url">): string {

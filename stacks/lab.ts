@@ -9,12 +9,13 @@ import { CloudflareTunnel } from "../components/cloudflareTunnel";
 import { cloudflareRanges, ProxyExposure } from "../components/reverseProxy/caddyfile";
 import { App, appOrder, AppRoute, ResolvedApp, resolveApp, shareOwners } from "../components/app";
 import { DockerHost } from "../components/dockerHost";
+import { haReplication, HighAvailability } from "../components/highAvailability";
 import { Firewall, FirewallArgs } from "../components/firewall";
 import { LxcContainer } from "../components/lxcContainer";
 import { NasVm } from "../components/nasVm";
 import { ProxmoxHost } from "../components/proxmoxHost";
 import { ReverseProxy } from "../components/reverseProxy";
-import { imageOs, LabConfig, NetworkConfig, SecretValue } from "./config";
+import { haPlacement, imageOs, LabConfig, NetworkConfig, SecretValue } from "./config";
 import { defaultDockerHost, defaultRoutePort } from "./routes";
 
 /** A config secret as a Pulumi secret. */
@@ -111,6 +112,7 @@ export class Lab extends pulumi.ComponentResource {
             this.proxy = edge.proxy;
             edgeRoutes = edge.routes;
             this.containers = createContainers(parts, this.hypervisor);
+            createHighAvailability(parts, this.hypervisor, this.containers, this.dockerHosts);
             createFirewall(parts, this.hypervisor);
             createBackup(parts, this.hypervisor, this.nas);
         } finally {
@@ -531,6 +533,36 @@ function createContainers({ cfg, name, opts }: Parts, hypervisor: ProxmoxHost): 
         );
     }
     return containers;
+}
+
+/** HA of the guests that ask for it (validate.ts guarantees a cluster, the groups and storage that can follow each guest). */
+function createHighAvailability(
+    { cfg, name, opts }: Parts,
+    hypervisor: ProxmoxHost,
+    containers: Record<string, LxcContainer>,
+    dockerHosts: Record<string, DockerHost>,
+): HighAvailability | undefined {
+    const guests = [
+        ...cfg.containers.filter((c) => c.ha).map((c) => ({ g: c, kind: "lxc" as const, guest: containers[c.hostname].container as pulumi.Resource })),
+        ...cfg.dockerHosts.filter((h) => h.ha).map((h) => ({ g: h, kind: h.kind, guest: dockerHosts[h.hostname].guest as pulumi.Resource })),
+    ];
+    if (guests.length === 0) {
+        return undefined;
+    }
+    return new HighAvailability(
+        name("ha"),
+        {
+            nodes: cfg.nodes.map((n) => n.name),
+            groups: cfg.haGroups.filter((grp) => guests.some(({ g }) => g.ha!.group === grp.name)),
+            guests: guests.map(({ g, kind, guest }) => {
+                const p = haPlacement(cfg, g.node, g.ha!.group);
+                const r = haReplication(p.node, p.storage!, p.runsOn);
+                return { name: g.hostname, kind, vmId: g.vmId, ...g.ha!, replicateTo: "replicateTo" in r ? r.replicateTo : [], guest };
+            }),
+        },
+        // HA resources and replication jobs are datacenter-wide: the root token.
+        opts({ provider: hypervisor.provider }),
+    );
 }
 
 /** Who may talk to whom, on the guests' firewalls, when the config turns it on and has rules. */

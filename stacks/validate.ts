@@ -9,9 +9,10 @@ import { defaultInternalPool, dockerHostOsRule } from "../components/dockerHost"
 import { defaultBridgeIp } from "../components/dockerHost/daemonJson";
 import { diskSerial } from "../components/nasVm";
 import { upsNutCommandArgs } from "../components/proxmoxHost/upsNut";
-import { configKeys, imageFileName, imageOs, LabConfig, labSchema, SecretValue } from "./config";
+import { configKeys, haPlacement, imageFileName, imageOs, LabConfig, labSchema, SecretValue } from "./config";
 import { lxcOsTypes } from "../components/lxcContainer";
 import { contentProblem, storageProblem, StorageUse } from "../components/storage";
+import { haReplication } from "../components/highAvailability";
 import { hasProvisioning, provisionOsRule, provisionProblems } from "../components/provision";
 import { Cidr, contains, isReserved, overlaps, parseCidr, parseIpv6 } from "./ip";
 import { defaultDockerHost, defaultRoutePort } from "./routes";
@@ -886,6 +887,51 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
     // Storage: only where a node declares its storages (see storage.ts for what each can hold)
     if (ok("nodes")) {
         issues.push(...storageIssues(cfg, ok));
+    }
+    if (ok("nodes", "haGroups", "containers", "dockerHosts")) {
+        issues.push(...haIssues(cfg));
+    }
+    return issues;
+}
+
+/** HA on a cluster: known groups and nodes, a guest inside its restricted group, and disks that can follow it. */
+function haIssues(cfg: LabConfig): ConfigIssue[] {
+    const issues: ConfigIssue[] = [];
+    const add = (path: string, message: string) => issues.push({ path, message });
+    const nodeNames = cfg.nodes.map((n) => n.name);
+    issues.push(...duplicates(cfg.haGroups, (g) => g.name, (_, i) => `homelab:haGroups[${i}].name`, "HA group"));
+    cfg.haGroups.forEach((g, i) =>
+        g.nodes.forEach((n, j) => {
+            if (!nodeNames.includes(n)) {
+                add(`homelab:haGroups[${i}].nodes[${j}]`, `unknown node '${n}': use one of ${nodeNames.join(", ")}`);
+            }
+        }),
+    );
+    const guests = [
+        ...cfg.containers.map((c, i) => ({ g: c, path: `homelab:containers[${i}]`, template: c.template })),
+        ...cfg.dockerHosts.map((h, i) => ({ g: h, path: `homelab:dockerHosts[${i}]`, template: false })),
+    ];
+    for (const { g, path, template } of guests) {
+        if (!g.ha) {
+            continue;
+        }
+        const placement = haPlacement(cfg, g.node, g.ha.group);
+        if (cfg.nodes.length < 2) {
+            add(`${path}.ha`, "HA needs a cluster of at least two nodes: add the other nodes to homelab:nodes, or remove ha");
+        } else if (template) {
+            add(`${path}.ha`, "a template never runs, so it cannot be highly available: remove ha (its clones may have it)");
+        } else if (g.ha.group !== undefined && !cfg.haGroups.some((x) => x.name === g.ha!.group)) {
+            add(`${path}.ha.group`, `unknown HA group '${g.ha.group}': add it to homelab:haGroups or use one of ${cfg.haGroups.map((x) => x.name).join(", ") || "(none defined)"}`);
+        } else if (placement.outsideGroup) {
+            add(`${path}.node`, `HA group '${g.ha.group}' is restricted to ${placement.runsOn.map((n) => n.node).join(", ")}: place the guest on one of them`);
+        } else if (placement.storage === undefined) {
+            add(`${path}.ha`, `HA needs to know where the guest's disks are: declare the storages of node '${placement.node}' (its diskStorage '${placement.diskStorage}' among them)`);
+        } else {
+            const r = haReplication(placement.node, placement.storage, placement.runsOn);
+            if ("problem" in r) {
+                add(`${path}.ha`, r.problem);
+            }
+        }
     }
     return issues;
 }

@@ -151,6 +151,39 @@ describe("other labs from config alone", function () {
             assert.deepStrictEqual(ofType(resources, "command:remote:Command").filter((c) => c.name === "mqtt-template"), []);
         });
 
+        it("plans HA on the cluster: the group, one HA resource per guest, ZFS replication to the other node the guest may run on", () => {
+            assert.deepStrictEqual(one(resources, "proxmoxve:index/hagroup:Hagroup", "ha-zfs-pair").inputs, {
+                group: "zfs-pair",
+                nodes: { pve1: 2, pve2: 1 },
+                restricted: true,
+                noFailback: false,
+                comment: "Managed by Pulumi (homelab)",
+            });
+            const ha = (name: string) => one(resources, "proxmoxve:index/haresource:Haresource", `ha-${name}`);
+            assert.deepStrictEqual(
+                ofType(resources, "proxmoxve:index/haresource:Haresource").map((r) => [r.name, r.inputs.resourceId, r.inputs.group, r.inputs.state, r.inputs.maxRestart, r.inputs.maxRelocate]).sort(),
+                [
+                    ["ha-mqtt", "ct:210", "zfs-pair", "started", 1, 2],
+                    ["ha-vault", "vm:111", undefined, "started", 1, 1],
+                    ["ha-web1", "ct:201", "zfs-pair", "started", 2, 1],
+                ],
+            );
+            // Local ZFS is copied to the group's other node; the NFS-backed VM needs no copy.
+            assert.deepStrictEqual(
+                ofType(resources, "proxmoxve:index/replication:Replication").map((r) => [r.name, r.inputs.resourceId, r.inputs.target, r.inputs.type, r.inputs.schedule]).sort(),
+                [
+                    ["ha-mqtt-to-pve1", "210-1", "pve1", "local", "*/15"],
+                    ["ha-web1-to-pve2", "201-2", "pve2", "local", "*/15"],
+                ],
+            );
+            // HA takes the guest over only once it exists, its copy is made and its group is there.
+            const web1 = one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", "web1");
+            const copy = one(resources, "proxmoxve:index/replication:Replication", "ha-web1-to-pve2");
+            assert.deepStrictEqual(copy.dependsOn, [web1.urn]);
+            assert.deepStrictEqual(ha("web1").dependsOn, [one(resources, "proxmoxve:index/hagroup:Hagroup", "ha-zfs-pair").urn, copy.urn, web1.urn].sort());
+            assert.match(ha("web1").provider, /::proxmox::/);
+        });
+
         it("clones the template three times, each clone with its own address", () => {
             for (const [host, address] of [["web1", "172.16.0.21/24"], ["web2", "172.16.0.22/24"], ["web3", "172.16.0.23/24"]]) {
                 const c = one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", host);
