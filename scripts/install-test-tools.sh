@@ -25,6 +25,8 @@ chattr e2fsprogs
 debugfs e2fsprogs
 mdadm mdadm
 sfdisk fdisk
+dnsmasq dnsmasq-base
+dig bind9-dnsutils
 dockerd docker.io
 docker docker.io
 busybox busybox-static
