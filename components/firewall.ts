@@ -1,9 +1,47 @@
 import { BlockList, isIP } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
+import { isKnown, whenKnown } from "./inputs";
 
 /** What reaches a protected guest that no rule names. */
-export type InputPolicy = "DROP" | "ACCEPT";
+export const InputPolicy = {
+    /** Dropped. */
+    DROP: "DROP",
+    /** Let through. */
+    ACCEPT: "ACCEPT",
+} as const;
+export type InputPolicy = (typeof InputPolicy)[keyof typeof InputPolicy];
+
+/** What a rule does with matching traffic. */
+export const FirewallAction = {
+    /** Let it through. */
+    ACCEPT: "ACCEPT",
+    /** Drop it silently. */
+    DROP: "DROP",
+    /** Refuse it with an answer. */
+    REJECT: "REJECT",
+} as const;
+export type FirewallAction = (typeof FirewallAction)[keyof typeof FirewallAction];
+
+/** The protocol a rule matches. */
+export const FirewallProto = {
+    /** TCP. */
+    tcp: "tcp",
+    /** UDP. */
+    udp: "udp",
+    /** ICMP (no ports). */
+    icmp: "icmp",
+} as const;
+export type FirewallProto = (typeof FirewallProto)[keyof typeof FirewallProto];
+
+/** What a guest is. */
+export const GuestKind = {
+    /** An LXC container. */
+    lxc: "lxc",
+    /** A virtual machine. */
+    vm: "vm",
+} as const;
+export type GuestKind = (typeof GuestKind)[keyof typeof GuestKind];
 
 /** A network that rules may name on either side: a cluster IP set when a rule takes traffic from it. */
 export interface FirewallNetwork {
@@ -15,12 +53,15 @@ export interface FirewallNetwork {
 
 /** A guest that rules may protect (`to`) or name as a source (`from`). */
 export interface FirewallGuest {
+    /** The name rules use. Plain: it names the guest's rule resources. */
     hostname: string;
+    /** Its Proxmox node. */
     node: pulumi.Input<string>;
+    /** Its guest id. */
     vmId: pulumi.Input<number>;
-    /** `lxc` for containers, `vm` for virtual machines. */
-    kind: "lxc" | "vm";
-    /** Its addresses, IPv4 and IPv6: its side of a rule, and what a `to` CIDR matches. */
+    /** `lxc` for containers, `vm` for virtual machines. Plain: it decides which id field is sent. */
+    kind: GuestKind;
+    /** Its addresses, IPv4 and IPv6: its side of a rule, and what a `to` CIDR matches. Plain: rules are planned from them. */
     addresses: string[];
     /** The network (of `networks`) its NIC joins: a rule `to` that network protects it. Defaults to none. */
     network?: string;
@@ -30,7 +71,9 @@ export interface FirewallGuest {
 
 /** A host that rules may name as a source only (a Proxmox node keeps its own firewall). */
 export interface FirewallHost {
+    /** The name rules use. */
     name: string;
+    /** Its addresses, IPv4 and IPv6. */
     addresses: string[];
 }
 
@@ -44,15 +87,16 @@ export interface FirewallRuleArgs {
      */
     to: string;
     /** What the rule does with matching traffic. Defaults to ACCEPT. */
-    action?: "ACCEPT" | "DROP" | "REJECT";
-    /** Protocol. Defaults to any. */
-    proto?: "tcp" | "udp" | "icmp";
-    /** Destination port or range (`8000:8100`); needs proto tcp or udp. Defaults to any. */
-    port?: number | string;
+    action?: pulumi.Input<FirewallAction>;
+    /** Protocol. Defaults to any. Plain: a port is checked against it. */
+    proto?: FirewallProto;
+    /** Destination port or range (`443`, `8000:8100`); needs proto tcp or udp. Defaults to any. */
+    port?: pulumi.Input<string>;
     /** Shown beside the rule in the Proxmox UI. Defaults to none. */
-    comment?: string;
+    comment?: pulumi.Input<string>;
 }
 
+/** Args of a Firewall. The proxmoxve provider comes through `opts` (or the parent); the datacenter firewall needs Sys.Modify on /, so the lab passes the root provider. */
 export interface FirewallArgs {
     /** Networks that rules name. Defaults to none. */
     networks?: FirewallNetwork[];
@@ -65,19 +109,17 @@ export interface FirewallArgs {
     /** What reaches a protected guest when no rule matches (unless the guest says otherwise). Defaults to DROP. */
     inputPolicy?: InputPolicy;
     /** Networks from which SSH (22/tcp) always reaches a protected guest: Pulumi configures guests over SSH. */
-    managementSources: string[];
-    /** The proxmoxve provider. The datacenter firewall needs Sys.Modify on /: the lab passes the root provider. */
-    provider: proxmoxve.Provider;
+    managementSources: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /** One rule as set on one guest's firewall. */
 export interface GuestRule {
-    action: "ACCEPT" | "DROP" | "REJECT";
+    action: pulumi.Input<FirewallAction>;
     proto?: string;
-    dport?: string;
+    dport?: pulumi.Input<string>;
     /** An address, a CIDR or `+<ip set>`. */
     source: string;
-    comment?: string;
+    comment?: pulumi.Input<string>;
 }
 
 /** What the rules come to: each protected guest's rules in order, and the IP sets they use. */
@@ -189,7 +231,18 @@ export function planFirewall(name: string, args: Pick<FirewallArgs, "networks" |
         } else if (targets.length === 0) {
             plan.problems.push({ rule: i, field: "to", message: `no guest of the lab is in '${r.to}', and Proxmox filters at guests' NICs: this rule would protect nothing; name a network or CIDR with guests in it` });
         }
-        const portProblem = r.port !== undefined ? firewallPortProblem(r.port) : undefined;
+        // A port from an output is checked once known, where the rule takes it.
+        const portProblem = r.port !== undefined && isKnown(r.port) ? firewallPortProblem(r.port as string) : undefined;
+        const dport =
+            r.port === undefined || portProblem !== undefined
+                ? r.port
+                : whenKnown({ port: r.port }, (v) => {
+                      const problem = firewallPortProblem(v.port);
+                      if (problem !== undefined) {
+                          throw new Error(`Firewall: rules[${i}].port: ${problem}`);
+                      }
+                      return v.port;
+                  });
         if (portProblem !== undefined) {
             plan.problems.push({ rule: i, field: "port", message: portProblem });
         } else if (r.port !== undefined && (r.proto === undefined || r.proto === "icmp")) {
@@ -198,7 +251,7 @@ export function planFirewall(name: string, args: Pick<FirewallArgs, "networks" |
         for (const host of targets ?? []) {
             const list = plan.rules.get(host) ?? [];
             for (const source of sources ?? []) {
-                list.push({ action: r.action ?? "ACCEPT", proto: r.proto, dport: r.port === undefined ? undefined : String(r.port), source, comment: r.comment });
+                list.push({ action: r.action ?? "ACCEPT", proto: r.proto, dport, source, comment: r.comment });
             }
             plan.rules.set(host, list);
         }
@@ -216,11 +269,21 @@ export function planFirewall(name: string, args: Pick<FirewallArgs, "networks" |
  * input policy, so no node loses its web UI or SSH.
  */
 export class Firewall extends pulumi.ComponentResource {
-    readonly cluster: proxmoxve.cluster.FirewallLegacy;
+    /** Input policy of each protected guest, by hostname. */
+    readonly policies: Record<string, string>;
+
+    /** The datacenter firewall. A getter: proxmoxve resources are not in the multi-language schema. */
+    get cluster(): proxmoxve.cluster.FirewallLegacy {
+        return handles.get(this)!.cluster;
+    }
     /** Rule sets by guest hostname. */
-    readonly rules: Record<string, proxmoxve.firewall.RulesLegacy>;
+    get rules(): Record<string, proxmoxve.firewall.RulesLegacy> {
+        return handles.get(this)!.rules;
+    }
     /** Cluster IP sets by network name. */
-    readonly ipSets: Record<string, proxmoxve.firewall.IpsetLegacy>;
+    get ipSets(): Record<string, proxmoxve.firewall.IpsetLegacy> {
+        return handles.get(this)!.ipSets;
+    }
 
     constructor(name: string, args: FirewallArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = planFirewall(name, args);
@@ -229,43 +292,46 @@ export class Firewall extends pulumi.ComponentResource {
             throw new Error(`Firewall: rules[${p.rule}].${p.field}: ${p.message}`);
         }
         super("homelab:index:Firewall", name, {}, opts);
-        const own = { parent: this, provider: args.provider };
+        const own = { parent: this };
         const byName = new Map(args.guests.map((g) => [g.hostname, g]));
 
-        this.cluster = new proxmoxve.cluster.FirewallLegacy(name, { enabled: true, inputPolicy: "ACCEPT", outputPolicy: "ACCEPT" }, own);
+        const cluster = new proxmoxve.cluster.FirewallLegacy(name, { enabled: true, inputPolicy: "ACCEPT", outputPolicy: "ACCEPT" }, own);
+        const ipSets: Record<string, proxmoxve.firewall.IpsetLegacy> = {};
+        const rules: Record<string, proxmoxve.firewall.RulesLegacy> = {};
+        handles.set(this, { cluster, ipSets, rules });
 
-        this.ipSets = {};
         for (const s of plan.ipSets) {
             // Cluster level (no node or guest id), so every guest's rules can reference `+<name>`.
             // bpg provider, proxmoxtf/resource/firewall/ipset.go `IPSet`: `cidr` is force-new and
             // compared ignoring order (SuppressIfListsOfMapsAreEqualIgnoringOrderByKey); `ipSetRead`
             // reads each entry back as the API lists it. Only a network's own prefix change replaces it.
-            this.ipSets[s.network] = new proxmoxve.firewall.IpsetLegacy(
+            ipSets[s.network] = new proxmoxve.firewall.IpsetLegacy(
                 s.name,
                 { name: s.name, comment: `homelab: network ${s.network}`, cidrs: s.cidrs.map((c) => ({ name: c })) },
-                { ...own, dependsOn: [this.cluster] },
+                { ...own, dependsOn: [cluster] },
             );
         }
 
-        this.rules = {};
         const policies: Record<string, InputPolicy> = {};
         for (const [host, configured] of plan.rules) {
             const g = byName.get(host)!;
             const id = g.kind === "lxc" ? { containerId: g.vmId } : { vmId: g.vmId };
-            const ssh = args.managementSources.map((source) => ({
-                type: "in",
-                action: "ACCEPT",
-                proto: "tcp",
-                dport: "22",
-                source,
-                comment: "homelab: Pulumi configures this guest over SSH",
-            }));
+            const ssh = pulumi.output(args.managementSources).apply((sources) =>
+                sources.map((source) => ({
+                    type: "in",
+                    action: "ACCEPT",
+                    proto: "tcp",
+                    dport: "22",
+                    source,
+                    comment: "homelab: Pulumi configures this guest over SSH",
+                })),
+            );
             // bpg provider, proxmoxtf/resource/firewall/rules.go `RulesRead` -> `baseRuleToMap`: each
             // field (source `+<set>` included) is read back as the API returns the rule at its position.
-            this.rules[host] = new proxmoxve.firewall.RulesLegacy(
+            rules[host] = new proxmoxve.firewall.RulesLegacy(
                 `${name}-${host}-rules`,
-                { nodeName: g.node, ...id, rules: [...ssh, ...configured.map((r) => ({ type: "in", ...r }))] },
-                { ...own, dependsOn: [this.cluster, ...Object.values(this.ipSets)] },
+                { nodeName: g.node, ...id, rules: pulumi.all([ssh, configured.map((r) => ({ type: "in", ...r }))]).apply(([a, b]) => [...a, ...b]) },
+                { ...own, dependsOn: [cluster, ...Object.values(ipSets)] },
             );
             // The policy only once the rules are in place: a DROP turned on first would cut the
             // guest off (SSH included, which other set-up steps use) until they are.
@@ -273,9 +339,17 @@ export class Firewall extends pulumi.ComponentResource {
             new proxmoxve.firewall.OptionsLegacy(
                 `${name}-${host}`,
                 { nodeName: g.node, ...id, enabled: true, inputPolicy: policies[host], outputPolicy: "ACCEPT", dhcp: false, ndp: true },
-                { ...own, dependsOn: [this.rules[host]] },
+                { ...own, dependsOn: [rules[host]] },
             );
         }
+        this.policies = policies;
         this.registerOutputs({ protected: policies });
     }
 }
+
+// proxmoxve is not a @pulumi package, so the multi-language schema cannot carry its resources:
+// TypeScript reaches them through getters, kept here rather than in fields.
+const handles = new WeakMap<
+    Firewall,
+    { cluster: proxmoxve.cluster.FirewallLegacy; ipSets: Record<string, proxmoxve.firewall.IpsetLegacy>; rules: Record<string, proxmoxve.firewall.RulesLegacy> }
+>();

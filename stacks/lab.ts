@@ -158,7 +158,7 @@ function dnsServersOf(net: NetworkConfig): string[] | undefined {
  * nodes as sources, and the rules. validate.ts hands the same args to `planFirewall`, so a config
  * that validates is one the component accepts.
  */
-export function firewallArgs(cfg: LabConfig): Omit<FirewallArgs, "provider"> {
+export function firewallArgs(cfg: LabConfig): FirewallArgs {
     const fw = cfg.firewall!;
     const guests = [
         ...(cfg.nas ? [{ ...cfg.nas, kind: "vm" as const }] : []),
@@ -179,7 +179,7 @@ export function firewallArgs(cfg: LabConfig): Omit<FirewallArgs, "provider"> {
             inputPolicy: fw.policies[g.hostname],
         })),
         hosts: cfg.nodes.map((n) => ({ name: n.name, addresses: [n.address] })),
-        rules: [...fw.rules, ...cloudflareEdgeRules(cfg)],
+        rules: [...fw.rules, ...cloudflareEdgeRules(cfg)].map((r) => ({ ...r, port: r.port === undefined ? undefined : String(r.port) })),
         inputPolicy: fw.inputPolicy,
         managementSources: cfg.networks.filter((n) => nodeNets.has(n.name)).map((n) => n.cidr),
     };
@@ -570,7 +570,8 @@ function createFirewall({ cfg, name, opts }: Parts, hypervisor: ProxmoxHost): Fi
     if (!cfg.firewall?.enabled || cfg.firewall.rules.length === 0) {
         return undefined;
     }
-    return new Firewall(name("firewall"), { ...firewallArgs(cfg), provider: hypervisor.provider }, opts());
+    // The datacenter firewall needs Sys.Modify on /: the root provider.
+    return new Firewall(name("firewall"), firewallArgs(cfg), opts({ provider: hypervisor.provider }));
 }
 
 /** The nightly backup job, and the NAS's own job (the NAS is never in the main job: its target may be a share the NAS serves). */
@@ -586,10 +587,9 @@ function createBackup({ cfg, name, opts }: Parts, hypervisor: ProxmoxHost, nas: 
     return new BackupJob(
         name("backup"),
         {
-            target:
-                share && cfg.nas && password
-                    ? { cifs: { storageId: `nas-${share.share}`, server: cfg.nas.address, share: share.share, username: share.user, password: secret(password) } }
-                    : { storage: "storage" in b.target ? b.target.storage : "local" },
+            ...(share && cfg.nas && password
+                ? { cifs: { storageId: `nas-${share.share}`, server: cfg.nas.address, share: share.share, username: share.user, password: secret(password) } }
+                : { storage: "storage" in b.target ? b.target.storage : "local" }),
             nodes: cfg.nodes.map((n) => n.name),
             schedule: b.schedule,
             mode: b.mode,
@@ -598,9 +598,9 @@ function createBackup({ cfg, name, opts }: Parts, hypervisor: ProxmoxHost, nas: 
             keepMonthly: b.keepMonthly,
             excludeIds: exclude.map((h) => byName.get(h)!),
             nas: cfg.nas ? { vmId: cfg.nas.vmId, storage: b.nasStorage, schedule: b.nasSchedule } : undefined,
-            provider: hypervisor.provider,
         },
         // The CIFS storage needs the share served: wait for Samba on the NAS, nothing else.
-        opts({ dependsOn: nas ? [nas.samba] : [] }),
+        // Storage and jobs are datacenter-wide: the root provider.
+        opts({ provider: hypervisor.provider, dependsOn: nas ? [nas.samba] : [] }),
     );
 }

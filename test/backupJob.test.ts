@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import { BackupJob, BackupJobArgs } from "../components/backupJob";
-import { CapturedResource, captureProgram, captureRefusal, captureStack, childrenOf, homeYaml, one } from "./helpers/mocks";
+import { CapturedResource, captureProgram, captureRefusal, captureStack, childrenOf, homeYaml, one, outputOf } from "./helpers/mocks";
 
 const T = {
     component: "homelab:index:BackupJob",
@@ -14,13 +14,17 @@ describe("BackupJob", () => {
     function run(over: Partial<BackupJobArgs> = {}): Promise<CapturedResource[]> {
         return captureProgram(() => {
             const provider = new proxmoxve.Provider("root", { endpoint: "https://192.168.1.6:8006/", apiToken: "root@pam!lab=token" });
-            new BackupJob("backup", {
-                // A plain string: the component must make it secret.
-                target: { cifs: { storageId: "nas-backups", server: "192.168.1.5", share: "backups", username: "proxmox", password: "smb-pass" } },
-                nodes: ["pve1", "pve2"],
-                provider,
-                ...over,
-            });
+            new BackupJob(
+                "backup",
+                {
+                    // A plain string: the component must make it secret.
+                    cifs: { storageId: "nas-backups", server: "192.168.1.5", share: "backups", username: "proxmox", password: "smb-pass" },
+                    nodes: ["pve1", "pve2"],
+                    ...over,
+                },
+                // Through opts, as Pulumi passes providers.
+                { provider },
+            );
         }).then((r) => r.resources);
     }
 
@@ -82,15 +86,34 @@ describe("BackupJob", () => {
     });
 
     it("uses an existing storage without creating one", async () => {
-        const resources = await run({ target: { storage: "pbs" } });
+        const resources = await run({ cifs: undefined, storage: "pbs" });
         assert.deepStrictEqual(childrenOf(resources, one(resources, T.component, "backup").urn), [`${T.job} backup`]);
         assert.strictEqual(one(resources, T.job, "backup").inputs.storage, "pbs");
+    });
+
+    it("takes the NAS address, password, nodes and ids from other resources' outputs", async () => {
+        const resources = await run({
+            cifs: { storageId: "nas-backups", server: outputOf("nas", "10.0.0.5"), share: "backups", username: "proxmox", password: outputOf("pw", "from-a-vault") },
+            nodes: outputOf("nodes", ["pve7"]),
+            excludeIds: [outputOf("id", 105)],
+            nas: { vmId: outputOf("nasId", 100), storage: "local", schedule: "03:00" },
+        });
+        const storage = one(resources, T.cifs, "backup-storage");
+        assert.deepStrictEqual([storage.inputs.server, storage.inputs.nodes, storage.inputs.password], ["10.0.0.5", ["pve7"], "[secret]"]);
+        assert.deepStrictEqual(one(resources, T.job, "backup").inputs.excludes, ["105", "100"]);
+        assert.deepStrictEqual(one(resources, T.job, "backup-nas").inputs.vmids, ["100"]);
+        assert.match(one(resources, T.job, "backup").provider, /pulumi:providers:proxmoxve::root::/);
+    });
+
+    it("refuses both or neither of cifs and storage", async () => {
+        const { error } = await captureRefusal(() => new BackupJob("backup", { nodes: ["pve1"] }));
+        assert.strictEqual(error?.message, "BackupJob: set exactly one of cifs (a NAS share) and storage (an existing storage id)");
     });
 
     it("rejects an empty node list before registering anything", async () => {
         const { error, registered } = await captureRefusal(() => {
             const provider = new proxmoxve.Provider("root", { endpoint: "https://192.168.1.6:8006/", apiToken: "root@pam!lab=token" });
-            new BackupJob("backup", { target: { storage: "local" }, nodes: [], provider });
+            new BackupJob("backup", { storage: "local", nodes: [] }, { provider });
         });
         assert.strictEqual(error?.message, "BackupJob: nodes must list at least one node");
         assert.deepStrictEqual(registered, ["pulumi:pulumi:Stack homelab-test", "pulumi:providers:proxmoxve root"]);

@@ -1,7 +1,9 @@
 // What firewall rules mean (planFirewall), as a table of cases: the one function the Firewall
 // component sets and config validation reports.
 import * as assert from "assert";
-import { FirewallArgs, planFirewall } from "../components/firewall";
+import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
+import { Firewall, FirewallArgs, planFirewall } from "../components/firewall";
+import { captureProgram, one, outputOf } from "./helpers/mocks";
 
 const lab: Pick<FirewallArgs, "networks" | "guests" | "hosts" | "rules"> = {
     networks: [
@@ -30,13 +32,13 @@ describe("planFirewall", () => {
     });
 
     it("covers the guests with an address inside a destination CIDR, IPv4 or IPv6", () => {
-        assert.deepStrictEqual(table(plan([{ from: "10.9.0.0/16", to: "192.168.1.4/32", proto: "tcp", port: 443 }])), { web: ["ACCEPT 10.9.0.0/16 tcp/443"] });
+        assert.deepStrictEqual(table(plan([{ from: "10.9.0.0/16", to: "192.168.1.4/32", proto: "tcp", port: "443" }])), { web: ["ACCEPT 10.9.0.0/16 tcp/443"] });
         assert.deepStrictEqual(table(plan([{ from: "pve", to: "2001:db8:1::/64", proto: "tcp", port: "8000:8010" }])), { web: ["ACCEPT 192.168.1.6 tcp/8000:8010"] });
     });
 
     it("takes a guest's addresses, both families, as a source, and keeps config order per guest", () => {
         const p = plan([
-            { from: "web", to: "nas", proto: "tcp", port: 445 },
+            { from: "web", to: "nas", proto: "tcp", port: "445" },
             { from: "lan", to: "nas", action: "REJECT" },
         ]);
         assert.deepStrictEqual(table(p), { nas: ["ACCEPT 192.168.1.4 tcp/445", "ACCEPT 2001:db8:1::4 tcp/445", "REJECT +fw-lan"] });
@@ -48,7 +50,7 @@ describe("planFirewall", () => {
             { from: "nowhere", to: "pve" },
             { from: "lan", to: "empty" },
             { from: "lan", to: "10.0.99.0/24" },
-            { from: "lan", to: "nas", port: 22 },
+            { from: "lan", to: "nas", port: "22" },
             { from: "10.0.0.0/40", to: "ghost" },
         ]);
         assert.deepStrictEqual(
@@ -63,5 +65,32 @@ describe("planFirewall", () => {
                 "4.to: 'ghost' is no guest or network of the lab, nor a CIDR: name a guest (nas, web, mqtt), a network or a CIDR with guests in it",
             ],
         );
+    });
+});
+
+describe("Firewall", () => {
+    it("sets the rules through the provider given in opts, with node, id, port and SSH sources from other resources' outputs", async () => {
+        const { resources } = await captureProgram(() => {
+            const root = new proxmoxve.Provider("root", { endpoint: "https://192.168.1.6:8006/" });
+            new Firewall(
+                "fw",
+                {
+                    ...lab,
+                    guests: [{ hostname: "web", node: outputOf("node", "pve2"), vmId: outputOf("vmId", 111), kind: "lxc", addresses: ["192.168.1.4"], network: "lan" }],
+                    rules: [{ from: "pve", to: "web", proto: "tcp", port: outputOf("port", "8443") }],
+                    managementSources: outputOf("mgmt", ["192.168.1.0/24"]),
+                },
+                { provider: root },
+            );
+        });
+        const rules = one(resources, "proxmoxve:firewall/rulesLegacy:RulesLegacy", "fw-web-rules");
+        assert.deepStrictEqual([rules.inputs.nodeName, rules.inputs.containerId], ["pve2", 111]);
+        assert.deepStrictEqual(
+            (rules.inputs.rules as { source: string; dport: string }[]).map((r) => `${r.source} ${r.dport}`),
+            ["192.168.1.0/24 22", "192.168.1.6 8443"],
+        );
+        for (const r of resources.filter((x) => x.type.startsWith("proxmoxve:"))) {
+            assert.match(r.provider, /pulumi:providers:proxmoxve::root::/, r.name);
+        }
     });
 });
