@@ -472,7 +472,9 @@ export class App extends pulumi.ComponentResource {
                 // Read-only unless asked: an app reads the host's files (Netdata's /proc, a clock).
                 return { hostPath: v.hostPath, containerPath: v.path, readOnly: v.readOnly ?? true };
             }
-            const volume = new docker.Volume(`${name}-${v.name}`, { name: `${volumePrefix}-${v.name}` }, own);
+            // retainOnDelete: removing or renaming the app leaves its data on the host; the same
+            // app added again gets it back (Docker returns an existing volume of that name).
+            const volume = new docker.Volume(`${name}-${v.name}`, { name: `${volumePrefix}-${v.name}` }, { ...own, retainOnDelete: true });
             return { volumeName: volume.name, containerPath: v.path };
         });
     }
@@ -488,7 +490,8 @@ export class App extends pulumi.ComponentResource {
             { name: `${app.name}-db`, driver: "bridge", internal: true },
             own,
         );
-        const data = new docker.Volume(`${name}-db-data`, { name: `${app.name}-db-data` }, own);
+        // Kept when the app goes, like its other volumes.
+        const data = new docker.Volume(`${name}-db-data`, { name: `${app.name}-db-data` }, { ...own, retainOnDelete: true });
         const image = new docker.RemoteImage(`${name}-db`, { name: db.image ?? databaseImages[db.engine], keepLocally: true }, own);
         const dbEnv: pulumi.Input<string>[] =
             db.engine === "mariadb"

@@ -15,6 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { capture, CapturedResource, CaptureResult, providerUrn } from "./capture";
 import { loadProgram, stackFileConfig } from "./plan";
+import { compare, scenarios as changeScenarios } from "./changeTable";
 
 /** A stack file's `config` map: `homelab:<key>` to its value, as in Pulumi.<stack>.yaml. */
 export type StackConfig = Record<string, unknown>;
@@ -239,6 +240,25 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`${table(crit)}\n`);
     process.stdout.write(`  home's critical path: ${criticalPath(base.result.resources).map((r) => `${r.type.split(":").pop()} ${r.name}`).join(" -> ")}\n\n`);
+
+    // Change table: each kind of change a user makes, and what the providers would do with it
+    // (replacement from test/providerTruth.ts). Secret inputs are masked in the capture, so a
+    // rotated secret shows only through the non-secret inputs it feeds.
+    const changeRows = [["change", "added", "removed", "changed", "replaced", "unknown", "data lost"]] as (string | number)[][];
+    let dataLost = 0;
+    let reorderMoves = 0;
+    for (const sc of changeScenarios) {
+        const changed = structuredClone(home);
+        sc.change(changed);
+        const c = compare(base.result.resources, (await runLab(changed)).result.resources, sc.identity);
+        dataLost += c.dataLost.length;
+        if (sc.what.startsWith("reorder")) {
+            reorderMoves += c.added.length + c.removed.length + c.providerChanged.length;
+        }
+        changeRows.push([sc.what, c.added.length, c.removed.length, Object.keys(c.changed).length, Object.keys(c.replaced).join(" ") || "-", Object.keys(c.unknown).length, c.dataLost.join(" ") || "0"]);
+    }
+    process.stdout.write(`${table(changeRows)}\n`);
+    process.stdout.write(`  ${dataLost} replacements of data holders; ${reorderMoves} provider/URN changes under any reorder\n\n`);
 
     // Blast radius: change one app's config and count the resources whose inputs change. The mocks
     // give every resource an id derived from its name, so a resource fed by a changed one (the
