@@ -76,8 +76,23 @@ export const rows: ProviderTruthRow[] = [
     { type: ct, input: "initialization.userAccount", sent: "the admin SSH public keys", replaces: "always", behaviour: "force-new (user_account and its keys)", cite: `${lxc} Container(): initialization user_account ForceNew, keys ForceNew` },
     ...inPlace(ct, ["initialization.hostname", "initialization.ipConfigs", "initialization.dns"], "hostname, addresses, DNS servers from config", `${lxc} Container(): initialization schema`),
     { type: ct, input: "clone", sent: "the template container's id (clones)", replaces: "always", behaviour: "force-new (clone and its fields)", cite: `${lxc} Container(): clone datastore_id, node_name, vm_id ForceNew` },
-    { type: ct, input: "template", sent: "true for a template container", replaces: "always", behaviour: "force-new", cite: `${lxc} Container(): template ForceNew` },
-    ...inPlace(ct, ["cpu", "memory", "features", "networkInterfaces", "description", "startOnBoot", "started", "startup"], "sizes, features, NIC, boot settings from config", `${lxc} Container() schema`),
+    {
+        type: ct,
+        input: "template",
+        sent: "true for a template container",
+        replaces: "always",
+        behaviour: "force-new; read-back: containerRead sets it from the container's config, so a container made a template outside the resource (make-template.sh) shows a diff that would replace it",
+        cite: `${lxc} Container(): template ForceNew; containerRead (containerConfig.Template)`,
+    },
+    {
+        type: ct,
+        input: "started",
+        sent: "true",
+        replaces: "never",
+        behaviour: "in place; read-back: the running state is read back, and the diff is suppressed only once the state says template",
+        cite: `${lxc} Container(): started DiffSuppressFunc (d.Get(template))`,
+    },
+    ...inPlace(ct, ["cpu", "memory", "features", "networkInterfaces", "description", "startOnBoot", "startup"], "sizes, features, NIC, boot settings from config", `${lxc} Container() schema`),
 
     // --- VMs (NasVm, DockerHost vm) ---
     { type: vmt, input: "vmId", sent: "the id from config", replaces: "always", behaviour: "force-new when it differs from the resource id", cite: `${vm} VM(): CustomizeDiff ForceNewIf(vm_id)` },
