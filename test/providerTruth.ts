@@ -149,6 +149,9 @@ export const unread: string[] = [
     ..."host sshOpts registryAuth".split(" ").map((i) => `pulumi:providers:docker ${i}`),
     ..."apiToken endpoint insecure ssh".split(" ").map((i) => `pulumi:providers:proxmoxve ${i}`),
     ..."length special".split(" ").map((i) => `random:index/randomPassword:RandomPassword ${i}`),
+    ..."comment group noFailback nodes restricted".split(" ").map((i) => `proxmoxve:index/hagroup:Hagroup ${i}`),
+    ..."comment group maxRelocate maxRestart resourceId state".split(" ").map((i) => `proxmoxve:index/haresource:Haresource ${i}`),
+    ..."comment resourceId schedule target type".split(" ").map((i) => `proxmoxve:index/replication:Replication ${i}`),
 ];
 
 /** The most specific row for a changed input path (`disk.size`, `mountPoints[1].volume`), if any. */
