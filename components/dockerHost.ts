@@ -148,6 +148,17 @@ const defaultIdmapBase = 100000;
  * container kernel-level mount rights and weaken the isolation the LXC is there for.
  * A VM host mounts its shares itself with the same script.
  */
+/**
+ * Why `cidr` is too small for the apps' Docker network (undefined when it is not): Docker takes
+ * the first host address as the gateway, so a /31 or /32 leaves no address for a container, and
+ * anything past /28 leaves room for a dozen at most. The one rule: DockerHost and config
+ * validation both call it.
+ */
+export function appNetworkSizeProblem(cidr: string): string | undefined {
+    const prefix = Number(cidr.split("/")[1]);
+    return prefix > 28 ? `/${prefix} holds ${Math.max(0, 2 ** (32 - prefix) - 3)} container addresses besides Docker's gateway: use a /24 such as 10.10.10.0/24 (at most /28)` : undefined;
+}
+
 export class DockerHost extends pulumi.ComponentResource {
     /** The guest's IPv4 address (no prefix): SSH, the Docker API and published ports. */
     readonly address: pulumi.Output<string>;
@@ -226,6 +237,10 @@ export class DockerHost extends pulumi.ComponentResource {
             const appNet = parseCidr(v.appNetwork);
             if (appNet?.version !== 4) {
                 throw new Error(`DockerHost ${name}: appNetwork must be an IPv4 network with its host bits zero, such as 10.10.10.0/24, got "${v.appNetwork}"`);
+            }
+            const sizeProblem = appNetworkSizeProblem(v.appNetwork);
+            if (sizeProblem !== undefined) {
+                throw new Error(`DockerHost ${name}: appNetwork ${sizeProblem}`);
             }
             // A pool that does not parse is refused just below, by installDockerArgs.
             const pool = parseCidr(v.internalPool);

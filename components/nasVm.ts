@@ -461,6 +461,25 @@ export function storageScriptArgs(a: { name: string; mount: string; members: str
     return ["--name", a.name, "--mount", a.mount, ...a.members.flatMap((m) => ["--member", m]), "--mail", a.mailTo];
 }
 
+/** Directories of the NAS's own system that the data array must not be mounted over. */
+const systemDirs = ["/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/opt", "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var"];
+
+/**
+ * Why the data array cannot be mounted at `mount` (undefined when it can): an absolute path of
+ * plain names (storage.sh and smb.conf take it unquoted), not a directory of the system itself
+ * (mounting over `/` or `/var` would hide the NAS's own files). The one rule: NasVm and config
+ * validation both call it.
+ */
+export function nasMountProblem(mount: string): string | undefined {
+    if (!/^(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$/.test(mount)) {
+        return "must be an absolute path of plain names (letters, digits, '.', '_', '-'), without a trailing '/', such as /srv/data";
+    }
+    if (systemDirs.includes(mount)) {
+        return `${mount} is a directory of the NAS's own system, which the array would hide: use a directory of its own, such as /srv/data`;
+    }
+    return undefined;
+}
+
 /**
  * Why samba.sh could not read this Samba password back (undefined when it can): it must be
  * non-empty and on one line of its stdin, so without a tab, line break or other control character.

@@ -314,12 +314,33 @@ export function validateProxmoxHostArgs(args: ProxmoxHostArgs): void {
 }
 
 /** An image's pinned checksum split in two; throws on anything but `sha256:<hex>` or `sha512:<hex>`. */
-function imageChecksum(image: string, checksum: string): { algorithm: string; hex: string } {
-    const m = /^(sha256|sha512):([0-9a-f]+)$/.exec(checksum);
+/**
+ * Why `checksum` is not a pinned checksum the download takes (undefined when it is):
+ * `sha256:<64 hex digits>` or `sha512:<128 hex digits>`, the digits in lower case as Proxmox's
+ * download-url compares them. The one rule: ProxmoxHost and config validation both call it.
+ */
+export function checksumProblem(checksum: string): string | undefined {
+    const m = /^(sha256|sha512):([0-9a-fA-F]*)$/.exec(checksum);
     if (!m) {
-        throw new Error(`ProxmoxHost: image '${image}' checksum must be sha256:<hex> or sha512:<hex>`);
+        return "must be sha256:<64 hex digits> or sha512:<128 hex digits>, as the image's SHA256SUMS or SHA512SUMS file lists it";
     }
-    return { algorithm: m[1], hex: m[2] };
+    const digits = m[1] === "sha256" ? 64 : 128;
+    if (m[2].length !== digits) {
+        return `a ${m[1]} checksum has ${digits} hex digits, this one ${m[2].length}: copy the whole checksum`;
+    }
+    if (m[2] !== m[2].toLowerCase()) {
+        return `write the hex digits in lower case: ${m[1]}:${m[2].toLowerCase()}`;
+    }
+    return undefined;
+}
+
+function imageChecksum(image: string, checksum: string): { algorithm: string; hex: string } {
+    const problem = checksumProblem(checksum);
+    if (problem !== undefined) {
+        throw new Error(`ProxmoxHost: image '${image}' checksum ${problem}`);
+    }
+    const [algorithm, hex] = checksum.split(":");
+    return { algorithm, hex };
 }
 
 /**

@@ -6,7 +6,9 @@ import { storageContents, storageIdProblem, storageTypes } from "../components/s
 import { haStates } from "../components/highAvailability";
 import { calendarEventProblem } from "../components/backupJob/calendarEvent";
 import { firewallPortProblem } from "../components/firewall";
-import { sambaPasswordProblem } from "../components/nasVm";
+import { appNetworkSizeProblem } from "../components/dockerHost";
+import { nasMountProblem, sambaPasswordProblem } from "../components/nasVm";
+import { checksumProblem } from "../components/proxmoxHost";
 import { linuxUserNameProblem, shareCommentProblem, shareNameProblem } from "../components/nasVm/smbConf";
 import { sshPublicKeyProblem } from "../components/nasVm/userData";
 import { emailProblem } from "../components/reverseProxy/caddyfile";
@@ -53,7 +55,7 @@ const secret = (problem: (value: string) => string | undefined = (v) => secretVa
     });
 
 /** A string that must also pass `problem`, the rule of the component that consumes it. */
-const ruled = (schema: z.ZodString, problem: (value: string) => string | undefined) =>
+const ruled = <S extends z.ZodType<string>>(schema: S, problem: (value: string) => string | undefined) =>
     schema.superRefine((v, ctx) => {
         const p = typeof v === "string" ? problem(v) : undefined;
         if (p !== undefined) {
@@ -197,7 +199,7 @@ export const imageSchema = z.strictObject({
     /** File name on the storage. Defaults to the last part of the URL (a vm image must end in .img or .qcow2). */
     fileName: z.string().optional(),
     /** Pinned checksum `sha256:<hex>` or `sha512:<hex>`: the download is verified and never repeated. */
-    checksum: z.string().regex(/^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/, "must be sha256:<64 hex> or sha512:<128 hex>"),
+    checksum: ruled(z.string(), checksumProblem),
     /** Nodes to download to. Defaults to every node. */
     nodes: z.array(name()).optional(),
     /**
@@ -250,7 +252,7 @@ export const nasSchema = z.strictObject({
     /** Pass a whole disk controller instead: a PCI hardware mapping name (works with an API token). */
     controllerMapping: z.string().optional(),
     /** Mount point of the array. Defaults to /srv/data. */
-    mount: z.string().regex(/^\/[^\s]*$/, "must be an absolute path without spaces, such as /srv/data").default("/srv/data"),
+    mount: ruled(z.string(), nasMountProblem).default("/srv/data"),
     /** Alert mails from mdadm go here. Defaults to root. */
     mailTo: z.string().default("root"),
     users: z.array(z.strictObject({ name: ruled(name(), linuxUserNameProblem), password: secret(sambaPasswordProblem) })).min(1, "needs at least one user"),
@@ -306,7 +308,7 @@ export const dockerHostSchema = z.strictObject({
     /** NAS shares mounted for apps. */
     mounts: z.array(shareMountSchema).default([]),
     /** The internal Docker network all apps on this host join. Defaults to 10.10.10.0/24. */
-    appNetwork: cidr4().default("10.10.10.0/24"),
+    appNetwork: ruled(cidr4(), appNetworkSizeProblem).default("10.10.10.0/24"),
     /** Keep it running on the cluster (see haSchema). Defaults to none. */
     ha: haSchema.optional(),
 });

@@ -189,7 +189,7 @@ describe("ProxmoxHost", () => {
             { nodes: [{ name: "pve1", address: "192.168.1.6", ups: { password: "p", shutdownPercent: 150 } }] },
             "ProxmoxHost: nodes[0] ('pve1').ups.shutdownPercent must be an integer from 0 to 100, got 150",
         ],
-        ["unpinned image", { images: [{ name: "x", kind: "lxc", url: "http://e.test/x", checksum: "latest" }] }, "ProxmoxHost: image 'x' checksum must be sha256:<hex> or sha512:<hex>"],
+        ["unpinned image", { images: [{ name: "x", kind: "lxc", url: "http://e.test/x", checksum: "latest" }] }, "ProxmoxHost: image 'x' checksum must be sha256:<64 hex digits> or sha512:<128 hex digits>, as the image's SHA256SUMS or SHA512SUMS file lists it"],
     ];
     for (const [what, over, message] of bad) {
         it(`rejects ${what} before creating anything`, async () => {
