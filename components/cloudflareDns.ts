@@ -16,14 +16,43 @@ export interface DnsAppArgs {
     exposure?: "private" | "tunnel" | "port-forward";
 }
 
-/** A guest with a name of its own (`dns: true` in the config). */
+/** A guest with a name of its own (`dns:` in the config). Each address given gets its record. */
 export interface DnsHostArgs {
     /** The DNS label: `nas` makes `nas.<domain>`. */
     hostname: string;
-    /** Its IPv4 address (the A record). */
-    address: pulumi.Input<string>;
-    /** Its global IPv6 address, when it has one (an AAAA record). */
+    /** Its IPv4 address: an A record. Defaults to none (an IPv6-only name). */
+    address?: pulumi.Input<string>;
+    /** Its global IPv6 address: an AAAA record. Defaults to none. */
     ipv6?: pulumi.Input<string>;
+}
+
+/** Which records a guest's name gets: `true` every address it has, `A` or `AAAA` one family only. */
+export type HostRecords = boolean | "A" | "AAAA";
+
+/**
+ * The records of a guest's name, or the problem with the choice: the one rule the lab's
+ * validation reports and the lab follows, so that no name is asked for that cannot be made.
+ */
+export function hostRecordTypes(choice: HostRecords, has: { address?: unknown; ipv6?: unknown }): { types: ("A" | "AAAA")[]; problem?: string } {
+    const v4 = has.address !== undefined;
+    const v6 = has.ipv6 !== undefined;
+    if (choice === false) {
+        return { types: [] };
+    }
+    if (choice === "A" && !v4) {
+        return { types: [], problem: "an A record needs the guest's IPv4 `address`: give one, or use `dns: AAAA` for its IPv6 address" };
+    }
+    if (choice === "AAAA" && !v6) {
+        return { types: [], problem: "an AAAA record needs the guest's `ipv6` address: give one (on a network with ipv6), or use `dns: A`" };
+    }
+    const types: ("A" | "AAAA")[] = [];
+    if (v4 && choice !== "AAAA") {
+        types.push("A");
+    }
+    if (v6 && choice !== "A") {
+        types.push("AAAA");
+    }
+    return { types };
 }
 
 export interface CloudflareDnsArgs {
@@ -130,6 +159,9 @@ export class CloudflareDns extends pulumi.ComponentResource {
         family("proxy.address", args.proxy?.address, 4);
         family("proxy.ipv6", args.proxy?.ipv6, 6);
         for (const h of hosts) {
+            if (h.address === undefined && h.ipv6 === undefined) {
+                throw new Error(`CloudflareDns: host '${h.hostname}' has no address: give address (an A record), ipv6 (an AAAA record) or both`);
+            }
             family(`host '${h.hostname}' address`, h.address, 4);
             family(`host '${h.hostname}' ipv6`, h.ipv6, 6);
         }
@@ -198,7 +230,9 @@ export class CloudflareDns extends pulumi.ComponentResource {
         for (const h of hosts) {
             const fqdn = `${h.hostname}.${args.domain}`;
             // A guest's own name is never proxied: it is for SSH, SMB and the like, not HTTP.
-            record(h.hostname, fqdn, "A", h.address, false);
+            if (h.address !== undefined) {
+                record(h.hostname, fqdn, "A", h.address, false);
+            }
             if (h.ipv6 !== undefined) {
                 record(h.hostname, fqdn, "AAAA", h.ipv6, false);
             }

@@ -60,8 +60,8 @@ export interface GuestNetworkArgs {
     bridge: pulumi.Input<string>;
     /** 802.1Q tag on a VLAN-aware bridge. Defaults to untagged. */
     vlan?: pulumi.Input<number>;
-    /** IPv4 address with prefix, e.g. 192.168.1.20/24. */
-    address: pulumi.Input<string>;
+    /** IPv4 address with prefix, e.g. 192.168.1.20/24. Defaults to none: an IPv6-only guest, which needs `ipv6`. */
+    address?: pulumi.Input<string>;
     /** IPv4 default gateway. Defaults to none (an isolated network). */
     gateway?: pulumi.Input<string>;
     /** IPv6 address with prefix, e.g. 2001:db8::20/64. Defaults to none. */
@@ -132,8 +132,8 @@ export interface LxcContainerArgs {
  * template (a custom image built from a configured container).
  */
 export class LxcContainer extends pulumi.ComponentResource {
-    /** The IPv4 address (no prefix). */
-    readonly address: pulumi.Output<string>;
+    /** The IPv4 address (no prefix); undefined for an IPv6-only container. */
+    readonly address: pulumi.Output<string | undefined>;
     /**
      * The guest id, once the container exists (and, for a provisioned template, once it is a
      * template): what a clone passes as `cloneOf.vmId`, so that the clone waits for that.
@@ -150,6 +150,9 @@ export class LxcContainer extends pulumi.ComponentResource {
     constructor(name: string, args: LxcContainerArgs, opts?: pulumi.ComponentResourceOptions) {
         if ((args.template === undefined) === (args.cloneOf === undefined)) {
             throw new Error(`LxcContainer ${name}: set exactly one of template and cloneOf`);
+        }
+        if (args.network.address === undefined && args.network.ipv6 === undefined) {
+            throw new Error(`LxcContainer ${name}: network needs an address, ipv6 or both`);
         }
         const osType = whenKnown({ osType: args.osType }, (v) => {
             if (!lxcOsTypes.includes(v.osType)) {
@@ -241,7 +244,7 @@ export class LxcContainer extends pulumi.ComponentResource {
                 : { parent: this },
         );
         containers.set(this, container);
-        this.address = pulumi.output(n.address).apply((a) => a.split("/")[0]);
+        this.address = pulumi.output(n.address).apply((a) => a?.split("/")[0]);
         // The last step a clone must wait for: the container, its provisioning, or its conversion.
         let last: pulumi.Output<unknown> = container.vmId;
         if (spec !== undefined) {
@@ -286,12 +289,12 @@ function digest(spec: string): string {
 }
 
 /**
- * The one `initialization.ipConfigs` entry of a guest with static addresses: IPv4 always, IPv6
- * only when `ipv6` is set. The same shape fits a ContainerLegacy and a VmLegacy.
+ * The one `initialization.ipConfigs` entry of a guest with static addresses: IPv4 and IPv6 each
+ * when set (an IPv6-only guest has no IPv4 block). The same shape fits a ContainerLegacy and a VmLegacy.
  */
 export function guestIpConfig(n: Pick<GuestNetworkArgs, "address" | "gateway" | "ipv6" | "ipv6Gateway">) {
     return {
-        ipv4: { address: n.address, gateway: n.gateway },
+        ipv4: n.address === undefined ? undefined : { address: n.address, gateway: n.gateway },
         ipv6: n.ipv6 ? { address: n.ipv6, gateway: n.ipv6Gateway } : undefined,
     };
 }

@@ -10,6 +10,7 @@
 import { catalog, databaseImages } from "../components/catalog";
 import { ContainerConfig, DockerHostConfig, LabConfig, NasConfig, NetworkConfig, NodeConfig } from "../stacks/config";
 import { defaultDockerHost } from "../stacks/routes";
+import { dnsHosts } from "../stacks/lab";
 
 /** One colour per kind of thing, so that a reader learns the picture once. */
 const colour = {
@@ -203,10 +204,8 @@ export function labDot(cfg: LabConfig): string {
     dot.line(`edge${attrs({ fontname: FONT, fontsize: 9, fontcolor: colour.detail, arrowsize: 0.6, penwidth: 1.1 })};`);
 
     // Outside: the internet, the Cloudflare zone with its records, and the router.
-    const hostRecords = [
-        ...cfg.nodes.map((n) => ({ name: n.name, address: n.address, ipv6: undefined as string | undefined })),
-        ...guests.filter((g) => g.c.dns).map((g) => ({ name: g.c.hostname, address: g.c.address, ipv6: g.c.ipv6 })),
-    ];
+    // Exactly the names the plan creates: nodes get none, and a guest only the records its `dns:` asks for.
+    const hostRecords = dnsHosts(cfg);
     dot.cluster(
         "cluster_cloudflare",
         { label: label(`Cloudflare zone ${cfg.domain}`), style: "rounded,filled", fillcolor: "#fff7ef", color: colour.cloudflare, fontsize: 11 },
@@ -225,7 +224,10 @@ export function labDot(cfg: LabConfig): string {
             }
             if (hostRecords.length > 0) {
                 const rows = hostRecords
-                    .map((r) => `<TR><TD ALIGN="LEFT">${esc(`${r.name}.${cfg.domain}`)}</TD><TD ALIGN="LEFT"><FONT COLOR="${colour.detail}">${esc(r.address)}${r.ipv6 ? ` + AAAA ${esc(r.ipv6)}` : ""}</FONT></TD></TR>`)
+                    .map((r) => {
+                        const records = [r.address && `A ${r.address}`, r.ipv6 && `AAAA ${r.ipv6}`].filter(Boolean).join(" + ");
+                        return `<TR><TD ALIGN="LEFT">${esc(`${r.hostname}.${cfg.domain}`)}</TD><TD ALIGN="LEFT"><FONT COLOR="${colour.detail}">${esc(records)}</FONT></TD></TR>`;
+                    })
                     .join("");
                 dot.node("dns:hosts", {
                     shape: "plain",
@@ -325,7 +327,7 @@ export function labDot(cfg: LabConfig): string {
         }
     };
 
-    const guestAddress = (g: { address: string; ipv6?: string; network: string }) => [g.address, g.ipv6].filter(Boolean).join(", ");
+    const guestAddress = (g: { address?: string; ipv6?: string; network: string }) => [g.address, g.ipv6].filter(Boolean).join(", ");
 
     const drawGuest = (g: Guest) => {
         if (g.kind === "nas") {

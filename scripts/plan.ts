@@ -116,9 +116,10 @@ export function addressPlan(cfg: LabConfig): string {
             const what = h.path.startsWith("homelab:nodes")
                 ? "Proxmox node"
                 : `${h.path.replace(/^homelab:/, "").replace(/\[\d+\]$/, "")} ${h.vmId}${h.node ? ` on ${h.node}` : ""}`;
-            rows.push([h.address, `${h.hostname}  (${what})${h.ipv6 ? `  ${h.ipv6}` : ""}`]);
+            // An IPv6-only container is listed by its IPv6 address, after the IPv4 ones.
+            rows.push(h.address ? [h.address, `${h.hostname}  (${what})${h.ipv6 ? `  ${h.ipv6}` : ""}`] : [h.ipv6!, `${h.hostname}  (${what}, IPv6 only)`]);
         }
-        const key = (a: string) => a.split(".").reduce((acc, p) => acc * 256 + Number(p), 0);
+        const key = (a: string) => (a.includes(":") ? 2 ** 32 : a.split(".").reduce((acc, p) => acc * 256 + Number(p), 0));
         rows.sort((a, b) => key(a[0]) - key(b[0]));
         for (const [addr, text] of rows) {
             lines.push(`  ${addr.padEnd(16)}${text}`);

@@ -222,8 +222,11 @@ const guestFields = {
     ipv6: ipv6().optional(),
     cores: z.number().int().min(1).max(128),
     memoryMb: z.number().int().min(128),
-    /** Give the guest a DNS record `<hostname>.<domain>`. Defaults to false. */
-    dns: z.boolean().default(false),
+    /**
+     * Give the guest a name `<hostname>.<domain>`: `true` for a record per address it has (A, and
+     * AAAA with `ipv6`), `A` or `AAAA` for one family only. Defaults to false (no record).
+     */
+    dns: z.union([z.boolean(), z.enum(["A", "AAAA"])], { message: "must be true, false, A or AAAA" }).default(false),
 };
 
 export const shareSchema = z.strictObject({
@@ -339,6 +342,8 @@ export const containerSchema = z.strictObject({
     hostname: dnsLabel(),
     vmId: guestId(),
     ...guestFields,
+    /** Static IPv4 address inside the network. Omit it for an IPv6-only container (then `ipv6` is required). */
+    address: ipv4().optional(),
     /** Template from `homelab:images` (kind lxc). Exactly one of image and cloneOf. */
     image: name().optional(),
     /** Hostname of a container with `template: true` to clone. */

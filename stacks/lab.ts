@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BackupJob } from "../components/backupJob";
 import { CloudflareAccess } from "../components/cloudflareAccess";
-import { CloudflareDns } from "../components/cloudflareDns";
+import { CloudflareDns, DnsHostArgs, hostRecordTypes } from "../components/cloudflareDns";
 import { CloudflareTunnel } from "../components/cloudflareTunnel";
 import { cloudflareRanges, ProxyExposure } from "../components/reverseProxy/caddyfile";
 import { App, appOrder, AppRoute, ResolvedApp, resolveApp, shareOwners } from "../components/app";
@@ -211,6 +211,15 @@ function cloudflareEdgeRules(cfg: LabConfig): NonNullable<LabConfig["firewall"]>
 function labNetworks(cfg: LabConfig): string[] {
     const names = cfg.proxy?.allowFrom ?? cfg.networks.map((n) => n.name);
     return cfg.networks.filter((n) => names.includes(n.name)).flatMap((n) => [n.cidr, ...(n.ipv6 ? [n.ipv6.cidr] : [])]);
+}
+
+/** The guests with names of their own, each with just the addresses its `dns:` asks records for. */
+export function dnsHosts(cfg: LabConfig): DnsHostArgs[] {
+    return [...(cfg.nas ? [cfg.nas] : []), ...cfg.dockerHosts, ...cfg.containers].flatMap((g) => {
+        // validate.ts reported any choice hostRecordTypes refuses.
+        const { types } = hostRecordTypes(g.dns, g);
+        return types.length === 0 ? [] : [{ hostname: g.hostname, address: types.includes("A") ? g.address : undefined, ipv6: types.includes("AAAA") ? g.ipv6 : undefined }];
+    });
 }
 
 /** The distribution of an lxc image (validate.ts guarantees one). */
@@ -436,9 +445,7 @@ function createProxyAndDns(
                 ttl: cfg.cloudflare.ttl,
                 proxy: proxyHost && { address: proxyHost.address, ipv6: proxyHost.ipv6, publicAddress: cfg.proxy?.publicAddress, tunnelTarget: tunnel?.target },
                 apps: proxyHost ? exposed.map((e) => ({ subdomain: e.route.subdomain, exposure: e.exposure })) : [],
-                hosts: [...(cfg.nas ? [cfg.nas] : []), ...cfg.dockerHosts, ...cfg.containers]
-                    .filter((g) => g.dns)
-                    .map((g) => ({ hostname: g.hostname, address: g.address, ipv6: g.ipv6 })),
+                hosts: dnsHosts(cfg),
                 acmeToken: cfg.proxy !== undefined,
             },
             opts(),
@@ -518,7 +525,7 @@ function createContainers({ cfg, name, opts }: Parts, hypervisor: ProxmoxHost): 
                 network: {
                     bridge,
                     vlan: net.vlan,
-                    address: `${c.address}/${prefix}`,
+                    address: c.address === undefined ? undefined : `${c.address}/${prefix}`,
                     gateway: net.gateway,
                     ipv6: c.ipv6 !== undefined && ipv6Prefix !== undefined ? `${c.ipv6}/${ipv6Prefix}` : undefined,
                     ipv6Gateway: net.ipv6?.gateway,

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { appContainerFields, appFieldIssues, appOrder, databaseEngineIssue } from "../components/app";
 import { catalog } from "../components/catalog";
 import { accessIssues } from "../components/cloudflareAccess";
-import { isNonRoutable } from "../components/cloudflareDns";
+import { hostRecordTypes, HostRecords, isNonRoutable } from "../components/cloudflareDns";
 import { defaultInternalPool, dockerHostOsRule } from "../components/dockerHost";
 import { defaultBridgeIp } from "../components/dockerHost/daemonJson";
 import { diskSerial } from "../components/nasVm";
@@ -250,9 +250,10 @@ interface Holder {
     vmId?: number;
     node?: string;
     network: string;
-    address: string;
+    /** Absent only for an IPv6-only container. */
+    address?: string;
     ipv6?: string;
-    dns?: boolean;
+    dns?: HostRecords;
 }
 
 /** Guests and nodes of the lab, with the config path of each: the basis of most cross-field rules. */
@@ -293,9 +294,10 @@ const guestIdentity = z.object({
     vmId: z.number().int(),
     node: z.string().optional(),
     network: z.string(),
-    address: z.ipv4(),
+    // Optional for IPv6-only containers; the schema itself requires it of the NAS and Docker hosts.
+    address: z.ipv4().optional(),
     ipv6: z.ipv6().optional(),
-    dns: z.boolean().optional(),
+    dns: z.union([z.boolean(), z.enum(["A", "AAAA"])]).optional(),
 });
 
 /** The guests of the raw config whose identity fields parse, whatever else is wrong with them. */
@@ -466,10 +468,19 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                 add(`${h.path}.network`, `unknown network '${h.network}': use one of ${[...nets.keys()].join(", ")}`);
                 continue;
             }
-            if (!contains(n.cidr, h.address) || isReserved(n.cidr, h.address)) {
+            if (h.address === undefined) {
+                // An IPv6-only container (the schema lets only containers omit it, and reports the others).
+                if (h.ipv6 === undefined && h.path.startsWith("homelab:containers")) {
+                    add(`${h.path}.address`, "a guest needs an address: give `address` (IPv4), or `ipv6` on a network with ipv6 for an IPv6-only container");
+                }
+            } else if (!contains(n.cidr, h.address) || isReserved(n.cidr, h.address)) {
                 add(`${h.path}.address`, `${h.address} is not a host address inside network '${h.network}' (${n.net.cidr}): use an address of that network`);
             } else if (h.address === n.net.gateway) {
                 add(`${h.path}.address`, `${h.address} is the gateway of network '${h.network}': use another address`);
+            }
+            const records = hostRecordTypes(h.dns ?? false, h);
+            if (records.problem) {
+                add(`${h.path}.dns`, records.problem);
             }
             if (h.ipv6 !== undefined) {
                 if (!n.v6) {

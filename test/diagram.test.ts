@@ -17,6 +17,7 @@ import { catalog } from "../components/catalog";
 import { labDot, renderDiagramSvg } from "../scripts/diagram";
 import { stackFileLab } from "../scripts/plan";
 import { LabConfig, SecretValue } from "../stacks/config";
+import { dnsHosts } from "../stacks/lab";
 import { have, run } from "./helpers/exec";
 
 const homeYaml = fs.readFileSync(path.join(__dirname, "..", "Pulumi.home.yaml"), "utf8");
@@ -142,7 +143,8 @@ function expectedOf(cfg: LabConfig) {
         ...apps.map((a) => `app:${a.name}`),
         ...apps.filter((a) => a.database).map((a) => `db:${a.name}`),
         ...(cfg.proxy && routed.length > 0 ? ["dns:apps"] : []),
-        "dns:hosts", // every node has a name, so the list is never empty
+        // Only names the plan creates: nodes have none.
+        ...(dnsHosts(cfg).length > 0 ? ["dns:hosts"] : []),
     ]);
     const clusters = new Set<string>([
         "cluster_cloudflare",
@@ -279,9 +281,11 @@ describe("lab diagram", () => {
             }
             assert.ok(names.some((t) => t.includes("192.168.1.4")), "the app names do not say which address they point at");
             const hosts = drawing.text("node", "dns:hosts");
-            for (const [name, address] of [["proxmox1", "192.168.1.6"], ["nas", "192.168.1.5"], ["docker", "192.168.1.4"]]) {
-                assert.match(hosts, new RegExp(`${name}\\.thehomelab\\.site\\n${address.replace(/\./g, "\\.")}`));
+            for (const [name, address] of [["nas", "192.168.1.5"], ["docker", "192.168.1.4"]]) {
+                assert.match(hosts, new RegExp(`${name}\\.thehomelab\\.site\\nA ${address.replace(/\./g, "\\.")}`));
             }
+            // The plan makes no record for a node, so the drawing shows none.
+            assert.doesNotMatch(hosts, /proxmox1/);
         });
 
         it("draws the databases beside their apps, share mounts dashed, and the backups to the NAS share", () => {
@@ -398,7 +402,7 @@ describe("lab diagram", () => {
         it("labels the VLAN, its IPv6 prefix and the guests' IPv6 addresses", () => {
             assert.match(d.text("node", "net:iot"), /bridge vmbr0, VLAN 20\ngateway 10\.20\.0\.1\nIPv6 2001:db8:20::\/64 via 2001:db8:20::1/);
             assert.match(d.text("node", "guest:sandbox"), /VM 202\n10\.20\.0\.22, 2001:db8:20::22/);
-            assert.match(d.text("node", "dns:hosts"), /sandbox\.lab\.example\.org\n10\.20\.0\.22 \+ AAAA 2001:db8:20::22/);
+            assert.match(d.text("node", "dns:hosts"), /sandbox\.lab\.example\.org\nA 10\.20\.0\.22 \+ AAAA 2001:db8:20::22/);
             assert.match(d.text("cluster", "cluster_apps_sandbox"), /10\.11\.0\.0\/24/);
         });
 

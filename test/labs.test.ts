@@ -75,6 +75,22 @@ describe("other labs from config alone", function () {
             assert.ok(!rules.dependsOn.includes(mqttOptions.urn));
         });
 
+        it("gives an IPv6-only container no IPv4 config, and each name just the records its dns asks for", () => {
+            const sensors = one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", "sensors");
+            const init = sensors.inputs.initialization as { ipConfigs: Record<string, unknown>[] };
+            assert.deepStrictEqual(init.ipConfigs, [{ ipv6: { address: "2001:db8:20::50/64", gateway: "2001:db8:20::1" } }]);
+            const records = ofType(resources, "cloudflare:index/dnsRecord:DnsRecord")
+                .filter((r) => ["apps", "mqtt", "sensors"].some((h) => r.inputs.name === `${h}.lab.example.org`))
+                .map((r) => `${r.inputs.name} ${r.inputs.type} ${r.inputs.content}`)
+                .sort();
+            assert.deepStrictEqual(records, [
+                "apps.lab.example.org A 10.0.20.10",
+                "apps.lab.example.org AAAA 2001:db8:20::10",
+                "mqtt.lab.example.org A 10.0.30.10",
+                "sensors.lab.example.org AAAA 2001:db8:20::50",
+            ]);
+        });
+
         it("sets a network-to-network rule on every guest of the destination network, through cluster IP sets", () => {
             // `from: iot, to: mgmt` covers legacy, the one guest on mgmt; its own policy is ACCEPT, so
             // the DROP rules are what keeps the IoT VLAN out.
