@@ -10,7 +10,8 @@
 import { catalog, databaseImages } from "../components/catalog";
 import { ContainerConfig, DockerHostConfig, LabConfig, NasConfig, NetworkConfig, NodeConfig } from "../stacks/config";
 import { defaultDockerHost } from "../stacks/routes";
-import { dnsHosts } from "../stacks/lab";
+import { dnsHosts, firewallArgs } from "../stacks/lab";
+import { planFirewall } from "../components/firewall";
 
 /** One colour per kind of thing, so that a reader learns the picture once. */
 const colour = {
@@ -29,6 +30,8 @@ const colour = {
     ups: "#b7791f",
     backup: "#c53030",
     mount: "#2f855a",
+    allow: "#2f855a",
+    deny: "#c53030",
 } as const;
 
 /**
@@ -490,6 +493,39 @@ export function labDot(cfg: LabConfig): string {
                     label: `vzdump ${cfg.backup.schedule} (${cfg.backup.mode}), ${keep}${exclude.length ? `, not ${exclude.join(", ")}` : ""}`,
                     color: colour.backup,
                     style: "bold",
+                    weight: 0,
+                });
+            }
+        }
+    }
+
+    // Firewall rules: an arrow from each rule's source to every guest it covers (planFirewall decides
+    // which, as for the plan), green where it lets traffic in, red where it stops it.
+    if (cfg.firewall?.enabled && cfg.firewall.rules.length > 0) {
+        const args = firewallArgs(cfg);
+        const sourceId = (from: string) => {
+            if (cfg.networks.some((n) => n.name === from)) {
+                return `net:${from}`;
+            }
+            if (cfg.nodes.some((n) => n.name === from)) {
+                return `node:${from}`;
+            }
+            if (guests.some((g) => g.c.hostname === from)) {
+                return `guest:${from}`;
+            }
+            dot.node(`cidr:${from}`, { label: label(from), shape: "ellipse", style: "filled", fillcolor: "#f5f7fa", color: colour.internet });
+            return `cidr:${from}`;
+        };
+        for (const r of cfg.firewall.rules) {
+            const targets = [...planFirewall("firewall", { ...args, rules: [r] }).rules.keys()];
+            const what = [r.proto, r.port].filter((x) => x !== undefined).join("/") || "any";
+            for (const t of targets) {
+                dot.edge(sourceId(r.from), `guest:${t}`, {
+                    label: `${r.action} ${what}`,
+                    color: r.action === "ACCEPT" ? colour.allow : colour.deny,
+                    fontcolor: r.action === "ACCEPT" ? colour.allow : colour.deny,
+                    style: "dashed",
+                    constraint: false,
                     weight: 0,
                 });
             }

@@ -288,6 +288,15 @@ describe("lab diagram", () => {
             assert.doesNotMatch(hosts, /proxmox1/);
         });
 
+        it("draws each firewall rule from its source to the guests it covers", () => {
+            const labels = (title: string) => drawing.items.filter((i) => i.kind === "edge" && i.title === title).map((i) => i.texts.join(" ")).sort();
+            assert.deepEqual(labels("net:lan->guest:docker"), ["ACCEPT tcp/443", "ACCEPT tcp/53", "ACCEPT tcp/80", "ACCEPT udp/53"]);
+            assert.deepEqual(labels("net:vpn->guest:docker"), ["ACCEPT tcp/443"]);
+            assert.deepEqual(labels("guest:docker->guest:nas"), ["ACCEPT tcp/445"]);
+            assert.deepEqual(labels("node:proxmox1->guest:nas"), ["ACCEPT tcp/445"]);
+            assert.match(drawing.get("edge", "node:proxmox1->guest:nas").markup, /stroke-dasharray/);
+        });
+
         it("draws the databases beside their apps, share mounts dashed, and the backups to the NAS share", () => {
             for (const a of ["nextcloud", "photoprism", "portfolio"]) {
                 drawing.get("edge", `app:${a}->db:${a}`);
