@@ -516,8 +516,8 @@ export function labDot(cfg: LabConfig): string {
             dot.node(`cidr:${from}`, { label: label(from), shape: "ellipse", style: "filled", fillcolor: "#f5f7fa", color: colour.internet });
             return `cidr:${from}`;
         };
-        for (const r of cfg.firewall.rules) {
-            const targets = [...planFirewall("firewall", { ...args, rules: [r] }).rules.keys()];
+        for (const [i, r] of cfg.firewall.rules.entries()) {
+            const targets = [...planFirewall("firewall", { ...args, rules: [args.rules[i]] }).rules.keys()];
             const what = [r.proto, r.port].filter((x) => x !== undefined).join("/") || "any";
             for (const t of targets) {
                 dot.edge(sourceId(r.from), `guest:${t}`, {
