@@ -243,7 +243,7 @@ export function resolveApp(app: AppConfig, proxy?: AppProxy): ResolvedApp {
         database: app.database ?? entry.database,
         dockerSocket: entry.dockerSocket ?? false,
         hostNetwork,
-        healthcheck: entry.healthcheck,
+        healthcheck: app.healthcheck ?? entry.healthcheck,
         fields,
         dependsOn: app.dependsOn ?? [],
         sidecars,

@@ -466,6 +466,14 @@ export const appSchema = z.strictObject({
         )
         .optional(),
     ...containerFields,
+    /** Healthcheck shell command (CMD-SHELL), e.g. `curl -fsS http://127.0.0.1:8080/health || exit 1`. Defaults to the catalog's. */
+    healthcheck: z.string().optional(),
+    /**
+     * Import a docker-compose.yml (a path from the project directory, beside Pulumi.yaml, or
+     * absolute): each of its services becomes an app of this entry's `host`. Such an entry holds
+     * only `compose` and `host`.
+     */
+    compose: z.string().optional(),
     /** Apps of the same Docker host that must be created first. */
     dependsOn: z.array(name()).optional(),
     /** Containers that run beside the app, on its networks. */

@@ -9,6 +9,7 @@ import { defaultInternalPool, dockerHostOsRule } from "../components/dockerHost"
 import { defaultBridgeIp } from "../components/dockerHost/daemonJson";
 import { diskSerial } from "../components/nasVm";
 import { upsNutCommandArgs } from "../components/proxmoxHost/upsNut";
+import { importCompose, originPath } from "./composeImport";
 import { configKeys, haPlacement, imageFileName, imageOs, LabConfig, labSchema, SecretValue } from "./config";
 import { lxcOsTypes } from "../components/lxcContainer";
 import { contentProblem, storageProblem, StorageUse } from "../components/storage";
@@ -217,8 +218,11 @@ function unionMessage(path: readonly PropertyKey[], value: unknown): string {
  * Parses and validates the raw `homelab:*` config values (secrets already wrapped as SecretValue).
  * Returns the typed config with defaults filled, or throws a ConfigError listing every problem.
  */
-export function validateLab(raw: Record<string, unknown>): LabConfig {
-    const issues: ConfigIssue[] = [];
+export function validateLab(written: Record<string, unknown>): LabConfig {
+    // Compose imports become apps first; an issue of an imported app names its compose file.
+    const imported = importCompose(written);
+    const raw = imported.raw;
+    const issues: ConfigIssue[] = [...imported.issues];
     for (const key of Object.keys(raw)) {
         if (!(configKeys as string[]).includes(key)) {
             issues.push({ path: `homelab:${key}`, message: `unknown config key: the keys are ${configKeys.map((k) => `homelab:${k}`).join(", ")}` });
@@ -236,9 +240,12 @@ export function validateLab(raw: Record<string, unknown>): LabConfig {
             issues.push(...zodIssues(new z.ZodError(result.error.issues.map((i) => ({ ...i, path: [key, ...i.path] }))), raw));
         }
     }
+    if (imported.issues.length > 0) {
+        broken.add("apps");
+    }
     issues.push(...crossCheck(parsed as LabConfig, broken, raw));
     if (issues.length > 0) {
-        throw new ConfigError(issues);
+        throw new ConfigError(issues.map((i) => ({ ...i, path: originPath(i.path, imported.origins) })));
     }
     return parsed as LabConfig;
 }
