@@ -321,4 +321,56 @@ describe("other labs from config alone", function () {
             assert.ok(caddyfile.includes(`trusted_proxies static ${cloudflareRanges.join(" ")}`));
         });
     });
+
+    describe("devices, capabilities, a command, host paths, host networking and a compose import", () => {
+        let resources: CapturedResource[];
+        const container = (name: string) => one(resources, "docker:index/container:Container", name).inputs;
+        before(async () => {
+            resources = (await lab("devices")).result.resources;
+        });
+
+        it("passes the render node to Jellyfin and the Z-Wave stick to Home Assistant", () => {
+            assert.deepStrictEqual(container("jellyfin").devices, [{ hostPath: "/dev/dri/renderD128", containerPath: "/dev/dri/renderD128", permissions: "rwm" }]);
+            assert.deepStrictEqual(container("homeassistant").devices, [{ hostPath: "/dev/serial/by-id/usb-0658_0200-if00", containerPath: "/dev/zwave", permissions: "rwm" }]);
+            assert.deepStrictEqual(container("zigbee2mqtt").devices, [{ hostPath: "/dev/serial/by-id/usb-ITead_Sonoff_Zigbee_3.0-if00", containerPath: "/dev/ttyACM0", permissions: "rwm" }]);
+        });
+
+        it("gives Netdata and glances their capabilities, and the sidecar drops all", () => {
+            assert.deepStrictEqual(container("netdata").capabilities, { adds: ["CAP_SYS_PTRACE", "CAP_SYS_ADMIN"], drops: [] });
+            assert.deepStrictEqual(container("glances").capabilities, { adds: ["CAP_SYS_PTRACE"], drops: ["CAP_MKNOD"] });
+            assert.deepStrictEqual(container("speedtest-exporter").capabilities, { adds: [], drops: ["ALL"] });
+        });
+
+        it("runs the commands as written, the compose file's string split into words", () => {
+            assert.deepStrictEqual(container("speedtest").command, ["--bind", "0.0.0.0:8080"]);
+            assert.strictEqual(container("speedtest").user, "1000:1000");
+            assert.strictEqual(container("speedtest").memory, 256);
+            assert.deepStrictEqual(container("mosquitto").command, ["mosquitto", "-c", "/mosquitto-no-auth.conf"]);
+            assert.deepStrictEqual(container("cloudflared").entrypoints, ["cloudflared", "--no-autoupdate"]);
+        });
+
+        it("mounts host paths read-only unless the config says otherwise", () => {
+            const hostPaths = (name: string) => (container(name).volumes as Record<string, unknown>[]).filter((v) => v.hostPath).map((v) => `${v.hostPath}:${v.containerPath}:${v.readOnly ? "ro" : "rw"}`);
+            assert.deepStrictEqual(hostPaths("jellyfin"), ["/srv/media:/media:ro"]);
+            assert.deepStrictEqual(hostPaths("speedtest-exporter"), ["/:/host:ro"]);
+            assert.deepStrictEqual(hostPaths("zigbee2mqtt"), ["/run/udev:/run/udev:ro"]);
+        });
+
+        it("runs Home Assistant and glances on the host's network, unrouted, the others on the apps' network", () => {
+            const onHost = ofType(resources, "docker:index/container:Container").filter((c) => c.inputs.networkMode === "host").map((c) => c.name).sort();
+            assert.deepStrictEqual(onHost, ["glances", "homeassistant"]);
+            assert.deepStrictEqual((container("mosquitto").networksAdvanced as { name: string }[]).map((n) => n.name), ["apps"]);
+        });
+
+        it("imports every compose service as an app, zigbee2mqtt after mosquitto", () => {
+            const apps = ofType(resources, "homelab:index:App").map((a) => a.name).sort();
+            assert.deepStrictEqual(apps, ["cloudflared", "glances", "homeassistant", "jellyfin", "mosquitto", "netdata", "speedtest", "zigbee2mqtt"]);
+            const z2m = one(resources, "docker:index/container:Container", "zigbee2mqtt");
+            assert.ok(z2m.dependsOn.some((u) => u.endsWith("container:Container::mosquitto")), z2m.dependsOn.join(", "));
+            assert.deepStrictEqual(container("mosquitto").ports, [
+                { internal: 1883, external: 1883, protocol: "tcp" },
+                { internal: 9001, external: 9001, protocol: "tcp" },
+            ]);
+        });
+    });
 });
