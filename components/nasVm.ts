@@ -47,6 +47,12 @@ export interface NasRaidArgs {
     mount?: pulumi.Input<string>;
     /** Where mdadm mails alerts (a degraded array). Defaults to root. */
     mailTo?: pulumi.Input<string>;
+    /**
+     * Create the array even when the disks' sizes differ by more than 1%. A RAID 1 is as large as
+     * its smallest disk; the rest of the larger ones is unused. Only read when the array is
+     * created. Defaults to false: storage.sh refuses such disks and says what would be lost.
+     */
+    allowSizeMismatch?: boolean;
 }
 
 /** A Samba user. */
@@ -193,6 +199,7 @@ export class NasVm extends pulumi.ComponentResource {
         const raidName = args.raid?.name ?? "data";
         const mount = args.raid?.mount ?? "/srv/data";
         const mailTo = args.raid?.mailTo ?? "root";
+        const allowSizeMismatch = args.raid?.allowSizeMismatch ?? false;
         const sshUser = args.ssh.user ?? "homelab";
         const diskStorage = args.diskStorage ?? "local-lvm";
         const net = args.network;
@@ -301,7 +308,7 @@ export class NasVm extends pulumi.ComponentResource {
                 connection,
                 instance,
                 script: fs.readFileSync(nasScriptPaths.storage, "utf8"),
-                args: whenKnown({ name: raidName, mount, mailTo }, (v) => storageScriptArgs({ ...v, members: this.members })),
+                args: whenKnown({ name: raidName, mount, mailTo }, (v) => storageScriptArgs({ ...v, members: this.members, allowSizeMismatch })),
             },
             { parent: this, dependsOn: [vm], protect: true },
         );
@@ -457,8 +464,11 @@ export function guestDiskPath(hostByIdPath: string): string {
 }
 
 /** storage.sh's arguments (see its header). */
-export function storageScriptArgs(a: { name: string; mount: string; members: string[]; mailTo: string }): string[] {
-    return ["--name", a.name, "--mount", a.mount, ...a.members.flatMap((m) => ["--member", m]), "--mail", a.mailTo];
+export function storageScriptArgs(a: { name: string; mount: string; members: string[]; mailTo: string; allowSizeMismatch?: boolean }): string[] {
+    return [
+        "--name", a.name, "--mount", a.mount, ...a.members.flatMap((m) => ["--member", m]), "--mail", a.mailTo,
+        ...(a.allowSizeMismatch ? ["--allow-size-mismatch"] : []),
+    ];
 }
 
 /** Directories of the NAS's own system that the data array must not be mounted over. */

@@ -258,6 +258,8 @@ export const nasSchema = z.strictObject({
     mount: ruled(z.string(), nasMountProblem).default("/srv/data"),
     /** Alert mails from mdadm go here. Defaults to root. */
     mailTo: z.string().default("root"),
+    /** Create the array on disks whose sizes differ by more than 1% (the rest of the larger is unused). Defaults to false. */
+    allowSizeMismatch: z.boolean().default(false),
     users: z.array(z.strictObject({ name: ruled(name(), linuxUserNameProblem), password: secret(sambaPasswordProblem) })).min(1, "needs at least one user"),
     shares: z.array(shareSchema).min(1, "needs at least one share"),
 });

@@ -285,7 +285,7 @@ function createNas({ cfg, name, opts }: Parts, hypervisor: ProxmoxHost): NasVm |
             },
             disks: n.disks,
             controllerMapping: n.controllerMapping,
-            raid: { mount: n.mount, mailTo: n.mailTo },
+            raid: { mount: n.mount, mailTo: n.mailTo, allowSizeMismatch: n.allowSizeMismatch },
             users: n.users.map((u) => ({ name: u.name, password: secret(u.password) })),
             shares: n.shares,
             ssh: { publicKeys: cfg.ssh.publicKeys, privateKey: secret(cfg.ssh.privateKey) },

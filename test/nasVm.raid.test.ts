@@ -5,13 +5,14 @@ import * as path from "path";
 import { renderSmbConf } from "../components/nasVm/smbConf";
 import { requireTools, run, runOk } from "./helpers/exec";
 import {
+    BootArgs,
     BootResult,
     bootGuest,
     buildRootImage,
+    diskDigest,
     freePort,
     guestKernel,
     nasHostTools,
-    sha256File,
 } from "./helpers/nasGuest";
 
 /**
@@ -29,6 +30,18 @@ import {
 const component = path.join(__dirname, "..", "components", "nasVm");
 const read = (f: string) => fs.readFileSync(f, "utf8");
 const mib = 1024 * 1024;
+/**
+ * Bound of one boot. A boot takes 1-3 minutes on an idle machine; TCG on a machine shared with
+ * other work (2 cores, load 15+) was seen 10 times slower, so the bound is generous.
+ */
+const bootBoundMs = 20 * 60_000;
+const gib = 1024 * mib;
+/**
+ * Where mdadm >= 4.1 puts the data of a new 1.2 array on a disk of 128 GiB or more (super1.c,
+ * validate_geometry1: 128 MiB headroom + bitmap space + 6 KiB, rounded up to a MiB): 129 MiB,
+ * just past the 128 MiB that storage.sh once sampled. Boot 1 checks it against the guest's mdadm.
+ */
+const mdDataOffset = 129 * mib;
 
 const users = [
     { name: "proxmox", password: "pw-proxmox-1", shares: ["backups"] },
@@ -40,6 +53,17 @@ const shareNames = ["backups", "documents", "media"];
 function blankDisk(file: string, size = 128 * mib): void {
     fs.writeFileSync(file, "");
     fs.truncateSync(file, size);
+}
+
+/**
+ * Boots the guest with digests of every data disk taken before and after. Returns the boot and
+ * the serials of the disks whose content changed in any way.
+ */
+async function bootAndDiff(args: BootArgs): Promise<BootResult & { changed: string[] }> {
+    const before = Object.fromEntries(Object.entries(args.disks).map(([serial, file]) => [serial, diskDigest(file)]));
+    const res = await bootGuest(args);
+    const changed = Object.entries(args.disks).filter(([serial, file]) => diskDigest(file) !== before[serial]).map(([serial]) => serial);
+    return { ...res, changed: changed.sort() };
 }
 
 /** The last line of a storage.sh run, parsed into its key=value fields. */
@@ -66,7 +90,7 @@ function exportVars(text: string | undefined): Record<string, string> {
 
 describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
     // First run builds the Debian rootfs (about 2 minutes); boots are bounded one by one below.
-    this.timeout(20 * 60_000);
+    this.timeout(bootBoundMs + 5 * 60_000);
 
     let work: string;
     let boot: ReturnType<typeof guestKernel>;
@@ -93,15 +117,31 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
             "/opt/homelab/samba.sh": read(path.join(component, "samba.sh")),
             "/opt/homelab/smb.conf": smbConf,
             "/opt/homelab/users.tsv": users.map((u) => `${u.name}\t${u.password}\t${u.shares.join(",")}\n`).join(""),
-        });
+            // mdadm's monitor mails through /usr/lib/sendmail (mdadm.h); this stub keeps each mail.
+            "/usr/lib/sendmail": "#!/bin/sh\n{ cat; echo; } >>/var/log/homelab-mail\n",
+        }, ["/usr/lib/sendmail"]);
         // Boot 3 plays a re-created VM: a new OS disk, the same data disks.
         pristineRoot = path.join(work, "pristine-root.img");
         runOk("cp", ["--sparse=always", rootImage, pristineRoot]);
 
         for (const d of ["a", "b", "c", "d", "e", "p"]) {
             disk[d] = path.join(work, `${d}.img`);
-            blankDisk(disk[d]);
+            // b is 2 MiB (1.6%) larger than a: a size mismatch only created when allowed.
+            blankDisk(disk[d], d === "b" ? 130 * mib : 128 * mib);
         }
+        // x: a former member of an md RAID 1 (metadata 1.2, mdadm's defaults, on a 128 GiB disk)
+        // whose first MiB was zeroed: only its ext4 at the array's data offset is left. y: blank,
+        // the same size. m: scratch, for the guest's mdadm to show the offset it really uses.
+        for (const d of ["x", "y", "m"]) {
+            disk[d] = path.join(work, `${d}.img`);
+            blankDisk(disk[d], 128 * gib);
+        }
+        const oldFiles = path.join(work, "x-files");
+        fs.mkdirSync(oldFiles);
+        fs.writeFileSync(path.join(oldFiles, "photo-2019.txt"), "the only copy of a 2019 photo\n");
+        runOk("mkfs.ext4", ["-q", "-F", "-L", "oldarray", "-E", `offset=${mdDataOffset},lazy_itable_init=1,lazy_journal_init=1`,
+            "-d", oldFiles, disk.x, `${(128 * gib - mdDataOffset) / 1024}k`]);
+        assert.strictEqual(run("blkid", ["-p", disk.x]).status, 2, "blkid -p must see nothing at the start of disk x");
         // e: somebody's existing disk with a file on it; p: a disk with a GPT and one partition.
         const files = path.join(work, "e-files");
         fs.mkdirSync(files);
@@ -115,8 +155,8 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
         runOk("mkfs.ext4", ["-q", "-F", "-L", "old", "-d", files, deep]);
         runOk("dd", [`if=${deep}`, `of=${disk.d}`, "bs=1M", "seek=40", "conv=notrunc", "status=none"]);
         assert.strictEqual(run("blkid", ["-p", disk.d]).status, 2, "blkid -p must see nothing on disk d");
-        for (const d of ["c", "d", "e", "p"]) {
-            hashBefore[d] = sha256File(disk[d]);
+        for (const d of ["c", "d", "e", "p", "x", "y"]) {
+            hashBefore[d] = diskDigest(disk[d]);
         }
     });
 
@@ -129,20 +169,52 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
     describe("boot 1: blank disks, a disk with ext4, a disk with a partition table, a disk with data deep inside", function () {
         let r: Map<string, string>;
         let created: Record<string, string>;
+        let changed1: string[];
 
         before(async function () {
-            this.timeout(8 * 60_000);
-            const res = await bootGuest({
+            this.timeout(bootBoundMs + 60_000);
+            const res = await bootAndDiff({
                 boot,
                 root: rootImage,
                 scenario: "first",
-                disks: { "nas-a": disk.a, "nas-b": disk.b, "nas-d": disk.d, "nas-e": disk.e, "nas-p": disk.p },
+                disks: {
+                    "nas-a": disk.a, "nas-b": disk.b, "nas-d": disk.d, "nas-e": disk.e, "nas-p": disk.p,
+                    "nas-x": disk.x, "nas-y": disk.y, "nas-m": disk.m,
+                },
                 workDir: work,
-                timeoutMs: 7 * 60_000,
+                timeoutMs: bootBoundMs,
             });
             console.log(`      (boot 1 took ${res.seconds}s)`);
             r = res.results;
+            changed1 = res.changed;
             created = status(r.get("create.out"));
+        });
+
+        it("the guest's mdadm puts a new 1.2 array's data on a 128 GiB disk where disk x's old filesystem is", function () {
+            assert.match(r.get("offset-examine") ?? "", new RegExp(`Data Offset : ${mdDataOffset / 512} sectors`), r.get("offset-create"));
+        });
+
+        for (const [step, order] of [["reuse-blank-first", "blank disk first"], ["reuse-old-first", "former member first"]]) {
+            it(`refuses a former md member whose first MiB was zeroed (${order}), naming its filesystem, and writes neither disk`, function () {
+                assert.strictEqual(r.get(`${step}.rc`)?.trim(), "2", `${r.get(`${step}.err`)}\n${r.get(`${step}.out`)}`);
+                assert.strictEqual(status(r.get(`${step}.out`)).state, "refused");
+                const fsUuid = runOk("blkid", ["-p", "-O", String(mdDataOffset), "-s", "UUID", "-o", "value", disk.x]).stdout.trim();
+                assert.match(
+                    r.get(`${step}.err`) ?? "",
+                    new RegExp(`refusing: /dev/disk/by-id/virtio-nas-x \\(/dev/vd[a-z]\\) holds an ext4 filesystem \\(UUID ${fsUuid}, label "oldarray"\\) at 129 MiB into the disk`),
+                );
+                assert.doesNotMatch(r.get(`${step}.err`) ?? "", /created md array|made an ext4/);
+                assert.strictEqual(diskDigest(disk.x), hashBefore.x);
+                assert.strictEqual(diskDigest(disk.y), hashBefore.y);
+                assert.strictEqual(
+                    runOk("debugfs", ["-R", "cat /photo-2019.txt", `${disk.x}?offset=${mdDataOffset}`]).stdout,
+                    "the only copy of a 2019 photo\n",
+                );
+            });
+        }
+
+        it("changes no disk but the new array's two members (and the scratch disk m)", function () {
+            assert.deepStrictEqual(changed1, ["nas-a", "nas-b", "nas-m"]);
         });
 
         it("refuses a disk holding ext4, naming the disk and what is on it, and leaves it byte-for-byte unchanged", function () {
@@ -153,7 +225,7 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
                 new RegExp(`refusing: /dev/disk/by-id/virtio-nas-e \\(/dev/vd[a-z]\\) holds an ext4 filesystem \\(UUID ${fsUuid}, label "family"\\)`),
             );
             assert.strictEqual(status(r.get("refuse-ext4.out")).state, "refused");
-            assert.strictEqual(sha256File(disk.e), hashBefore.e);
+            assert.strictEqual(diskDigest(disk.e), hashBefore.e);
             // The file inside is still readable by the host's own ext4 tools.
             assert.strictEqual(runOk("debugfs", ["-R", "cat /precious.txt", disk.e]).stdout, "grandma's recipes\n");
         });
@@ -161,19 +233,42 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
         it("refuses a disk holding a partition table, and leaves it byte-for-byte unchanged", function () {
             assert.strictEqual(r.get("refuse-parted.rc")?.trim(), "2", r.get("refuse-parted.err"));
             assert.match(r.get("refuse-parted.err") ?? "", /refusing: \/dev\/disk\/by-id\/virtio-nas-p \(\/dev\/vd[a-z]\) holds a partition table \(gpt\)/);
-            assert.strictEqual(sha256File(disk.p), hashBefore.p);
+            assert.strictEqual(diskDigest(disk.p), hashBefore.p);
         });
 
         it("refuses a disk whose only data lies past its first MiBs, and leaves it byte-for-byte unchanged", function () {
             assert.strictEqual(r.get("refuse-deep.rc")?.trim(), "2", r.get("refuse-deep.err"));
             assert.match(r.get("refuse-deep.err") ?? "", /refusing: \/dev\/disk\/by-id\/virtio-nas-d \(\/dev\/vd[a-z]\) holds unknown data/);
-            assert.strictEqual(sha256File(disk.d), hashBefore.d);
+            assert.strictEqual(diskDigest(disk.d), hashBefore.d);
         });
 
-        it("creates a RAID 1 with ext4 on two blank disks", function () {
+        it("refuses members whose sizes differ by more than 1%, saying what would be lost", function () {
+            assert.strictEqual(r.get("refuse-size.rc")?.trim(), "2", r.get("refuse-size.err"));
+            assert.match(
+                r.get("refuse-size.err") ?? "",
+                /refusing: the members differ in size by more than 1% \(\/dev\/vd[a-z] 128 MiB, \/dev\/vd[a-z] 130 MiB\): the array would be at most 128 MiB and leave 2 MiB of the larger disk unused\. Use disks of the same size, or set allowSizeMismatch \(--allow-size-mismatch\) to accept it/,
+            );
+            assert.strictEqual(status(r.get("refuse-size.out")).state, "refused");
+            assert.doesNotMatch(r.get("refuse-size.err") ?? "", /created md array/);
+        });
+
+        it("two runs at once: the second waits for the first's lock, then finds the array and changes nothing", function () {
+            assert.strictEqual(r.get("create-too.rc")?.trim(), "0", r.get("create-too.err"));
+            assert.match(r.get("create-too.err") ?? "", /another storage\.sh run holds \/run\/homelab-storage\.lock: waiting for it to end/);
+            assert.match(r.get("create-too.err") ?? "", /changed nothing/);
+            const too = status(r.get("create-too.out"));
+            assert.deepStrictEqual([too.state, too.changed, too.uuid, too.fs_uuid], ["clean", "no", created.uuid, created.fs_uuid]);
+        });
+
+        it("creates a RAID 1 with ext4 on two blank disks (sizes 1.6% apart, as allowed), and states its usable size", function () {
             assert.strictEqual(r.get("create.rc")?.trim(), "0", r.get("create.err"));
             assert.strictEqual(created.state, "created");
             assert.strictEqual(created.members, "2/2");
+            assert.match(r.get("create.err") ?? "", /the members differ in size \(.*\): the array will be at most 128 MiB, as allowed/);
+            // The usable size is the md device's, a little under the smaller disk (128 MiB).
+            assert.strictEqual(created.size, r.get("array-size")?.trim());
+            assert.ok(Number(created.size) > 120 * mib && Number(created.size) < 128 * mib, created.size);
+            assert.strictEqual(r.get("boot-unit")?.trim(), "enabled");
             const detail = exportVars(r.get("detail"));
             assert.strictEqual(detail.MD_LEVEL, "raid1");
             assert.strictEqual(detail.MD_METADATA, "1.2");
@@ -219,12 +314,13 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
 
         describe("boot 2: reboot, then Samba", function () {
             let r2: Map<string, string>;
+            let changed2: string[];
             const smb: Record<string, { status: number; out: string }> = {};
             const got: Record<string, string> = {};
             let smbError: Error | undefined;
 
             before(async function () {
-                this.timeout(10 * 60_000);
+                this.timeout(bootBoundMs + 60_000);
                 const port = await freePort();
                 const local = path.join(work, "smb");
                 fs.mkdirSync(local, { recursive: true });
@@ -239,14 +335,14 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
                     );
                     return { status: res.status, out: res.stdout + res.stderr };
                 };
-                const res: BootResult = await bootGuest({
+                const res = await bootAndDiff({
                     boot,
                     root: rootImage,
                     scenario: "reboot",
                     disks: { "nas-a": disk.a, "nas-b": disk.b },
                     workDir: work,
                     smbPort: port,
-                    timeoutMs: 9 * 60_000,
+                    timeoutMs: bootBoundMs,
                     whenReady: async () => {
                         try {
                             for (const u of users) {
@@ -274,6 +370,11 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
                 });
                 console.log(`      (boot 2 took ${res.seconds}s)`);
                 r2 = res.results;
+                changed2 = res.changed;
+            });
+
+            it("changes no disk but the array's members", function () {
+                assert.deepStrictEqual(changed2, ["nas-a", "nas-b"]);
             });
 
             it("the boot itself assembles and mounts the array, from fstab and mdadm.conf", function () {
@@ -289,6 +390,16 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
                     ["clean", "no", "2/2", created.uuid, created.fs_uuid],
                 );
                 assert.strictEqual(r2.get("sums"), r.get("sums"));
+            });
+
+            it("a member path that does not exist while the array runs complete is a config error, said on stdout", function () {
+                assert.strictEqual(r2.get("typo.rc")?.trim(), "64", r2.get("typo.err"));
+                assert.match(
+                    r2.get("typo.out") ?? "",
+                    /^homelab-storage: error: --member \/dev\/disk\/by-id\/virtio-nas-typo does not exist, while array 'data' \(\/dev\/md\d+\) runs on all its 2 disks without it: the member path is wrong\./m,
+                );
+                const st = status(r2.get("typo.out"));
+                assert.deepStrictEqual([st.state, st.members, st.uuid], ["misconfigured", "2/2", created.uuid]);
             });
 
             it("samba.sh sets everything up once, and a second run reports no change", function () {
@@ -343,19 +454,25 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
 
             describe("boot 3: a new OS disk, one member missing", function () {
                 let r3: Map<string, string>;
+                let changed3: string[];
 
                 before(async function () {
-                    this.timeout(8 * 60_000);
-                    const res = await bootGuest({
+                    this.timeout(bootBoundMs + 60_000);
+                    const res = await bootAndDiff({
                         boot,
                         root: pristineRoot,
                         scenario: "degraded",
                         disks: { "nas-a": disk.a, "nas-c": disk.c },
                         workDir: work,
-                        timeoutMs: 7 * 60_000,
+                        timeoutMs: bootBoundMs,
                     });
                     console.log(`      (boot 3 took ${res.seconds}s)`);
                     r3 = res.results;
+                    changed3 = res.changed;
+                });
+
+                it("changes no disk but the surviving member", function () {
+                    assert.deepStrictEqual(changed3, ["nas-a"]);
                 });
 
                 it("assembles the existing array degraded (never re-creates it), loudly, with the files intact", function () {
@@ -376,7 +493,48 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
                     assert.strictEqual(r3.get("blank-partner.rc")?.trim(), "0", r3.get("blank-partner.err"));
                     assert.strictEqual(status(r3.get("blank-partner.out")).state, "degraded");
                     assert.match(r3.get("blank-partner.err") ?? "", /virtio-nas-c is not in the array: it holds nothing \(blank\); left untouched/);
-                    assert.strictEqual(sha256File(disk.c), hashBefore.c);
+                    assert.strictEqual(diskDigest(disk.c), hashBefore.c);
+                });
+            });
+
+            describe("boot 4: the configured OS disk, a member missing at boot", function () {
+                let r4: Map<string, string>;
+                let changed4: string[];
+
+                before(async function () {
+                    this.timeout(bootBoundMs + 60_000);
+                    const res = await bootAndDiff({
+                        boot,
+                        root: rootImage,
+                        scenario: "missing",
+                        disks: { "nas-a": disk.a },
+                        workDir: work,
+                        timeoutMs: bootBoundMs,
+                    });
+                    console.log(`      (boot 4 took ${res.seconds}s)`);
+                    r4 = res.results;
+                    changed4 = res.changed;
+                });
+
+                it("the boot itself starts the array degraded and mounts it, files intact", function () {
+                    assert.match(r4.get("boot-mount") ?? "", new RegExp(`^/dev/md\\d+ ${created.fs_uuid} /srv/data$`, "m"), r4.get("boot-unit"));
+                    assert.strictEqual(r4.get("sums"), r.get("sums"));
+                    assert.match(r4.get("mdstat") ?? "", /md\d+ : active raid1 vd[a-z]\[\d\]\n.*\[2\/1\] \[U_\]/);
+                });
+
+                it("mdadm's monitor mails the degraded array to MAILADDR, as it does a failed disk", function () {
+                    assert.match(r4.get("mail") ?? "", /^To: root$/m);
+                    assert.match(r4.get("mail") ?? "", /DegradedArray event/);
+                });
+
+                it("storage.sh then reports it degraded and changes nothing", function () {
+                    assert.strictEqual(r4.get("missing.rc")?.trim(), "0", r4.get("missing.err"));
+                    const st = status(r4.get("missing.out"));
+                    assert.deepStrictEqual([st.state, st.changed, st.members, st.uuid], ["degraded", "no", "1/2", created.uuid]);
+                });
+
+                it("changes no disk but the surviving member", function () {
+                    assert.deepStrictEqual(changed4, ["nas-a"]);
                 });
             });
         });

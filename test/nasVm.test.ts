@@ -55,6 +55,10 @@ describe("NasVm helpers", () => {
             "--member", memberB,
             "--mail", "root",
         ]);
+        assert.deepStrictEqual(
+            m.storageScriptArgs({ name: "data", mount: "/srv/data", members: [memberA, memberB], mailTo: "root", allowSizeMismatch: true }).slice(-3),
+            ["--mail", "root", "--allow-size-mismatch"],
+        );
     });
 
     it("writes samba.sh's stdin: one line per user with that user's shares", () => {
@@ -346,7 +350,7 @@ describe("NasVm under runtime mocks", function () {
     describe("with a controller mapping", () => {
         let resources: CapturedResource[] = [];
         before(async () => {
-            ({ resources } = await build({ controllerMapping: "nas-hba", raid: { name: "family", mount: "/srv/family", mailTo: "admin@example.org" } }));
+            ({ resources } = await build({ controllerMapping: "nas-hba", raid: { name: "family", mount: "/srv/family", mailTo: "admin@example.org", allowSizeMismatch: true } }));
         });
 
         it("passes the mapped controller, no single disk, and ignores only the image", () => {
@@ -363,7 +367,7 @@ describe("NasVm under runtime mocks", function () {
             const create = String(one(resources, T.cmd, "nas-storage").inputs.create);
             assert.strictEqual(
                 create.split("\n").pop(),
-                `sudo -n bash "$d/script" --name family --mount /srv/family --member ${diskA} --member ${diskB} --mail admin@example.org; rc=$?; rm -rf "$d"; exit $rc`,
+                `sudo -n bash "$d/script" --name family --mount /srv/family --member ${diskA} --member ${diskB} --mail admin@example.org --allow-size-mismatch; rc=$?; rm -rf "$d"; exit $rc`,
             );
             assert.ok(String(one(resources, T.cmd, "nas-samba").inputs.create).includes("   path = /srv/family/media\n"));
         });

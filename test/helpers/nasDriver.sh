@@ -5,7 +5,7 @@
 # afterwards into /run/homelab-results, and writes that directory as a tar archive onto the raw
 # disk with serial "results" for the host to read. It asserts nothing itself: the mocha test does.
 #
-# The scenario comes from the kernel command line: homelab.scenario=first|reboot|degraded.
+# The scenario comes from the kernel command line: homelab.scenario=first|reboot|degraded|missing.
 # Data disks are addressed by /dev/disk/by-id/virtio-<serial>, as production uses by-id paths.
 set -uo pipefail
 
@@ -25,6 +25,15 @@ step() {
     echo $(($(date +%s) - started)) >"$out/$name.seconds"
 }
 storage() { "$bin/storage.sh" --name data --mount "$data" --mail root "$@"; }
+# The former-array disks are offered under another array name: whatever a run does to them stays
+# apart from the 'data' array of the later steps.
+reuse() { "$bin/storage.sh" --name reuse --mount /srv/reuse --mail root "$@"; }
+# Undoes what a wrong run on them would have left running (nothing, when storage.sh refuses).
+unreuse() {
+    umount /srv/reuse 2>/dev/null
+    mdadm --stop /dev/md/reuse 2>/dev/null
+    return 0
+}
 # record NAME CMD...: keeps CMD's combined output as NAME (for facts, not for steps under test).
 record() {
     local name=$1
@@ -39,10 +48,32 @@ udevadm settle --timeout=30
 
 case "$scenario" in
 first)
+    # Disk x was a member of an md RAID 1 (metadata 1.2, mdadm's defaults) holding ext4, and only
+    # its first MiB was zeroed; disk y is blank. Both orders must refuse and write nothing.
+    step reuse-blank-first reuse --member "$id-nas-y" --member "$id-nas-x"
+    unreuse
+    step reuse-old-first reuse --member "$id-nas-x" --member "$id-nas-y"
+    unreuse
+    # The data offset this mdadm really gives a new array on a disk of x's size (disk m is scratch).
+    mdadm --create /dev/md/offset --run --level=1 --raid-devices=2 --metadata=1.2 "$id-nas-m" missing \
+        </dev/null >"$out/offset-create" 2>&1
+    record offset-examine mdadm --examine "$id-nas-m"
+    mdadm --stop /dev/md/offset >>"$out/offset-create" 2>&1
     step refuse-ext4 storage --member "$id-nas-e" --member "$id-nas-a"
     step refuse-parted storage --member "$id-nas-b" --member "$id-nas-p"
     step refuse-deep storage --member "$id-nas-a" --member "$id-nas-d"
-    step create storage --member "$id-nas-a" --member "$id-nas-b"
+    # b is 2 MiB (1.6%) larger than a.
+    step refuse-size storage --member "$id-nas-a" --member "$id-nas-b"
+    # Two runs at once: the second starts once the first holds the lock, and must wait for it.
+    step create storage --allow-size-mismatch --member "$id-nas-a" --member "$id-nas-b" &
+    for _ in $(seq 300); do
+        [ -e /run/homelab-storage.lock ] && ! flock -n /run/homelab-storage.lock true && break
+        sleep 0.1
+    done
+    step create-too storage --allow-size-mismatch --member "$id-nas-a" --member "$id-nas-b" &
+    wait
+    record array-size blockdev --getsize64 /dev/md/data
+    record boot-unit systemctl is-enabled homelab-raid-data.service
     mkdir -p "$data/notes"
     head -c 5M /dev/urandom >"$data/photo.bin"
     echo "family notes" >"$data/notes/doc.txt"
@@ -68,6 +99,8 @@ reboot)
     done
     record boot-mount findmnt -n -o SOURCE,UUID,TARGET --mountpoint "$data"
     step again storage --member "$id-nas-a" --member "$id-nas-b"
+    # A wrong member path while the array runs complete is a config error, not a missing disk.
+    step typo storage --member "$id-nas-a" --member "$id-nas-typo"
     record sums sums
     record detail mdadm --detail --export /dev/md/data
     step samba1 "$bin/samba.sh" --config "$bin/smb.conf" --mount "$data" <"$bin/users.tsv"
@@ -88,6 +121,23 @@ degraded)
     record detail mdadm --detail --export /dev/md/data
     # A blank disk in place of the missing one is reported, not used.
     step blank-partner storage --member "$id-nas-a" --member "$id-nas-c"
+    ;;
+missing)
+    # The configured OS disk, disk b gone: the boot itself must start the array and mount it.
+    for _ in $(seq 120); do
+        mountpoint -q "$data" && break
+        sleep 1
+    done
+    record boot-mount findmnt -n -o SOURCE,UUID,TARGET --mountpoint "$data"
+    record boot-unit systemctl status --no-pager homelab-raid-data.service
+    # mdadm's monitor mails through /usr/lib/sendmail; the test image's stub keeps the mail.
+    for _ in $(seq 30); do
+        [ -s /var/log/homelab-mail ] && break
+        sleep 1
+    done
+    cp /var/log/homelab-mail "$out/mail" 2>/dev/null
+    record sums sums
+    step missing storage --member "$id-nas-a" --member "$id-nas-b"
     ;;
 *)
     echo "unknown scenario '$scenario'" >"$out/error"

@@ -66,7 +66,7 @@ Type=oneshot
 ExecStart=/opt/homelab/driver.sh
 StandardOutput=journal+console
 StandardError=journal+console
-TimeoutStartSec=900
+TimeoutStartSec=1800
 
 [Install]
 WantedBy=multi-user.target
@@ -74,10 +74,11 @@ WantedBy=multi-user.target
 
 /**
  * Builds a fresh 2 GB root filesystem image at `image` from the cached rootfs, with `files`
- * (absolute guest path -> content, executable when the path ends in `.sh`) added, the driver
+ * (absolute guest path -> content, executable when the path ends in `.sh` or is listed in
+ * `executables`) added, the driver
  * unit enabled, and a static address on the QEMU user network (10.0.2.15).
  */
-export function buildRootImage(image: string, files: Record<string, string>): void {
+export function buildRootImage(image: string, files: Record<string, string>, executables: string[] = []): void {
     const tarball = debianTarball(nasGuestPackages);
     const root = fs.mkdtempSync(path.join(path.dirname(image), "rootfs-"));
     try {
@@ -106,7 +107,7 @@ export function buildRootImage(image: string, files: Record<string, string>): vo
         fs.mkdirSync(sockets, { recursive: true });
         fs.symlinkSync("/lib/systemd/system/systemd-networkd.socket", path.join(sockets, "systemd-networkd.socket"));
         for (const [p, content] of Object.entries(files)) {
-            put(p, content, p.endsWith(".sh") ? 0o755 : 0o644);
+            put(p, content, p.endsWith(".sh") || executables.includes(p) ? 0o755 : 0o644);
         }
         fs.rmSync(image, { force: true });
         runOk("mke2fs", ["-q", "-t", "ext4", "-L", "root", "-d", root, image, "2G"], { timeoutMs: 300_000 });
@@ -234,7 +235,13 @@ function tail(text: string): string {
     return `--- serial log (tail)\n${text.split("\n").slice(-60).join("\n")}`;
 }
 
-/** sha256 of a whole file, as the host sees it. */
-export function sha256File(file: string): string {
-    return runOk("sha256sum", [file], { timeoutMs: 60_000 }).stdout.split(" ")[0];
+/**
+ * A digest of a disk image's whole content: sha256 of a GNU tar --sparse archive of it, which holds
+ * the map of allocated ranges (found with SEEK_DATA/SEEK_HOLE, so a sparse 128 GiB image takes
+ * milliseconds) and their bytes. The guest cannot punch holes (no discard on the drives), so any
+ * write by the guest, even of zeros over a hole, changes the digest.
+ */
+export function diskDigest(file: string): string {
+    const script = 'set -o pipefail; tar --sparse --hole-detection=seek --numeric-owner --owner=0 --group=0 --mtime=@0 --mode=0644 -C "$(dirname "$1")" -cf - "$(basename "$1")" | sha256sum';
+    return runOk("bash", ["-c", script, "digest", file], { timeoutMs: 120_000 }).stdout.split(" ")[0];
 }
