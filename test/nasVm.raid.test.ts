@@ -215,7 +215,7 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
             assert.strictEqual(r0.get("refuse-size.rc")?.trim(), "2", r0.get("refuse-size.err"));
             assert.match(
                 r0.get("refuse-size.err") ?? "",
-                /refusing: the members differ in size by more than 1% \(\/dev\/vd[a-z] 128\.0 GiB, \/dev\/vd[a-z] 130\.0 GiB\): the array would be at most 128\.0 GiB and leave 2\.0 GiB of the larger disk unused\. Use disks of the same size, or set allowSizeMismatch \(--allow-size-mismatch\) to accept it/,
+                /refusing: the members differ in size by more than 1% \(\/dev\/vd[a-z] 128\.0 GiB, \/dev\/vd[a-z] 130\.0 GiB\): the array would be at most 128\.0 GiB and leave 2048 MiB of the larger disk unused\. Use disks of the same size, or set allowSizeMismatch \(--allow-size-mismatch\) to accept it/,
             );
             assert.deepStrictEqual([status(r0.get("refuse-size.out")).state, status(r0.get("refuse-size.out")).size], ["refused", "-"]);
         });
