@@ -236,12 +236,16 @@ function tail(text: string): string {
 }
 
 /**
- * A digest of a disk image's whole content: sha256 of a GNU tar --sparse archive of it, which holds
- * the map of allocated ranges (found with SEEK_DATA/SEEK_HOLE, so a sparse 128 GiB image takes
- * milliseconds) and their bytes. The guest cannot punch holes (no discard on the drives), so any
- * write by the guest, even of zeros over a hole, changes the digest.
+ * A digest of a disk image's content: sha256 of a GNU tar --sparse archive of a sparse copy of it.
+ * cp --sparse=always skips the image's holes (SEEK_DATA/SEEK_HOLE, so a sparse 128 GiB image takes
+ * milliseconds) and leaves every all-zero block of the copy a hole, so the archive holds the map of
+ * non-zero blocks and their bytes, whatever the image's own allocation (mke2fs leaves unwritten
+ * extents, which SEEK_DATA reports as data once anything, even the guest's reads, cached them).
  */
 export function diskDigest(file: string): string {
-    const script = 'set -o pipefail; tar --sparse --hole-detection=seek --numeric-owner --owner=0 --group=0 --mtime=@0 --mode=0644 -C "$(dirname "$1")" -cf - "$(basename "$1")" | sha256sum';
+    const script = 'set -eo pipefail; copy=$(mktemp -p "$(dirname "$1")"); trap \'rm -f "$copy"\' EXIT; '
+        + 'cp --sparse=always "$1" "$copy"; '
+        + 'tar --sparse --hole-detection=seek --numeric-owner --owner=0 --group=0 --mtime=@0 --mode=0644 '
+        + '--transform="s,.*,disk," -C "$(dirname "$copy")" -cf - "$(basename "$copy")" | sha256sum';
     return runOk("bash", ["-c", script, "digest", file], { timeoutMs: 120_000 }).stdout.split(" ")[0];
 }
