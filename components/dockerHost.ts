@@ -13,6 +13,8 @@ import { overlaps, parseCidr } from "../stacks/ip";
 export const mountSharesScriptPath = path.join(__dirname, "dockerHost", "mount-shares.sh");
 /** The node-side script that sets an LXC host's bind mounts and data volume size with `pct`. */
 export const containerMountsScriptPath = path.join(__dirname, "dockerHost", "container-mounts.sh");
+/** The node-side script that keeps root's SSH keys of an LXC host current with `pct exec`. */
+export const authorizedKeysScriptPath = path.join(__dirname, "dockerHost", "authorized-keys.sh");
 /** The Docker set-up script beside this file (its own tests live in dockerHost.install.test.ts). */
 export const installDockerScriptPath = path.join(__dirname, "dockerHost", "install-docker.sh");
 
@@ -275,11 +277,13 @@ export class DockerHost extends pulumi.ComponentResource {
 
         const shareReady: Record<string, command.remote.Command> = {};
         let guest: proxmoxve.ContainerLegacy | proxmoxve.VmLegacy;
+        const nodeConnection = { host: args.nodeAddress, user: args.nodeSshUser ?? "root", privateKey: args.sshPrivateKey };
+        // An LXC host's keys after creation: written by authorized-keys.sh (below).
+        let keys: command.remote.Command | undefined;
         if (kind === DockerHostKind.lxc) {
             // The CIFS mounts on the node wait for Samba; the container does not wait for them: its
             // bind mounts are set afterwards by container-mounts.sh. While a share is not mounted,
             // mount-shares.sh keeps its directory immutable, so nothing writes there meanwhile.
-            const nodeConnection = { host: args.nodeAddress, user: args.nodeSshUser ?? "root", privateKey: args.sshPrivateKey };
             const nodeMounts = mounts.map((m) =>
                 remoteScript(
                     `${name}-mount-${m.share}`,
@@ -328,8 +332,21 @@ export class DockerHost extends pulumi.ComponentResource {
                     // test/providerTruth.ts, row "ContainerLegacy mountPoints": the provider reads back
                     // every mpN of the container (so also the bind mounts set by container-mounts.sh) and
                     // replaces the container on any difference. Replacing would wipe /var/lib/docker.
-                    ignoreChanges: ["mountPoints"],
+                    // Row "ContainerLegacy initialization.userAccount": the keys are sent at creation
+                    // only and never read back, yet a change of them replaces the container; later
+                    // keys are written by authorized-keys.sh (below).
+                    ignoreChanges: ["mountPoints", "initialization.userAccount"],
                 },
+            );
+            keys = remoteScript(
+                `${name}-keys`,
+                {
+                    connection: nodeConnection,
+                    scriptPath: authorizedKeysScriptPath,
+                    args: whenKnown({ vmId: args.vmId }, (v) => ["--vmid", String(v.vmId)]),
+                    stdin: whenKnown({ keys: sshPublicKeys }, (v) => v.keys.map((k) => `${k.trim()}\n`).join("")),
+                },
+                { parent: this, dependsOn: [guest] },
             );
             // One step for all mounts: it allocates mpN slots, which parallel steps would race for.
             // Its arguments are sorted, so reordering the mounts in config does not re-run it.
@@ -410,7 +427,9 @@ export class DockerHost extends pulumi.ComponentResource {
         this.install = remoteScript(
             `${name}-docker`,
             {
-                connection: guestConnection,
+                // An LXC host is set up from its node with `pct exec`: no login into it is needed, so
+                // the set-up does not wait for its keys, which are rotated in place (authorized-keys.sh).
+                ...(kind === DockerHostKind.lxc ? { connection: nodeConnection, inContainer: args.vmId } : { connection: guestConnection }),
                 scriptPath: installDockerScriptPath,
                 args: setup.installArgs,
                 // daemon.json is what the script writes: showing it in the plan explains a re-run.
@@ -424,7 +443,8 @@ export class DockerHost extends pulumi.ComponentResource {
         this.provider = new docker.Provider(
             name,
             { host: this.dockerHostUrl, sshOpts: this.sshOpts },
-            { parent: this, dependsOn: [this.install] },
+            // The provider logs in over SSH: with the host's keys in place.
+            { parent: this, dependsOn: [this.install, ...(keys ? [keys] : [])] },
         );
         this.appNetwork = new docker.Network(
             `${name}-apps`,

@@ -46,6 +46,14 @@ export function scriptCommand(script: string, args: string[] = []): string {
     ].join("\n");
 }
 
+/**
+ * The shell command, run on a Proxmox node, that runs `script` with bash and `args` inside the LXC
+ * guest `vmId` with `pct exec` (the script is one argument of `bash -c`, byte for byte).
+ */
+export function pctScriptCommand(vmId: number, script: string, args: string[] = []): string {
+    return [`pct exec ${vmId} -- bash -c`, shellQuote(script), "homelab-script", ...args.map(shellQuote)].join(" ");
+}
+
 export interface RemoteScriptArgs {
     /** SSH login on the host that runs the script. */
     connection: SshConnection;
@@ -57,12 +65,20 @@ export interface RemoteScriptArgs {
     stdin?: pulumi.Input<string>;
     /** Values whose change must re-run the script (besides the script and its args). */
     triggers?: pulumi.Input<unknown>[];
+    /**
+     * Run the script inside this LXC guest (its id) with `pct exec` on the connection's host, a
+     * Proxmox node, rather than on that host itself: no login into the guest is needed. Defaults
+     * to the host.
+     */
+    inContainer?: pulumi.Input<number>;
 }
 
 /** A remote.Command that runs a shipped script on create and whenever the script, args or stdin change. */
 export function remoteScript(name: string, args: RemoteScriptArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
     const script = fs.readFileSync(args.scriptPath, "utf8");
-    const create = whenKnown({ words: args.args ?? [] }, ({ words }) => scriptCommand(script, words));
+    const create = whenKnown({ words: args.args ?? [], vmId: args.inContainer }, ({ words, vmId }) =>
+        vmId === undefined ? scriptCommand(script, words) : pctScriptCommand(vmId, script, words),
+    );
     return new command.remote.Command(
         name,
         {

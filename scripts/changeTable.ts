@@ -56,6 +56,10 @@ export const scenarios: Scenario[] = [
     { what: "DNS names: the NAS and Docker host names off, an app's subdomain changed", change: (c) => Object.assign(c["homelab:nas"] as Obj, { dns: false }) && Object.assign(list(c, "dockerHosts")[0], { dns: false }) && Object.assign(find(c, "apps", "name", "heimdall"), { subdomain: "home" }) },
     { what: "make an app public", change: (c) => { Object.assign(find(c, "apps", "name", "heimdall"), { public: true }); Object.assign(c["homelab:proxy"] as Obj, { publicAddress: "203.0.113.10" }); } },
     { what: "rotate a password", change: (c) => Object.assign((c["homelab:nas"] as { users: Obj[] }).users[1], { password: { secure: "v1:rotated-smb-docker-password" } }) },
+    {
+        what: "rotate the admin SSH key pair",
+        change: (c) => Object.assign(c["homelab:ssh"] as Obj, { publicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIRotatedAdminKey admin@new-laptop"], privateKey: { secure: "v1:rotated-ssh-private-key" } }),
+    },
     { what: "rotate an app secret", change: (c) => Object.assign(find(c, "apps", "name", "nextcloud").env as Obj, { NEXTCLOUD_ADMIN_PASSWORD: { secure: "v1:rotated" } }) },
     { what: "change the Docker host's vmId (its identity)", change: (c) => Object.assign(list(c, "dockerHosts")[0], { vmId: 111 }), identity: ["ContainerLegacy::docker"] },
 ];

@@ -69,6 +69,14 @@ describe("change table (scripts/changeTable.ts)", function () {
         assert.ok(r.changed["Command::docker-mounts"]?.includes("create"), JSON.stringify(r.changed));
     });
 
+    it("rotates the admin SSH key pair in place: authorized-keys.sh writes it, nothing is replaced", () => {
+        const r = results.get("rotate the admin SSH key pair")!;
+        assert.deepStrictEqual(Object.keys(r.replaced), []);
+        // The container's keys are ignored after creation (its row: force-new, never read back).
+        assert.deepStrictEqual(r.changed["ContainerLegacy::docker"], ["initialization.userAccount.keys[0]"]);
+        assert.deepStrictEqual(r.changed["Command::docker-keys"], ["stdin"]);
+    });
+
     it("mounts a new share without touching the container", () => {
         const r = results.get("add a share and mount it")!;
         assert.strictEqual(r.changed["ContainerLegacy::docker"], undefined);

@@ -4,10 +4,11 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
-import { containerMountsScriptPath, DockerHost, DockerHostArgs, mountSharesScriptPath, nodeMountPath, sshOptions } from "../components/dockerHost";
+import { authorizedKeysScriptPath, containerMountsScriptPath, DockerHost, DockerHostArgs, mountSharesScriptPath, nodeMountPath, sshOptions } from "../components/dockerHost";
 import { installDockerArgs } from "../components/dockerHost/daemonJson";
 import { capture } from "../scripts/capture";
 import { have, run, runOk } from "./helpers/exec";
+import { debianRoot } from "./helpers/debian";
 import { CapturedResource, captureRefusal, childrenOf, one, outputOf } from "./helpers/mocks";
 
 // Plain passwords: the component, not the caller, must make them secret.
@@ -49,6 +50,7 @@ describe("DockerHost (lxc)", () => {
         const host = one(resources, "homelab:index:DockerHost", "docker");
         assert.deepStrictEqual(childrenOf(resources, host.urn), [
             "command:remote:Command docker-docker",
+            "command:remote:Command docker-keys",
             "command:remote:Command docker-mount-documents",
             "command:remote:Command docker-mount-media",
             "command:remote:Command docker-mounts",
@@ -77,8 +79,8 @@ describe("DockerHost (lxc)", () => {
     it("creates /var/lib/docker as its own backed-up volume, and leaves later mount point changes to container-mounts.sh", () => {
         const ct = one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", "docker");
         assert.deepStrictEqual(ct.inputs.mountPoints, [{ volume: "local-lvm", size: "64G", path: "/var/lib/docker", backup: true }]);
-        // The provider replaces a container on any mount point change (test/providerTruth.ts).
-        assert.deepStrictEqual(ct.options.ignoreChanges, ["mountPoints"]);
+        // The provider replaces a container on any mount point or key change (test/providerTruth.ts).
+        assert.deepStrictEqual(ct.options.ignoreChanges, ["mountPoints", "initialization.userAccount"]);
         // The container waits for no share mount, so not for the NAS.
         assert.deepStrictEqual(ct.dependsOn, []);
     });
@@ -113,18 +115,28 @@ describe("DockerHost (lxc)", () => {
         assert.ok(media.includes("--target /mnt/homelab/docker/media --uid 101000 --gid 101000;"), media.slice(-300));
     });
 
-    it("installs Docker in the container after it exists, with the internal pool apart from the apps network", () => {
+    it("installs Docker in the container from the node with pct exec after it exists (no login into it), with the internal pool apart from the apps network", () => {
         const install = one(resources, "command:remote:Command", "docker-docker");
         assert.deepStrictEqual(install.dependsOn, [`${prefix}proxmoxve:index/containerLegacy:ContainerLegacy::docker`]);
-        assert.ok(String(install.inputs.create).includes(`bash "$f" ${installDockerArgs({ addressPool: "172.18.0.0/16" }).join(" ")};`));
+        const create = String(install.inputs.create);
+        assert.ok(create.startsWith("pct exec 101 -- bash -c '#!/usr/bin/env bash\n"), create.slice(0, 80));
+        assert.ok(create.endsWith(` homelab-script ${installDockerArgs({ addressPool: "172.18.0.0/16" }).join(" ")}`), create.slice(-200));
         assert.deepStrictEqual(install.secretPaths, ["connection"]);
     });
 
-    it("reaches Docker over SSH as root, only after the set-up", () => {
+    it("writes root's keys from the node after the container exists (the container ignores later keys)", () => {
+        const keys = one(resources, "command:remote:Command", "docker-keys");
+        assert.deepStrictEqual(keys.dependsOn, [`${prefix}proxmoxve:index/containerLegacy:ContainerLegacy::docker`]);
+        assert.ok(String(keys.inputs.create).includes(fs.readFileSync(authorizedKeysScriptPath, "utf8")));
+        assert.ok(String(keys.inputs.create).endsWith('bash "$f" --vmid 101; rc=$?; rm -f "$f"; exit $rc'));
+        assert.strictEqual(keys.inputs.stdin, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKey admin@laptop\n");
+    });
+
+    it("reaches Docker over SSH as root, only after the set-up and the keys", () => {
         const provider = one(resources, "pulumi:providers:docker", "docker");
         assert.strictEqual(provider.inputs.host, "ssh://root@192.168.1.4");
         assert.strictEqual(provider.inputs.sshOpts, JSON.stringify(["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new"]));
-        assert.deepStrictEqual(provider.dependsOn, [`${prefix}command:remote:Command::docker-docker`]);
+        assert.deepStrictEqual(provider.dependsOn, [`${prefix}command:remote:Command::docker-docker`, `${prefix}command:remote:Command::docker-keys`]);
     });
 
     it("creates the apps network with the configured subnet, on this host's Docker", () => {
@@ -383,6 +395,74 @@ describe("container-mounts.sh (against a stand-in pct)", () => {
             const r = mounts(args);
             assert.strictEqual(r.status, 2, r.stderr);
             assert.strictEqual(r.stderr.trim(), `container-mounts: ${message}`);
+            assert.deepStrictEqual(calls(), []);
+        });
+    }
+});
+
+describe("authorized-keys.sh (a stand-in pct whose exec runs in a Debian container)", function () {
+    this.timeout(300_000);
+    const fakePct = path.join(__dirname, "helpers", "fake-pct.sh");
+    let dir: string;
+    let root: string;
+    const keyFile = (name: string) => {
+        runOk("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `${name}@laptop`, "-f", path.join(dir, name)]);
+        return fs.readFileSync(path.join(dir, `${name}.pub`), "utf8").trim();
+    };
+    before(() => {
+        root = debianRoot(["systemd-sysv"]);
+    });
+    after(() => root && fs.rmSync(root, { recursive: true, force: true }));
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "authorized-keys-"));
+        fs.mkdirSync(path.join(dir, "bin"));
+        fs.symlinkSync(fakePct, path.join(dir, "bin", "pct"));
+        fs.rmSync(path.join(root, "root", ".ssh"), { recursive: true, force: true });
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    const keys = (stdin: string, args = ["--vmid", "101"]) =>
+        run("bash", [authorizedKeysScriptPath, ...args], { input: stdin, env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, PCT_DIR: dir, PCT_ROOT: root } });
+    const calls = () => (fs.existsSync(path.join(dir, "calls")) ? fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n") : []);
+    const file = () => path.join(root, "root", ".ssh", "authorized_keys");
+
+    it("passes shellcheck", () => {
+        runOk("shellcheck", ["--severity=info", authorizedKeysScriptPath, fakePct]);
+    });
+
+    it("writes root's keys (0600 in a 0700 .ssh) that ssh-keygen reads, changes nothing the second time, and a rotation leaves only the new key", () => {
+        const old = keyFile("old");
+        const first = keys(`${old}\n`);
+        assert.strictEqual(first.status, 0, first.stderr);
+        assert.strictEqual(first.stdout, "homelab-keys: vmid=101 changed=yes\n");
+        assert.strictEqual(fs.readFileSync(file(), "utf8"), `${old}\n`);
+        assert.strictEqual(fs.statSync(file()).mode & 0o777, 0o600);
+        assert.strictEqual(fs.statSync(path.dirname(file())).mode & 0o777, 0o700);
+        // OpenSSH's own reader of an authorized_keys file lists the key by its fingerprint.
+        const fingerprint = runOk("ssh-keygen", ["-l", "-f", path.join(dir, "old.pub")]).stdout;
+        assert.strictEqual(runOk("ssh-keygen", ["-l", "-f", file()]).stdout, fingerprint);
+
+        const before = calls().length;
+        const again = keys(`${old}\n`);
+        assert.strictEqual(again.stdout, "homelab-keys: vmid=101 changed=no\n", again.stderr);
+        assert.deepStrictEqual(calls().slice(before), ["pct exec 101 -- cat /root/.ssh/authorized_keys"]);
+
+        const fresh = keyFile("new");
+        const rotated = keys(`${fresh}\r\n\n`);
+        assert.strictEqual(rotated.stdout, "homelab-keys: vmid=101 changed=yes\n", rotated.stderr);
+        assert.strictEqual(fs.readFileSync(file(), "utf8"), `${fresh}\n`);
+    });
+
+    const refused: [string, string, string[], string][] = [
+        ["no key at all", "\n", ["--vmid", "101"], "stdin holds no key: give at least one, or nobody could log in"],
+        ["a line with options before the key", 'command="/bin/sh" ssh-ed25519 AAAA x\n', ["--vmid", "101"], 'line 1 of stdin is not an OpenSSH public key (type, base64, optional comment): "command="/bin/sh" ssh-ed25519 AAAA x"'],
+        ["a bad vmid", "", ["--vmid", "1"], '--vmid must be a guest id such as 101, got "1"'],
+    ];
+    for (const [what, stdin, args, message] of refused) {
+        it(`refuses ${what} with exit 2 before calling pct`, () => {
+            const r = keys(stdin, args);
+            assert.strictEqual(r.status, 2, r.stderr);
+            assert.strictEqual(r.stderr.trim(), `authorized-keys: ${message}`);
             assert.deepStrictEqual(calls(), []);
         });
     }

@@ -73,7 +73,15 @@ export const rows: ProviderTruthRow[] = [
     { type: ct, input: "unprivileged", sent: "true (DockerHost), config (LxcContainer)", replaces: "always", behaviour: "force-new", cite: `${lxc} Container(): unprivileged ForceNew` },
     { type: ct, input: "disk.datastoreId", sent: "the node's disk storage", replaces: "always", behaviour: "force-new", cite: `${lxc} Container(): disk datastore_id ForceNew` },
     { type: ct, input: "disk.size", sent: "rootDiskGb", replaces: "shrink", behaviour: "grown in place; a smaller size forces a new container", cite: `${lxc} Container(): CustomizeDiff ForceNewIf(disk) when oldSize > newSize` },
-    { type: ct, input: "initialization.userAccount", sent: "the admin SSH public keys", replaces: "always", behaviour: "force-new (user_account and its keys)", cite: `${lxc} Container(): initialization user_account ForceNew, keys ForceNew` },
+    {
+        type: ct,
+        input: "initialization.userAccount",
+        sent: "the admin SSH public keys (DockerHost: at creation only, ignoreChanges; later keys by authorized-keys.sh)",
+        replaces: "always",
+        behaviour:
+            "force-new (user_account and its keys); sent only at creation (containerCreateCustom: createBody.SSHKeys); no read-back: containerRead copies user_account from the state, so keys changed inside the container show no diff",
+        cite: `${lxc} Container(): initialization user_account ForceNew, keys ForceNew; containerCreateCustom (SSHKeys); containerRead (initialization[user_account] = current state's)`,
+    },
     ...inPlace(ct, ["initialization.hostname", "initialization.ipConfigs", "initialization.dns"], "hostname, addresses, DNS servers from config", `${lxc} Container(): initialization schema`),
     { type: ct, input: "clone", sent: "the template container's id (clones)", replaces: "always", behaviour: "force-new (clone and its fields)", cite: `${lxc} Container(): clone datastore_id, node_name, vm_id ForceNew` },
     {

@@ -3,7 +3,8 @@
 # container's config as `pct config` prints it, in $PCT_DIR/pending (what `pct config` shows) and
 # $PCT_DIR/current (what `pct config --current` shows), and logs every call to $PCT_DIR/calls.
 # With PCT_HOTPLUG=no a `set` stays pending until `pct reboot`, as for a mount point Proxmox cannot
-# hotplug into a running container.
+# hotplug into a running container. `pct exec VMID -- CMD...` runs CMD, stdin passed through, in
+# a container made from the Debian root filesystem at $PCT_ROOT (systemd-nspawn).
 set -euo pipefail
 dir="${PCT_DIR:?}"
 echo "pct $*" >>"$dir/calls"
@@ -32,6 +33,10 @@ set)
     for f in "${files[@]}"; do
         if [ "$1" = --delete ]; then edit "$dir/$f" "$2"; else edit "$dir/$f" "${1#-}" "$2"; fi
     done
+    ;;
+exec)
+    [ "${1:-}" != -- ] || shift
+    exec systemd-nspawn -q --register=no --keep-unit --private-network --console=pipe -D "${PCT_ROOT:?fake pct: exec needs PCT_ROOT}" -- "$@"
     ;;
 *) echo "fake pct: unknown command $cmd" >&2; exit 2 ;;
 esac
