@@ -3,53 +3,9 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
 import * as path from "path";
-import { catalog, CatalogDatabase, CatalogEntry, CatalogPort, CatalogVolume, databaseImages, proxyEnvFor } from "./catalog";
-import { ContainerFields, containerFieldInputs, containerFieldIssues, FieldIssue } from "./app/containerFields";
-import { AppConfig, SecretValue } from "../stacks/config";
+import { CatalogDatabase, CatalogEntry, databaseImages } from "./catalog";
+import { ContainerFields, containerFieldInputs, ContainerOptions, containerFieldIssues, FieldIssue } from "./app/containerFields";
 
-/** A container beside its app, on the app's networks: `<app>-<name>`. */
-export interface Sidecar extends ContainerFields {
-    name: string;
-    /** Pinned image. */
-    image: string;
-    env: Record<string, string | SecretValue>;
-    volumes: CatalogVolume[];
-}
-
-/** A catalog entry merged with an app's config: everything `App` needs, as plain data. */
-export interface ResolvedApp {
-    /** App name: the container's name, which the proxy and other apps reach it by. */
-    name: string;
-    /** The catalog entry it came from. */
-    catalog: string;
-    /** Pinned image. */
-    image: string;
-    /** Container port of the web UI. */
-    port?: number;
-    /** Routed through the reverse proxy. */
-    expose: boolean;
-    subdomain: string;
-    public: boolean;
-    tlsUpstream: boolean;
-    /** Environment: catalog defaults, then config (config wins). SecretValues stay secret. */
-    env: Record<string, string | SecretValue>;
-    volumes: CatalogVolume[];
-    /** Ports published on the host's LAN address (with hostNetwork: occupied there, not published). */
-    ports: Required<CatalogPort>[];
-    database?: CatalogDatabase;
-    dockerSocket: boolean;
-    /** Runs in the Docker host's network namespace (no Docker network, nothing published). */
-    hostNetwork: boolean;
-    healthcheck?: string;
-    /** Command, user, capabilities, devices, limits...: the entry's, each replaced by the config's. */
-    fields: ContainerFields;
-    /** Apps of the same host created before this one. */
-    dependsOn: string[];
-    sidecars: Sidecar[];
-    registry?: { server: string; username: string; password: SecretValue };
-    /** Docker host (hostname), when the config names one. */
-    host?: string;
-}
 
 const fieldNames = ["command", "entrypoint", "user", "capabilities", "devices", "networkMode", "privileged", "memory", "cpus", "sysctls", "shmSize", "extraHosts", "labels", "init"] as const;
 
@@ -75,7 +31,7 @@ export function appContainerFields(entry: ContainerFields, config: ContainerFiel
  * (relative to the app). `published` is the number of ports the config publishes. Pure: App and
  * the stack's validation both call it.
  */
-export function appFieldIssues(fields: ContainerFields, published: number, volumes: CatalogVolume[], sidecars: Sidecar[]): FieldIssue[] {
+export function appFieldIssues(fields: ContainerFields, published: number, volumes: AppVolume[], sidecars: SidecarFields[]): FieldIssue[] {
     const issues = [...containerFieldIssues(fields, published), ...volumeIssues(volumes, "volumes")];
     const seen = new Set<string>();
     sidecars.forEach((s, i) => {
@@ -113,11 +69,18 @@ export function databaseEngineIssue(entryName: string, entry: CatalogEntry, engi
         : `catalog entry '${entryName}' supports ${supported.join(" or ")}, not ${engine}: use ${supported.join(" or ")}`;
 }
 
-/** Host paths must be absolute and plain: no `..`, no `//`, no trailing `/`. */
-function volumeIssues(volumes: CatalogVolume[], at: string): FieldIssue[] {
+/** A sidecar as the rules see it: its container fields, name, image and volumes. */
+export type SidecarFields = ContainerFields & { name: string; image: pulumi.Input<string>; volumes: AppVolume[] };
+
+/** Each volume is one of a named volume, a share or a host path; host paths are absolute and plain: no `..`, no `//`, no trailing `/`. */
+function volumeIssues(volumes: AppVolume[], at: string): FieldIssue[] {
     const issues: FieldIssue[] = [];
     volumes.forEach((v, j) => {
-        if ("hostPath" in v && (!/^\/[^\s:]*$/.test(v.hostPath) || path.posix.normalize(v.hostPath) !== v.hostPath || (v.hostPath.length > 1 && v.hostPath.endsWith("/")))) {
+        const kinds = [v.name, v.share, v.hostPath].filter((k) => k !== undefined).length;
+        if (kinds !== 1) {
+            issues.push({ field: `${at}[${j}]`, message: "give exactly one of name (a Docker volume), share (a NAS share) or hostPath (a path of the Docker host)" });
+        }
+        if (v.hostPath !== undefined && (!/^\/[^\s:]*$/.test(v.hostPath) || path.posix.normalize(v.hostPath) !== v.hostPath || (v.hostPath.length > 1 && v.hostPath.endsWith("/")))) {
             issues.push({ field: `${at}[${j}].hostPath`, message: `'${v.hostPath}' is not a plain absolute path of the Docker host: use one such as /srv/app/config (no '..', spaces or ':')` });
         }
     });
@@ -169,113 +132,6 @@ export function appOrder(apps: { name: string; host?: string; dependsOn?: string
     return { order, issues };
 }
 
-/** Where an app's route is served, for the catalog's `proxyEnv`. */
-export interface AppProxy {
-    /** The lab's domain: the app is `https://<subdomain>.<domain>`. */
-    domain: string;
-    /** Where the proxy's requests come from (its app network, or its host's address for an app on another host). */
-    proxies: string;
-}
-
-/**
- * Merges the catalog entry of `app` with the app's config (image, env, volumes, port, ports,
- * database, expose, subdomain, container fields). With `proxy`, an app with a route also gets the
- * entry's `proxyEnv` (under the app's own env, which wins). Pure. Throws on an app that cannot run as configured.
- */
-export function resolveApp(app: AppConfig, proxy?: AppProxy): ResolvedApp {
-    const entryName = app.catalog ?? app.name;
-    const entry: CatalogEntry | undefined = catalog[entryName];
-    if (!entry) {
-        throw new Error(`app '${app.name}': unknown catalog entry '${entryName}': use one of ${Object.keys(catalog).join(", ")}`);
-    }
-    const image = app.image ?? entry.image;
-    if (!image) {
-        throw new Error(`app '${app.name}': catalog entry '${entryName}' has no image: set image to a pinned image such as nginx:1.27.3`);
-    }
-    const port = app.port ?? entry.port;
-    const expose = app.expose ?? port !== undefined;
-    const subdomain = app.subdomain ?? app.name;
-    const behindProxy = proxy && expose ? proxyEnvFor(entry, { host: `${subdomain}.${proxy.domain}`, proxies: proxy.proxies }) : {};
-    const env: Record<string, string | SecretValue> = { ...(entry.env ?? {}), ...behindProxy, ...app.env };
-    for (const key of entry.secretEnv ?? []) {
-        if (!(env[key] instanceof SecretValue)) {
-            throw new Error(
-                `app '${app.name}': env ${key} must be set as a secret: pulumi config set --secret --path 'homelab:apps[<index of ${app.name}>].env.${key}' <value>`,
-            );
-        }
-    }
-    const ports = (app.ports ?? entry.ports ?? []).map((p) => ({ host: p.host, container: p.container, protocol: p.protocol ?? "tcp" }));
-    for (const p of ports) {
-        if ((p.host === 80 || p.host === 443) && p.protocol === "tcp") {
-            throw new Error(`app '${app.name}': port ${p.host}/tcp belongs to the reverse proxy: expose the app through its route instead`);
-        }
-    }
-    const fields = appContainerFields(entry, app);
-    const volumes = app.volumes ?? entry.volumes ?? [];
-    const sidecars: Sidecar[] = (app.sidecars ?? entry.sidecars ?? []).map((s) => ({ ...s }));
-    const dbIssue = databaseEngineIssue(entryName, entry, app.database?.engine);
-    if (dbIssue) {
-        throw new Error(`app '${app.name}': database.engine: ${dbIssue}`);
-    }
-    const issue = appFieldIssues(fields, app.ports?.length ?? 0, volumes, sidecars)[0];
-    if (issue) {
-        throw new Error(`app '${app.name}': ${issue.field}: ${issue.message}`);
-    }
-    if (expose && port === undefined) {
-        throw new Error(`app '${app.name}': an exposed app needs the container port the proxy forwards to: set port`);
-    }
-    const hostNetwork = fields.networkMode === "host";
-    if (expose && hostNetwork) {
-        throw new Error(`app '${app.name}': an app on the host's network is not on the apps' network, so the proxy cannot reach it: set expose: false`);
-    }
-    return {
-        name: app.name,
-        catalog: entryName,
-        image,
-        port,
-        expose,
-        subdomain,
-        public: app.public,
-        tlsUpstream: entry.tlsUpstream ?? false,
-        env,
-        volumes,
-        ports,
-        database: app.database ?? entry.database,
-        dockerSocket: entry.dockerSocket ?? false,
-        hostNetwork,
-        healthcheck: app.healthcheck ?? entry.healthcheck,
-        fields,
-        dependsOn: app.dependsOn ?? [],
-        sidecars,
-        registry: app.registry,
-        host: app.host,
-    };
-}
-
-/**
- * The user id each share must be mounted as on a Docker host, from the apps on it that write to
- * the share (catalog `uid`). Shares no app claims are absent (the host's default applies).
- * Throws when two apps want the same share owned by different users: one CIFS mount has one owner.
- */
-export function shareOwners(apps: ResolvedApp[]): Record<string, number> {
-    const owners: Record<string, { uid: number; app: string }> = {};
-    for (const app of apps) {
-        for (const v of app.volumes) {
-            if (!("share" in v) || v.uid === undefined) {
-                continue;
-            }
-            const prev = owners[v.share];
-            if (prev && prev.uid !== v.uid) {
-                throw new Error(
-                    `apps '${prev.app}' and '${app.name}' want share '${v.share}' owned by different users (${prev.uid} and ${v.uid}) on one Docker host: run them on different hosts or give one its own share`,
-                );
-            }
-            owners[v.share] = prev ?? { uid: v.uid, app: app.name };
-        }
-    }
-    return Object.fromEntries(Object.entries(owners).map(([share, o]) => [share, o.uid]));
-}
-
 /** What an App needs of its Docker host (a DockerHost has all of it). */
 export interface AppHost {
     /** Host name of the Docker host. */
@@ -294,9 +150,160 @@ export interface AppHost {
     sshOpts: pulumi.Input<pulumi.Input<string>[]>;
 }
 
+/** Transport protocol of a published port. */
+export const PortProtocol = {
+    /** TCP. */
+    tcp: "tcp",
+    /** UDP. */
+    udp: "udp",
+} as const;
+export type PortProtocol = (typeof PortProtocol)[keyof typeof PortProtocol];
+
+/** Database engine of an app's own database. */
+export const DatabaseEngine = {
+    /** MariaDB (`MARIADB_*` variables). */
+    mariadb: "mariadb",
+    /** PostgreSQL (`POSTGRES_*` variables). */
+    postgres: "postgres",
+} as const;
+export type DatabaseEngine = (typeof DatabaseEngine)[keyof typeof DatabaseEngine];
+
+/** A port published on the Docker host's LAN address. */
+export interface AppPort {
+    /** Port on the Docker host. */
+    host: number;
+    /** Port in the container. */
+    container: number;
+    /** Protocol. Defaults to tcp. */
+    protocol?: PortProtocol;
+}
+
+/**
+ * A volume of a container: exactly one of `name` (a Docker volume `<container>-<name>`, kept
+ * when the app goes), `share` (a NAS share mounted on the Docker host) or `hostPath`.
+ */
+export interface AppVolume {
+    /** Where it is mounted in the container. */
+    path: string;
+    /** Role of a Docker volume of the app's own, e.g. `config`: the volume is `<container>-<name>`. */
+    name?: string;
+    /** A NAS share the Docker host mounts (`AppHost.sharePaths`). */
+    share?: string;
+    /** Folder inside the share. Defaults to the share's root. */
+    subPath?: string;
+    /** A folder or file of the Docker host (an absolute path, such as /proc or /etc/localtime). */
+    hostPath?: string;
+    /** Mount it read-only. Defaults to false for a share, true for a host path. */
+    readOnly?: boolean;
+    /** The user id (inside the container) that writes to a share; the lab mounts the share as that user. Defaults to none. */
+    uid?: number;
+}
+
+/** Names of the environment variables through which an app learns its database. */
+export interface DatabaseEnvNames {
+    /** Variable with the database's host name. */
+    host: string;
+    /** Variable with the database's name. */
+    name: string;
+    /** Variable with the database user. */
+    user: string;
+    /** Variable with the (generated, secret) password. */
+    password: string;
+}
+
+/** The app's own database: its own container, on a network only the app and it join. */
+export interface AppDatabase {
+    /** Engine. */
+    engine: DatabaseEngine;
+    /** A pinned image of the engine. Defaults to `databaseImages[engine]`. */
+    image?: pulumi.Input<string>;
+    /** Environment variable names the app reads the database's host, name, user and password from. */
+    env: DatabaseEnvNames;
+    /** Suffix appended to the host value, e.g. `:3306` for apps that want host:port. Defaults to none. */
+    hostSuffix?: string;
+}
+
+/**
+ * What a container runs as and with, beyond image, env and volumes: the container fields
+ * (components/app/containerFields.ts documents and checks them), with host networking and
+ * privileges as plain switches.
+ */
+export interface AppContainer extends ContainerOptions {
+    /** Run in the Docker host's network namespace (nothing published; the proxy cannot reach it). Defaults to false: the apps' network. */
+    hostNetwork?: boolean;
+    /** Run privileged (every device and capability of the host); refused without `privilegedReason`. Defaults to false. */
+    privileged?: boolean;
+    /** Why devices and capabilities are not enough: required with `privileged`. */
+    privilegedReason?: string;
+}
+
+/** A container beside its app, on the app's networks: `<container>-<name>`. */
+export interface AppSidecar extends AppContainer {
+    /** Its name beside the app's. */
+    name: string;
+    /** Pinned image. */
+    image: pulumi.Input<string>;
+    /** Environment; mark secret values with `pulumi.secret`. Defaults to none. */
+    env?: Record<string, pulumi.Input<string>>;
+    /** Volumes. Defaults to none. */
+    volumes?: AppVolume[];
+}
+
+/** Credentials of a private registry, used for this app's image pulls only. */
+export interface AppRegistry {
+    /** Registry address, e.g. `ghcr.io`. */
+    server: pulumi.Input<string>;
+    /** User name. */
+    username: pulumi.Input<string>;
+    /** Password or token; always stored as a secret. */
+    password: pulumi.Input<string>;
+}
+
+/** How the reverse proxy serves the app: `https://<subdomain>.<domain>`. */
+export interface AppRouteArgs {
+    /** The DNS label, e.g. `nextcloud`. */
+    subdomain: string;
+    /** Proxied through Cloudflare (public) rather than a LAN-only name. Defaults to false. */
+    public?: boolean;
+    /** The app serves TLS itself. Defaults to false. */
+    tlsUpstream?: boolean;
+}
+
+/** Where the proxy on another Docker host reaches the app: its host's LAN address and a published port. */
+export interface AppRemoteRoute {
+    /** LAN address of this app's Docker host. */
+    hostAddress: string;
+    /** Port published there for the web port. */
+    hostPort: number;
+}
+
 export interface AppArgs {
-    /** The app, from `resolveApp`. */
-    app: ResolvedApp;
+    /** The container's name, which the proxy and other apps reach it by; names its volumes and database too. */
+    containerName: string;
+    /** Pinned image, e.g. `nginx:1.27.3`. */
+    image: pulumi.Input<string>;
+    /** Container port of the web UI. Required with `route`. Defaults to none. */
+    port?: number;
+    /** Served by the reverse proxy. Defaults to none (not routed). */
+    route?: AppRouteArgs;
+    /** Environment; mark secret values with `pulumi.secret` (e.g. from `config.requireSecret`). Defaults to none. */
+    env?: Record<string, pulumi.Input<string>>;
+    /** Volumes. Defaults to none. */
+    volumes?: AppVolume[];
+    /** Ports published on the host's LAN address (never 80/443, the proxy's). Defaults to none. */
+    ports?: AppPort[];
+    /** A database of its own. Defaults to none. */
+    database?: AppDatabase;
+    /** Mount the Docker socket (the app manages containers). Defaults to false. */
+    dockerSocket?: boolean;
+    /** Readiness command run in the container (`CMD-SHELL`). Defaults to the image's. */
+    healthcheck?: pulumi.Input<string>;
+    /** Command, user, capabilities, devices, limits... Defaults to the image's. */
+    container?: AppContainer;
+    /** Containers beside the app. Defaults to none. */
+    sidecars?: AppSidecar[];
+    /** Private registry of the image. Defaults to none (public images). */
+    registry?: AppRegistry;
     /** The Docker host the app runs on (a DockerHost). */
     host: AppHost;
     /**
@@ -304,9 +311,32 @@ export interface AppArgs {
      * publish the web port on this host's LAN address at `hostPort` and route the proxy there.
      * Defaults to none (the proxy shares the app network).
      */
-    remoteRoute?: { hostAddress: string; hostPort: number };
+    remoteRoute?: AppRemoteRoute;
     /** Resources (other apps of the host) the app's containers wait for. Defaults to none. */
     dependsOn?: pulumi.Resource[];
+}
+
+/** App's container fields in the shape the rules and `containerFieldInputs` take. Pure. */
+export function containerFieldsOf(c: AppContainer): ContainerFields {
+    const { hostNetwork, privileged, privilegedReason, ...rest } = c;
+    const fields: ContainerFields = { ...rest };
+    if (hostNetwork) {
+        fields.networkMode = "host";
+    }
+    if (privileged) {
+        fields.privileged = privilegedReason !== undefined ? { reason: privilegedReason } : true;
+    }
+    return fields;
+}
+
+/** The reverse of `containerFieldsOf`: config container fields as App's. Pure. */
+export function appContainerArgs(f: ContainerFields): AppContainer {
+    const { networkMode, privileged, ...rest } = f;
+    return {
+        ...rest,
+        ...(networkMode === "host" ? { hostNetwork: true } : {}),
+        ...(privileged === true ? { privileged: true } : typeof privileged === "object" ? { privileged: true, privilegedReason: privileged.reason } : {}),
+    };
 }
 
 /** Where each database engine keeps its data, its port, and its readiness check. */
@@ -344,19 +374,39 @@ export class App extends pulumi.ComponentResource {
     readonly route?: AppRoute;
 
     constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
-        const app = args.app;
         const host = args.host;
-        for (const v of [...app.volumes, ...app.sidecars.flatMap((s) => s.volumes)]) {
-            if ("share" in v && host.sharePaths[v.share] === undefined) {
+        const containerName = args.containerName;
+        const volumesOf = (list: AppVolume[] | undefined) => list ?? [];
+        const fields = containerFieldsOf(args.container ?? {});
+        const sidecars = (args.sidecars ?? []).map((s) => ({ ...s, fields: containerFieldsOf(s), volumes: volumesOf(s.volumes) }));
+        for (const v of [...volumesOf(args.volumes), ...sidecars.flatMap((s) => s.volumes)]) {
+            if (v.share !== undefined && host.sharePaths[v.share] === undefined) {
                 throw new Error(
                     `App ${name}: share '${v.share}' is not mounted on ${typeof host.hostname === "string" ? `Docker host '${host.hostname}'` : "its Docker host"}: add { share: ${v.share} } to its mounts`,
                 );
             }
         }
         // Ports of a host-network app are the ones it occupies there (catalog), never published.
-        const issue = appFieldIssues(app.fields, 0, app.volumes, app.sidecars)[0];
+        const issue = appFieldIssues(
+            fields,
+            0,
+            volumesOf(args.volumes),
+            sidecars.map((s) => ({ ...s.fields, name: s.name, image: s.image, volumes: s.volumes })),
+        )[0];
         if (issue) {
             throw new Error(`App ${name}: ${issue.field}: ${issue.message}`);
+        }
+        const hostNetwork = fields.networkMode === "host";
+        if (args.route && args.port === undefined) {
+            throw new Error(`App ${name}: a routed app needs the container port the proxy forwards to: set port`);
+        }
+        if (args.route && hostNetwork) {
+            throw new Error(`App ${name}: an app on the host's network is not on the apps' network, so the proxy cannot reach it: remove route`);
+        }
+        for (const p of args.ports ?? []) {
+            if ((p.host === 80 || p.host === 443) && (p.protocol ?? "tcp") === "tcp") {
+                throw new Error(`App ${name}: port ${p.host}/tcp belongs to the reverse proxy: route the app through the proxy instead`);
+            }
         }
         // Registered only now: bad args above leave nothing in the stack.
         super("homelab:index:App", name, {}, opts);
@@ -364,87 +414,88 @@ export class App extends pulumi.ComponentResource {
 
         // A private registry's credentials belong to the pull only: a provider of its own for
         // this one image, so that no other app's pulls see them.
-        const pullProvider = app.registry
+        const registry = args.registry;
+        const pullProvider = registry
             ? new docker.Provider(
                   `${name}-registry`,
                   {
                       host: host.dockerHostUrl,
                       sshOpts: host.sshOpts,
-                      registryAuth: [{ address: app.registry.server, username: app.registry.username, password: pulumi.secret(app.registry.password.value) }],
+                      registryAuth: [{ address: registry.server, username: registry.username, password: pulumi.secret(registry.password) }],
                   },
                   { parent: this, dependsOn: [host.provider] },
               )
             : host.provider;
         // keepLocally: removing the resource must not delete an image a running container uses.
-        const image = new docker.RemoteImage(name, { name: app.image, keepLocally: true }, { parent: this, provider: pullProvider });
+        const image = new docker.RemoteImage(name, { name: args.image, keepLocally: true }, { parent: this, provider: pullProvider });
 
-        const env = envInputs(app.env);
-        const networks: docker.types.input.ContainerNetworksAdvanced[] = app.hostNetwork ? [] : [{ name: host.appNetwork.name }];
+        const env = envInputs(args.env ?? {});
+        const networks: docker.types.input.ContainerNetworksAdvanced[] = hostNetwork ? [] : [{ name: host.appNetwork.name }];
         const dependsOn: pulumi.Resource[] = [...(args.dependsOn ?? [])];
-        if (app.database) {
-            const db = this.createDatabase(name, app, app.database, own);
+        if (args.database) {
+            const db = this.createDatabase(name, containerName, args.database, own);
             env.push(...db.env);
             networks.push({ name: db.network.name });
             dependsOn.push(db.container);
             this.database = db.container;
         }
 
-        const volumes = this.volumeInputs(name, app.name, app.volumes, host, own, dependsOn);
-        if (app.dockerSocket) {
+        const volumes = this.volumeInputs(name, containerName, volumesOf(args.volumes), host, own, dependsOn);
+        if (args.dockerSocket) {
             volumes.push({ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" });
         }
 
         this.container = new docker.Container(
             name,
             {
-                ...containerFieldInputs(app.fields),
-                name: app.name,
+                ...containerFieldInputs(fields),
+                name: containerName,
                 image: image.imageId,
                 restart: "unless-stopped",
                 envs: env,
-                ...(app.hostNetwork ? { networkMode: "host" } : { networksAdvanced: networks }),
+                ...(hostNetwork ? { networkMode: "host" } : { networksAdvanced: networks }),
                 // What the entry or config lists, and the web port for a proxy on another host
                 // (never 80/443, the proxy's). With host networking the ports are the host's
                 // already, and Docker refuses to publish them.
-                ports: app.hostNetwork
+                ports: hostNetwork
                     ? []
                     : [
-                          ...app.ports.map((p) => ({ internal: p.container, external: p.host, protocol: p.protocol })),
-                          ...(args.remoteRoute && app.port !== undefined
-                              ? [{ internal: app.port, external: args.remoteRoute.hostPort, ip: args.remoteRoute.hostAddress, protocol: "tcp" }]
+                          ...(args.ports ?? []).map((p) => ({ internal: p.container, external: p.host, protocol: p.protocol ?? "tcp" })),
+                          ...(args.remoteRoute && args.port !== undefined
+                              ? [{ internal: args.port, external: args.remoteRoute.hostPort, ip: args.remoteRoute.hostAddress, protocol: "tcp" }]
                               : []),
                       ],
                 volumes,
-                healthcheck: app.healthcheck ? healthcheck(app.healthcheck) : undefined,
+                healthcheck: args.healthcheck !== undefined ? healthcheck(args.healthcheck) : undefined,
                 logDriver: "json-file",
             },
             { ...own, dependsOn },
         );
 
         // Sidecars: on the app's networks (or the host's, with the app), started after it.
-        for (const s of app.sidecars) {
+        for (const s of sidecars) {
             const sidecarDependsOn: pulumi.Resource[] = [this.container];
             const sidecarImage = new docker.RemoteImage(`${name}-${s.name}`, { name: s.image, keepLocally: true }, { parent: this, provider: pullProvider });
             this.sidecars[s.name] = new docker.Container(
                 `${name}-${s.name}`,
                 {
-                    ...containerFieldInputs(s),
-                    name: `${app.name}-${s.name}`,
+                    ...containerFieldInputs(s.fields),
+                    name: `${containerName}-${s.name}`,
                     image: sidecarImage.imageId,
                     restart: "unless-stopped",
-                    envs: envInputs(s.env),
-                    ...(app.hostNetwork ? { networkMode: "host" } : { networksAdvanced: networks }),
+                    envs: envInputs(s.env ?? {}),
+                    ...(hostNetwork ? { networkMode: "host" } : { networksAdvanced: networks }),
                     ports: [],
-                    volumes: this.volumeInputs(`${name}-${s.name}`, `${app.name}-${s.name}`, s.volumes, host, own, sidecarDependsOn),
+                    volumes: this.volumeInputs(`${name}-${s.name}`, `${containerName}-${s.name}`, s.volumes, host, own, sidecarDependsOn),
                     logDriver: "json-file",
                 },
                 { ...own, dependsOn: sidecarDependsOn },
             );
         }
 
-        if (app.expose && app.port !== undefined) {
-            const upstream = args.remoteRoute ? `${args.remoteRoute.hostAddress}:${args.remoteRoute.hostPort}` : `${app.name}:${app.port}`;
-            this.route = { subdomain: app.subdomain, upstream, tlsUpstream: app.tlsUpstream, public: app.public };
+        if (args.route && args.port !== undefined) {
+            const upstream = args.remoteRoute ? `${args.remoteRoute.hostAddress}:${args.remoteRoute.hostPort}` : `${containerName}:${args.port}`;
+            this.route = { subdomain: args.route.subdomain, upstream, tlsUpstream: args.route.tlsUpstream ?? false, public: args.route.public ?? false };
         }
         this.registerOutputs({ container: this.container.name, route: this.route });
     }
@@ -453,14 +504,14 @@ export class App extends pulumi.ComponentResource {
     private volumeInputs(
         name: string,
         volumePrefix: string,
-        list: CatalogVolume[],
+        list: AppVolume[],
         host: AppHost,
         own: pulumi.CustomResourceOptions,
         /** Gets the mount of each share used: only the containers that use a share wait for it (and so for the NAS). */
         dependsOn: pulumi.Resource[],
     ): docker.types.input.ContainerVolume[] {
         return list.map((v) => {
-            if ("share" in v) {
+            if (v.share !== undefined) {
                 const ready = host.shareReady?.[v.share];
                 if (ready && !dependsOn.includes(ready)) {
                     dependsOn.push(ready);
@@ -468,7 +519,7 @@ export class App extends pulumi.ComponentResource {
                 const hostPath = v.subPath ? pulumi.interpolate`${host.sharePaths[v.share]}/${v.subPath}` : host.sharePaths[v.share];
                 return { hostPath, containerPath: v.path, readOnly: v.readOnly ?? false };
             }
-            if ("hostPath" in v) {
+            if (v.hostPath !== undefined) {
                 // Read-only unless asked: an app reads the host's files (Netdata's /proc, a clock).
                 return { hostPath: v.hostPath, containerPath: v.path, readOnly: v.readOnly ?? true };
             }
@@ -480,18 +531,18 @@ export class App extends pulumi.ComponentResource {
     }
 
     /** The app's own database: password, private network, data volume, image, container. */
-    private createDatabase(name: string, app: ResolvedApp, db: CatalogDatabase, own: pulumi.CustomResourceOptions) {
+    private createDatabase(name: string, containerName: string, db: AppDatabase, own: pulumi.CustomResourceOptions) {
         const engine = engines[db.engine];
-        const dbName = app.name.replace(/-/g, "_");
+        const dbName = containerName.replace(/-/g, "_");
         const password = generatedPassword(`${name}-db-password`, this);
         const network = new docker.Network(
             `${name}-db`,
             // internal: the database has no way out and nothing outside the network reaches it.
-            { name: `${app.name}-db`, driver: "bridge", internal: true },
+            { name: `${containerName}-db`, driver: "bridge", internal: true },
             own,
         );
         // Kept when the app goes, like its other volumes.
-        const data = new docker.Volume(`${name}-db-data`, { name: `${app.name}-db-data` }, { ...own, retainOnDelete: true });
+        const data = new docker.Volume(`${name}-db-data`, { name: `${containerName}-db-data` }, { ...own, retainOnDelete: true });
         const image = new docker.RemoteImage(`${name}-db`, { name: db.image ?? databaseImages[db.engine], keepLocally: true }, own);
         const dbEnv: pulumi.Input<string>[] =
             db.engine === "mariadb"
@@ -505,7 +556,7 @@ export class App extends pulumi.ComponentResource {
         const container = new docker.Container(
             `${name}-db`,
             {
-                name: `${app.name}-db`,
+                name: `${containerName}-db`,
                 image: image.imageId,
                 restart: "unless-stopped",
                 envs: dbEnv,
@@ -519,7 +570,7 @@ export class App extends pulumi.ComponentResource {
             own,
         );
         const env: pulumi.Input<string>[] = [
-            `${db.env.host}=${app.name}-db${db.hostSuffix ?? ""}`,
+            `${db.env.host}=${containerName}-db${db.hostSuffix ?? ""}`,
             `${db.env.name}=${dbName}`,
             `${db.env.user}=${dbName}`,
             pulumi.secret(pulumi.interpolate`${db.env.password}=${password}`),
@@ -528,14 +579,14 @@ export class App extends pulumi.ComponentResource {
     }
 }
 
-/** `KEY=value` for each variable, sorted; a SecretValue's entry is a secret. */
-function envInputs(env: Record<string, string | SecretValue>): pulumi.Input<string>[] {
+/** `KEY=value` for each variable, sorted; a secret value's entry stays secret. */
+function envInputs(env: Record<string, pulumi.Input<string>>): pulumi.Input<string>[] {
     return Object.entries(env)
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, v]) => (v instanceof SecretValue ? pulumi.secret(`${k}=${v.value}`) : `${k}=${v}`));
+        .map(([k, v]) => (typeof v === "string" ? `${k}=${v}` : pulumi.interpolate`${k}=${v}`));
 }
 
-function healthcheck(cmd: string): docker.types.input.ContainerHealthcheck {
+function healthcheck(cmd: pulumi.Input<string>): docker.types.input.ContainerHealthcheck {
     return { tests: ["CMD-SHELL", cmd], interval: "30s", timeout: "10s", retries: 3, startPeriod: "60s" };
 }
 

@@ -7,7 +7,7 @@ import { whenKnown } from "./inputs";
 import { remoteScript } from "./remoteScript";
 import { guestIpConfig, LxcOsType } from "./lxcContainer";
 import { installDockerArgs, renderDaemonJson } from "./dockerHost/daemonJson";
-import { overlaps, parseCidr } from "../stacks/ip";
+import { overlaps, parseCidr } from "./ip";
 
 /** The node-side CIFS mount script beside this file. */
 export const mountSharesScriptPath = path.join(__dirname, "dockerHost", "mount-shares.sh");

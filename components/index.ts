@@ -3,7 +3,7 @@
 export * from "./proxmoxHost";
 export * from "./nasVm";
 export { DockerHost, DockerHostArgs, ShareMountArgs, nodeMountPath, sshOptions } from "./dockerHost";
-export { App, AppArgs, AppHost, AppRoute, ResolvedApp, resolveApp, shareOwners } from "./app";
+export * from "./app";
 export * from "./reverseProxy";
 export * from "./cloudflareDns";
 export * from "./lxcContainer";
@@ -15,3 +15,4 @@ export { LabConfig, labSchema, SecretValue, stackFileJsonSchema } from "../stack
 export { validateLab, ConfigError, ConfigIssue } from "../stacks/validate";
 export { Lab, LabOptions, LabOutputs, buildLab } from "../stacks/lab";
 export { loadLabConfig } from "../stacks/load";
+export { appArgs, ResolvedApp, resolveApp, shareOwners } from "../stacks/apps";

@@ -7,7 +7,8 @@ import { CloudflareAccess } from "../components/cloudflareAccess";
 import { CloudflareDns, DnsHostArgs, hostRecordTypes } from "../components/cloudflareDns";
 import { CloudflareTunnel } from "../components/cloudflareTunnel";
 import { cloudflareRanges, ProxyExposure } from "../components/reverseProxy/caddyfile";
-import { App, appOrder, AppRoute, ResolvedApp, resolveApp, shareOwners } from "../components/app";
+import { App, appOrder, AppRoute } from "../components/app";
+import { appArgs, ResolvedApp, resolveApp, shareOwners } from "./apps";
 import { DockerHost } from "../components/dockerHost";
 import { haReplication, HighAvailability } from "../components/highAvailability";
 import { Firewall, FirewallArgs } from "../components/firewall";
@@ -385,7 +386,7 @@ function createApps({ cfg, name, opts }: Parts, dockerHosts: Record<string, Dock
         const host = cfg.dockerHosts.find((h) => h.hostname === hostOfApp(cfg, a))!;
         const remoteRoute = remote.includes(a) ? { hostAddress: host.address, hostPort: remotePort(a) } : undefined;
         const dependsOn = a.dependsOn.map((d) => created[d]);
-        created[a.name] = new App(name(a.name), { app: a, host: dockerHosts[hostOfApp(cfg, a)], remoteRoute, dependsOn }, opts());
+        created[a.name] = new App(name(a.name), { ...appArgs(a), host: dockerHosts[hostOfApp(cfg, a)], remoteRoute, dependsOn }, opts());
     }
     const routes: AppRoute[] = [];
     for (const a of apps) {

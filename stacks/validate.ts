@@ -15,7 +15,7 @@ import { lxcOsTypes } from "../components/lxcContainer";
 import { contentProblem, storageProblem, StorageUse } from "../components/storage";
 import { haReplication } from "../components/highAvailability";
 import { hasProvisioning, provisionOsRule, provisionProblems } from "../components/provision";
-import { Cidr, contains, isReserved, overlaps, parseCidr, parseIpv6 } from "./ip";
+import { Cidr, contains, isReserved, overlaps, parseCidr, parseIpv6 } from "../components/ip";
 import { defaultDockerHost, defaultRoutePort } from "./routes";
 import { exposureOf, firewallArgs } from "./lab";
 import { planFirewall } from "../components/firewall";

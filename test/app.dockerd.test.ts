@@ -6,7 +6,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as docker from "@pulumi/docker";
-import { App, AppHost, resolveApp } from "../components/app";
+import { App, AppHost } from "../components/app";
+import { appArgs, resolveApp } from "../stacks/apps";
 import { appSchema } from "../stacks/config";
 import { kernelCapabilities } from "../components/app/containerFields";
 import { requireTools, run, runOk } from "./helpers/exec";
@@ -84,7 +85,7 @@ describe("App container fields on a real dockerd", function () {
                     sidecars: [{ name: "helper", image, entrypoint: ["/bin/busybox"], command: ["sleep", "600"], user: "2000" }],
                 }),
             );
-            const app = new App("tools", { app: tools, host });
+            const app = new App("tools", { ...appArgs(tools), host });
             const hostnet = resolveApp(
                 appSchema.parse({
                     name: "hostnet",
@@ -97,7 +98,7 @@ describe("App container fields on a real dockerd", function () {
                     dependsOn: ["tools"],
                 }),
             );
-            new App("hostnet", { app: hostnet, host, dependsOn: [app] });
+            new App("hostnet", { ...appArgs(hostnet), host, dependsOn: [app] });
             const privileged = resolveApp(
                 appSchema.parse({
                     name: "privileged",
@@ -108,7 +109,7 @@ describe("App container fields on a real dockerd", function () {
                     privileged: { reason: "reads every counter of the host for its dashboard" },
                 }),
             );
-            new App("privileged", { app: privileged, host });
+            new App("privileged", { ...appArgs(privileged), host });
         }));
         // In the order the plan creates them: the app, its sidecar, then the app that waits for it.
         // The privileged one is created, not started, when this machine cannot grant every

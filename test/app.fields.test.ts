@@ -3,7 +3,8 @@
 // the mapping onto docker.Container inputs under the runtime mocks, and the stack's validation.
 import * as assert from "assert";
 import { run } from "./helpers/exec";
-import { App, appOrder, resolveApp } from "../components/app";
+import { App, appOrder } from "../components/app";
+import { appArgs, resolveApp } from "../stacks/apps";
 import { standInAppHost } from "./helpers/appHost";
 import { ContainerFields, containerFieldInputs, containerFieldIssues, kernelCapabilities, parseDevice, sizeMiB } from "../components/app/containerFields";
 import { AppConfig, appSchema, SecretValue } from "../stacks/config";
@@ -181,7 +182,7 @@ describe("App with container fields (mocks)", () => {
             const jellyfin = new App(
                 "jellyfin",
                 {
-                    app: resolveApp(
+                    ...appArgs(resolveApp(
                         appConfig({
                             name: "jellyfin",
                             catalog: "generic",
@@ -213,14 +214,14 @@ describe("App with container fields (mocks)", () => {
                                 },
                             ],
                         }),
-                    ),
+                    )),
                     host,
                 },
             );
             const netdata = new App(
                 "netdata",
                 {
-                    app: resolveApp(
+                    ...appArgs(resolveApp(
                         appConfig({
                             name: "netdata",
                             catalog: "generic",
@@ -231,7 +232,7 @@ describe("App with container fields (mocks)", () => {
                             privileged: { reason: "reads every host counter for the homelab dashboard" },
                             dependsOn: ["jellyfin"],
                         }),
-                    ),
+                    )),
                     host,
                     dependsOn: [jellyfin],
                 },

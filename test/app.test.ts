@@ -2,7 +2,8 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { parse, stringify } from "yaml";
-import { App, AppHost, ResolvedApp, resolveApp, shareOwners } from "../components/app";
+import { App, AppHost } from "../components/app";
+import { appArgs, ResolvedApp, resolveApp, shareOwners } from "../stacks/apps";
 import { databaseImages } from "../components/catalog";
 import { AppConfig, appSchema, SecretValue } from "../stacks/config";
 import { capture } from "../scripts/capture";
@@ -150,7 +151,7 @@ async function referenceApps(): Promise<{ resources: CapturedResource[]; raw: Ma
             raw = recordRawInputs();
             const host = standInAppHost();
             for (const a of homeConfig().apps) {
-                apps[a.name] = new App(a.name, { app: resolveApp(a), host });
+                apps[a.name] = new App(a.name, { ...appArgs(resolveApp(a)), host });
             }
         },
         { stack: "test", config: {}, preview: false },
@@ -357,7 +358,7 @@ describe("App (the reference lab's apps)", () => {
                 () => {
                     const provider = new docker.Provider("host", {});
                     const host: AppHost = { hostname: "docker", provider, appNetwork: new docker.Network("n", {}, { provider }), sharePaths: {}, dockerHostUrl: "ssh://root@h", sshOpts: [] };
-                    new App("minidlna", { app: resolveApp(appConfig({ name: "minidlna" })), host });
+                    new App("minidlna", { ...appArgs(resolveApp(appConfig({ name: "minidlna" }))), host });
                 },
                 { stack: "test", config: {} },
             ),

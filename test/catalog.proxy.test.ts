@@ -1,7 +1,7 @@
 // Each catalog web app is set up for the lab's HTTPS reverse proxy (catalog `proxyEnv`), as the
 // image's documentation says (cited beside each entry in components/catalog.ts).
 import * as assert from "assert";
-import { resolveApp } from "../components/app";
+import { resolveApp } from "../stacks/apps";
 import { catalog, proxyEnvFor } from "../components/catalog";
 import { appSchema, SecretValue } from "../stacks/config";
 import { homeConfig } from "./helpers/mocks";

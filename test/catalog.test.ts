@@ -1,7 +1,8 @@
 // Every catalog entry: its shape (pinned image, ports, paths, healthcheck, database engines,
 // container fields that pass App's own rule), and that it plans as an App on a Docker host.
 import * as assert from "assert";
-import { App, appFieldIssues, resolveApp } from "../components/app";
+import { App, appFieldIssues } from "../components/app";
+import { appArgs, resolveApp } from "../stacks/apps";
 import { standInAppHost } from "./helpers/appHost";
 import { catalog, databaseImages, proxyEnvFor } from "../components/catalog";
 import { appSchema, SecretValue } from "../stacks/config";
@@ -82,7 +83,7 @@ describe("catalog: every entry plans as an App", () => {
             const host = standInAppHost();
             for (const [name, e] of entries) {
                 const env = Object.fromEntries((e.secretEnv ?? []).map((k) => [k, new SecretValue(`placeholder-${k}`)]));
-                new App(name, { app: resolveApp(appSchema.parse({ name, env })), host });
+                new App(name, { ...appArgs(resolveApp(appSchema.parse({ name, env }))), host });
             }
         }));
     });

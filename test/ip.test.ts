@@ -1,7 +1,7 @@
 import * as assert from "assert";
-import { overlaps, parseCidr } from "../stacks/ip";
+import { overlaps, parseCidr } from "../components/ip";
 
-describe("stacks/ip", () => {
+describe("components/ip", () => {
     it("overlaps() compares IPv4 ranges", () => {
         const cases: [string, string, boolean][] = [
             ["10.10.10.0/24", "10.10.0.0/16", true],

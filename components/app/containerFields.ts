@@ -6,8 +6,16 @@
 import { isIP } from "net";
 import * as docker from "@pulumi/docker";
 
-/** Container fields shared by catalog entries, app config, sidecars and Compose services. */
-export interface ContainerFields {
+/** Linux capabilities to add to or drop from Docker's default set. */
+export interface Capabilities {
+    /** Capabilities to add, e.g. `SYS_PTRACE` or `CAP_NET_ADMIN`. Defaults to none. */
+    add?: string[];
+    /** Capabilities to drop; `ALL` for every one. Defaults to none. */
+    drop?: string[];
+}
+
+/** The container fields that App takes as they are (ContainerFields and App's AppContainer add networking and privileges). */
+export interface ContainerOptions {
     /** Replace the image's command (`CMD`). Each element one argument; none empty. */
     command?: string[];
     /** Replace the image's entrypoint. */
@@ -15,16 +23,9 @@ export interface ContainerFields {
     /** User (and group) of the first process: `1000`, `1000:1000`, `nobody`, `app:app`. Defaults to the image's. */
     user?: string;
     /** Linux capabilities to add to or drop from Docker's default set, e.g. `SYS_PTRACE` or `CAP_NET_ADMIN`; `ALL` for every one. */
-    capabilities?: { add?: string[]; drop?: string[] };
+    capabilities?: Capabilities;
     /** Host devices, as Compose writes them: `/dev/dri`, `/dev/ttyUSB0:/dev/zigbee`, `/dev/sda:/dev/xvda:r`. Paths under /dev. */
     devices?: string[];
-    /** `host`: run in the Docker host's network namespace (nothing published; the proxy cannot reach it). Defaults to the apps' network. */
-    networkMode?: "host";
-    /**
-     * Run privileged: every device and capability of the Docker host. Refused unless given as
-     * `{ reason }` saying why devices and capabilities are not enough. Defaults to false.
-     */
-    privileged?: boolean | { reason: string };
     /** Memory limit in whole MiB: `512m`, `2g`. Defaults to none. */
     memory?: string;
     /** CPU limit in CPUs, e.g. 1.5. Defaults to none. */
@@ -39,6 +40,17 @@ export interface ContainerFields {
     labels?: Record<string, string>;
     /** Run an init process as PID 1 that reaps zombies and forwards signals (Compose `init`). Defaults to false. */
     init?: boolean;
+}
+
+/** Container fields shared by catalog entries, app config, sidecars and Compose services. */
+export interface ContainerFields extends ContainerOptions {
+    /** `host`: run in the Docker host's network namespace (nothing published; the proxy cannot reach it). Defaults to the apps' network. */
+    networkMode?: "host";
+    /**
+     * Run privileged: every device and capability of the Docker host. Refused unless given as
+     * `{ reason }` saying why devices and capabilities are not enough. Defaults to false.
+     */
+    privileged?: boolean | { reason: string };
 }
 
 /** One problem with a container field: the field (path relative to the app) and the fix. */
