@@ -3,13 +3,16 @@
 //
 //   npm run bench                 # the full set (a few minutes)
 //   npm run bench -- --quick      # 3 runs each, no 1,000-app lab (for trying changes)
+//   npm run bench -- --home       # the home lab alone
 //
 // Figures: registrations and median wall time of the `home` lab and of labs with 10, 100 and 1,000
 // extra generic apps; peak RSS; time and registrations per added app; our time over a bare program
 // that registers the same provider resources without components; the critical path of the
 // dependency graph; the blast radius of changing one app's image; churn between two identical
-// runs; and the effect of Error.stackTraceLimit.
+// runs; the effect of Error.stackTraceLimit; and the start-up of `npm run plan` under tsx and precompiled.
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
@@ -187,6 +190,46 @@ function table(rows: (string | number)[][]): string {
     return rows.map((r) => r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  ")).join("\n");
 }
 
+/** Wall and CPU (user + system) seconds of a command run in the repository, as bash's `time` reports them. */
+function timeCommand(cmd: string[], env: Record<string, string> = {}): { wall: number; cpu: number } {
+    const r = spawnSync("bash", ["-c", 'TIMEFORMAT="%R %U %S"; { time "$@" >/dev/null 2>&1; } 2>&1', "bash", ...cmd], {
+        cwd: path.join(__dirname, ".."),
+        env: { ...process.env, ...env },
+        encoding: "utf8",
+    });
+    const [wall, user, sys] = r.stdout.trim().split(/\s+/).map(Number);
+    if (r.status !== 0 || [wall, user, sys].some((x) => Number.isNaN(x))) {
+        throw new Error(`${cmd.join(" ")} failed (exit ${r.status}): ${r.stdout}${r.stderr}`);
+    }
+    return { wall, cpu: user + sys };
+}
+
+/**
+ * `npm run plan` of the home lab as a user runs it, start to exit: under tsx (how it ran before)
+ * and precompiled (scripts/precompiled.mjs, what it runs now), alternating, after one warm-up
+ * run of each; and the precompiled plan's first run, which builds its cache.
+ */
+function startup(runs: number): string {
+    const root = path.join(__dirname, "..");
+    const tsx = [path.join(root, "node_modules", ".bin", "tsx"), "scripts/plan.ts"];
+    const precompiled = [process.execPath, "scripts/precompiled.mjs", "plan"];
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-bench-scripts-"));
+    try {
+        const first = timeCommand(precompiled, { HOMELAB_SCRIPTS_CACHE: cache });
+        timeCommand(tsx);
+        const times = { tsx: [] as { wall: number; cpu: number }[], precompiled: [] as { wall: number; cpu: number }[] };
+        for (let i = 0; i < runs; i++) {
+            times.tsx.push(timeCommand(tsx));
+            times.precompiled.push(timeCommand(precompiled, { HOMELAB_SCRIPTS_CACHE: cache }));
+        }
+        const row = (what: string, t: { wall: number; cpu: number }[]) => [what, median(t.map((x) => x.wall)).toFixed(2), median(t.map((x) => x.cpu)).toFixed(2)];
+        const rows = [["npm run plan (home), start to exit", "wall s", "CPU s"], row("before: under tsx", times.tsx), row("after: precompiled", times.precompiled), row("precompiled, first run (builds the cache)", [first])];
+        return `${table(rows)}\n  median of ${runs} runs each; CPU is user + system of the process and its children\n`;
+    } finally {
+        fs.rmSync(cache, { recursive: true, force: true });
+    }
+}
+
 const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
 const f1 = (x: number) => x.toFixed(1);
 
@@ -197,7 +240,9 @@ async function main(): Promise<void> {
     const homeText = fs.readFileSync(path.join(__dirname, "..", "Pulumi.home.yaml"), "utf8");
     const home = (parse(homeText) as { config: StackConfig }).config;
     const homeApps = (home["homelab:apps"] as unknown[]).length;
-    const sizes = quick ? [0, 10, 100] : [0, 10, 100, 1000];
+    // --home: the home lab alone (start-up, critical path, change table), for a quick re-measure.
+    const homeOnly = process.argv.includes("--home");
+    const sizes = homeOnly ? [0] : quick ? [0, 10, 100] : [0, 10, 100, 1000];
     // The 1,000-app lab takes seconds a run: 3 runs keep the whole bench within a few minutes on
     // a 2-core machine.
     const runsFor = (n: number) => (n >= 1000 ? 3 : runs);
@@ -209,6 +254,7 @@ async function main(): Promise<void> {
     const monitor = setInterval(sampleRss, 10);
 
     process.stdout.write(`homelab bench: Node ${process.version}, median of ${runs} runs (3 for 1,000 apps), under runtime mocks\n\n`);
+    process.stdout.write(`${startup(runs)}\n`);
     const rows: (string | number)[][] = [["lab", "apps", "registrations", "median ms", "bare ms", "ours/bare", "peak RSS"]];
     const figures = new Map<number, { ms: number; regs: number; result: CaptureResult }>();
     for (const n of sizes) {
@@ -298,7 +344,7 @@ async function main(): Promise<void> {
     // with 10 (Node's default) and 0 (what Lab sets) alternate, so that warm-up and heap growth
     // weigh on both alike.
     const stl = [["lab", "stackTraceLimit=10 ms", "stackTraceLimit=0 ms", "speed-up"]] as (string | number)[][];
-    for (const n of [0, sizes[sizes.length - 1]]) {
+    for (const n of homeOnly ? [] : [0, sizes[sizes.length - 1]]) {
         const config = withGeneratedApps(home, n);
         const times: Record<number, number[]> = { 0: [], 10: [] };
         for (let i = 0; i < runsFor(n); i++) {
@@ -312,7 +358,9 @@ async function main(): Promise<void> {
         stl.push([label(n), f1(ms10), f1(ms0), `${(ms10 / ms0).toFixed(1)}x`]);
     }
     process.env.HOMELAB_STACK_TRACE_LIMIT = "0";
-    process.stdout.write(`${table(stl)}\n\n`);
+    if (!homeOnly) {
+        process.stdout.write(`${table(stl)}\n\n`);
+    }
     clearInterval(monitor);
     process.stdout.write(`bench took ${((Date.now() - began) / 1000).toFixed(0)} s; peak RSS of the process ${mb(processPeakRss)}\n`);
 }

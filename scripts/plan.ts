@@ -265,7 +265,8 @@ async function main(): Promise<number> {
     return 0;
 }
 
-if (require.main === module) {
+/** Runs the plan CLI with process.argv: `npm run plan` (scripts/precompiled.mjs) and tsx call it. */
+export function cli(): void {
     // exitCode, not exit(): exit() would cut off output still queued for a pipe.
     main().then(
         (code) => (process.exitCode = code),
@@ -274,4 +275,8 @@ if (require.main === module) {
             process.exit(1);
         },
     );
+}
+
+if (require.main === module) {
+    cli();
 }

@@ -6,10 +6,60 @@ import { schemaFile, schemaText } from "../scripts/schema";
 import { run } from "./helpers/exec";
 import { homeYaml, repoRoot } from "./helpers/mocks";
 
-/** Runs `npm run plan -- ARGS` as a user would (through tsx), in the repository. */
-function plan(args: string[]) {
-    return run(path.join(repoRoot, "node_modules/.bin/tsx"), ["scripts/plan.ts", ...args], { cwd: repoRoot, timeoutMs: 120_000 });
+/** Runs `npm run plan -- ARGS` as a user would (scripts/precompiled.mjs), in the repository. */
+function plan(args: string[], env: Record<string, string> = {}) {
+    return run(process.execPath, ["scripts/precompiled.mjs", "plan", ...args], { cwd: repoRoot, timeoutMs: 120_000, env: { ...process.env, ...env } });
 }
+
+describe("npm run plan, precompiled (scripts/precompiled.mjs)", function () {
+    this.timeout(300_000);
+    let cache: string;
+    before(() => {
+        cache = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-scripts-"));
+    });
+    after(() => fs.rmSync(cache, { recursive: true, force: true }));
+    const manifestFile = () => path.join(cache, "plan", "manifest.json");
+    const manifest = () => JSON.parse(fs.readFileSync(manifestFile(), "utf8")) as { files: Record<string, string> };
+
+    it("is what package.json's plan script runs", () => {
+        const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { scripts: Record<string, string> };
+        assert.strictEqual(pkg.scripts.plan, "node scripts/precompiled.mjs plan");
+    });
+
+    it("prints exactly what the plan under tsx prints, in text and JSON, and exits as it does", () => {
+        for (const args of [[], ["--json"], ["--stack", "nope"]]) {
+            const fast = plan(args, { HOMELAB_SCRIPTS_CACHE: cache });
+            const tsx = run(path.join(repoRoot, "node_modules/.bin/tsx"), ["scripts/plan.ts", ...args], { cwd: repoRoot, timeoutMs: 120_000 });
+            assert.deepStrictEqual([fast.status, fast.stdout, fast.stderr], [tsx.status, tsx.stdout, tsx.stderr], args.join(" "));
+        }
+    });
+
+    it("builds from every module the plan loads and every file beside the components, each with its SHA-256", () => {
+        const files = manifest().files;
+        for (const f of ["scripts/plan.ts", "index.ts", "stacks/lab.ts", "components/dockerHost.ts", "scripts/diagram.ts", "components/dockerHost/authorized-keys.sh", "components/nasVm/user-data.yaml", "tsconfig.json"]) {
+            assert.match(files[f] ?? "", /^[0-9a-f]{64}$/, f);
+        }
+        // Tests and the other scripts are not part of the plan.
+        assert.deepStrictEqual(Object.keys(files).filter((f) => f.startsWith("test/") || /^scripts\/(bench|fuzz|schema)/.test(f)), []);
+    });
+
+    it("uses the build while its sources are unchanged, and builds again when one changed", () => {
+        const marker = path.join(cache, "plan", "marker");
+        fs.writeFileSync(marker, "");
+        assert.strictEqual(plan(["--json"], { HOMELAB_SCRIPTS_CACHE: cache }).status, 0);
+        assert.ok(fs.existsSync(marker), "an up-to-date build was made again");
+        // As if stacks/lab.ts had changed since the build.
+        const m = manifest();
+        m.files["stacks/lab.ts"] = "0".repeat(64);
+        fs.writeFileSync(manifestFile(), JSON.stringify(m));
+        const again = plan(["--json"], { HOMELAB_SCRIPTS_CACHE: cache });
+        assert.strictEqual(again.status, 0, again.stderr);
+        assert.ok(!fs.existsSync(marker), "a stale build was used");
+        assert.match(manifest().files["stacks/lab.ts"], /^[0-9a-f]{64}$/);
+        assert.notStrictEqual(manifest().files["stacks/lab.ts"], "0".repeat(64));
+        assert.deepStrictEqual(fs.readdirSync(cache), ["plan"]);
+    });
+});
 
 describe("npm run plan", function () {
     this.timeout(120_000);
