@@ -69,6 +69,26 @@ export function databaseEngineIssue(entryName: string, entry: CatalogEntry, engi
         : `catalog entry '${entryName}' supports ${supported.join(" or ")}, not ${engine}: use ${supported.join(" or ")}`;
 }
 
+/**
+ * Why Docker cannot give a container the variable `name` with `value` (undefined when it can).
+ * The daemon refuses a blank name (moby opts/env.go, ValidateEnv, called for every variable by
+ * verifyContainerSettings); a name holding `=` is cut at its first `=` (the docker provider and
+ * the daemon pass `NAME=value` strings), so the app would see another name; a NUL byte cannot pass
+ * through the environment block of exec. Pure: App and the stack's validation both call it.
+ */
+export function envProblem(name: string, value: string | undefined): string | undefined {
+    if (name.trim() === "") {
+        return "an environment variable needs a name: Docker refuses a blank one";
+    }
+    if (name.includes("=")) {
+        return `'${name}' holds '=': Docker reads the name up to the first '=', so the app would get '${name.slice(0, name.indexOf("="))}': rename the variable`;
+    }
+    if (name.includes("\u0000") || value?.includes("\u0000")) {
+        return `the ${name.includes("\u0000") ? "name" : "value"} holds a NUL character, which no process environment can carry: remove it`;
+    }
+    return undefined;
+}
+
 /** A sidecar as the rules see it: its container fields, name, image and volumes. */
 export type SidecarFields = ContainerFields & { name: string; image: pulumi.Input<string>; volumes: AppVolume[] };
 
@@ -395,6 +415,18 @@ export class App extends pulumi.ComponentResource {
         )[0];
         if (issue) {
             throw new Error(`App ${name}: ${issue.field}: ${issue.message}`);
+        }
+        const envNames: [string, unknown][] = [
+            ...Object.entries(args.env ?? {}),
+            ...(args.sidecars ?? []).flatMap((s) => Object.entries(s.env ?? {})),
+            ...Object.values(args.database?.env ?? {}).map((n): [string, unknown] => [n, undefined]),
+        ];
+        for (const [key, value] of envNames) {
+            // A value still unknown (an Output) is checked by the stack's validation where it is written.
+            const problem = envProblem(key, typeof value === "string" ? value : undefined);
+            if (problem) {
+                throw new Error(`App ${name}: env '${key}': ${problem}`);
+            }
         }
         const hostNetwork = fields.networkMode === "host";
         if (args.route && args.port === undefined) {

@@ -310,7 +310,49 @@ export function validateProxmoxHostArgs(args: ProxmoxHostArgs): void {
         if (isKnown(image.checksum)) {
             imageChecksum(image.name, image.checksum as string);
         }
+        const file = image.fileName ?? (isKnown(image.url) ? (image.url as string).split("/").pop() : undefined);
+        const problem = isKnown(image.kind) && isKnown(file) && file !== undefined ? imageFileProblem(image.kind as ImageKind, file as string) : undefined;
+        if (problem) {
+            throw new Error(`ProxmoxHost: image '${image.name}' ${problem.field}: ${problem.message}`);
+        }
     }
+}
+
+/**
+ * Why an image of `kind` cannot be stored under `file` (undefined when it can), and which field to
+ * change. ProxmoxHost downloads an lxc image as `vztmpl` content and a vm image as `iso` content;
+ * download-url refuses any other extension ("wrong file extension": pve-storage
+ * src/PVE/API2/Storage/Status.pm, download_url, with $VZTMPL_EXT_RE_1 and $ISO_EXT_RE_0 of
+ * src/PVE/Storage.pm). The kind is told by the extension: a template given as a vm image or a disk
+ * image as an lxc template is the wrong kind, and an installer ISO is no cloud disk image at all.
+ * The one rule: ProxmoxHost and config validation both call it.
+ */
+export function imageFileProblem(kind: ImageKind, file: string): { field: "kind" | "fileName" | "url"; message: string } | undefined {
+    const template = /\.tar\.(gz|xz|zst|bz2)$/i.test(file);
+    const iso = /\.iso$/i.test(file);
+    const disk = /\.(img|qcow2|raw)$/i.test(file);
+    const templates = ".tar.zst, .tar.xz, .tar.gz or .tar.bz2";
+    if (kind === ImageKind.lxc) {
+        if (template) return undefined;
+        if (iso) {
+            return { field: "url", message: `'${file}' is an ISO (an installer), not a container template: give the URL of a Proxmox template (${templates}, e.g. from http://download.proxmox.com/images/system/)` };
+        }
+        if (disk) {
+            return { field: "kind", message: `'${file}' is a VM disk image, not a container template: set kind: vm, or give the URL of a Proxmox template (${templates})` };
+        }
+        return { field: "fileName", message: `a container template is stored as ${templates}: set fileName to the template's name with its extension (got '${file}')` };
+    }
+    if (template) {
+        return { field: "kind", message: `'${file}' is a container template, not a VM disk image: set kind: lxc, or give the URL of a cloud disk image (.qcow2 or .img)` };
+    }
+    if (iso) {
+        return { field: "url", message: `'${file}' is an installer ISO, not a cloud disk image: give the URL of the distribution's cloud image (.qcow2 or .img, e.g. debian-12-genericcloud-amd64.qcow2)` };
+    }
+    if (!/\.img$/i.test(file)) {
+        const base = disk ? file.replace(/\.[^.]+$/, "") : file;
+        return { field: "fileName", message: `Proxmox stores a downloaded disk image only as .img: set fileName: ${base}.img (got '${file}')` };
+    }
+    return undefined;
 }
 
 /** An image's pinned checksum split in two; throws on anything but `sha256:<hex>` or `sha512:<hex>`. */

@@ -10,7 +10,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { capture, CapturedResource, CaptureResult, providerUrn } from "./capture";
 import { holdsSecure, markSecrets, namespace, stackFileConfigMap, validateStack } from "../stacks/load";
-import { ConfigError, holders } from "../stacks/validate";
+import { capacityWarnings, ConfigError, holders } from "../stacks/validate";
+import { nodeLoad } from "../components/proxmoxHost/capacity";
 import { LabConfig } from "../stacks/config";
 
 /** Config map and secret keys that `pulumi up` would hand the program for this stack file. */
@@ -131,6 +132,21 @@ export function addressPlan(cfg: LabConfig): string {
     return lines.join("\n");
 }
 
+/** What each node's guests ask of it, against what the node has (when the config says), and the warnings. */
+export function capacitySummary(cfg: LabConfig): string {
+    const lines: string[] = [];
+    for (const n of cfg.nodes) {
+        const guests = [...(cfg.nas ? [cfg.nas] : []), ...cfg.dockerHosts, ...cfg.containers.filter((c) => !c.template)].filter((g) => (g.node ?? cfg.nodes[0].name) === n.name);
+        const load = nodeLoad(n, guests);
+        const of = (have: number | undefined) => (have !== undefined ? ` of ${have}` : "");
+        lines.push(`  ${n.name}  cores ${load.cores}${of(n.cores)}, memory ${load.memoryMb}${of(n.memoryGb !== undefined ? Math.floor(n.memoryGb * 1024) : undefined)} MB  (${guests.length} running guests)`);
+    }
+    for (const w of capacityWarnings(cfg)) {
+        lines.push(`  warning: ${w}`);
+    }
+    return lines.join("\n");
+}
+
 function counts(resources: CapturedResource[]): string {
     const byType = new Map<string, number>();
     for (const r of resources) {
@@ -176,6 +192,9 @@ export function renderPlan(stack: string, cfg: LabConfig, result: CaptureResult)
         "",
         "== Address plan",
         addressPlan(cfg),
+        "",
+        "== Capacity",
+        capacitySummary(cfg),
         "",
         "== DNS names",
         dns.length ? dns.join("\n") : "  (none)",
@@ -256,6 +275,9 @@ async function main(): Promise<number> {
         throw e;
     }
     const { cfg, result } = planned;
+    for (const w of capacityWarnings(cfg)) {
+        process.stderr.write(`plan: warning: ${w}\n`);
+    }
     if (args.diagram) {
         const { renderDiagramSvg } = await import("./diagram");
         fs.writeFileSync(args.diagram, await renderDiagramSvg(cfg));

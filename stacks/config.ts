@@ -9,6 +9,7 @@ import { firewallPortProblem } from "../components/firewall";
 import { appNetworkSizeProblem } from "../components/dockerHost";
 import { nasMountProblem, sambaPasswordProblem } from "../components/nasVm";
 import { checksumProblem } from "../components/proxmoxHost";
+import { guestLimits } from "../components/proxmoxHost/capacity";
 import { linuxUserNameProblem, shareCommentProblem, shareNameProblem } from "../components/nasVm/smbConf";
 import { sshPublicKeyProblem } from "../components/nasVm/userData";
 import { emailProblem } from "../components/reverseProxy/caddyfile";
@@ -69,6 +70,13 @@ const dnsLabel = () =>
 const name = () =>
     z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, "must start with a letter and hold only lower-case letters, digits and '-' (at most 63)");
 const guestId = () => z.number().int().min(100, "must be a Proxmox guest id from 100 to 999999999").max(999_999_999);
+/** A disk size in GB: whole, at least `min`, at most 64 TiB (a guard against a size typed in MB or bytes). */
+const diskGb = (min: number) =>
+    z
+        .number()
+        .int("must be a whole number of GB")
+        .min(min, `must be at least ${min} GB`)
+        .max(65536, "must be at most 65536 GB (64 TiB): check the unit, sizes here are in GB");
 const ipv4 = () => z.ipv4({ message: "must be an IPv4 address such as 192.168.1.5" });
 const ipv6 = () => z.ipv6({ message: "must be an IPv6 address such as 2001:db8::5" });
 const cidr4 = () => z.cidrv4({ message: "must be an IPv4 network such as 192.168.1.0/24" });
@@ -173,9 +181,19 @@ export const nodeSchema = z.strictObject({
     address: ipv4(),
     /** The network `address` is on. */
     network: name(),
-    /** CPU and memory, shown in the plan and diagram. */
+    /** The CPU's name, shown in the plan and diagram (e.g. `Intel Celeron J5040`). */
     cpu: z.string().optional(),
-    memoryGb: z.number().positive().optional(),
+    /**
+     * Logical CPUs (threads) as Proxmox counts them (`nproc`, the node Summary's "CPU(s)"). A guest
+     * with more cores than this is refused (Proxmox would not start it); guests with more in total
+     * are a warning in the plan. Defaults to none: not checked.
+     */
+    cores: z.number().int().min(1, "must be the node's logical CPUs (`nproc` on the node), at least 1").max(8192, "must be the node's logical CPUs (`nproc` on the node), at most 8192").optional(),
+    /**
+     * Memory in GB (GiB: 16 is 16384 MB). A guest with more memory is refused; guests with more in
+     * total are a warning in the plan. Defaults to none: not checked.
+     */
+    memoryGb: z.number().positive("must be the node's memory in GB, such as 16").max(65536, "must be the node's memory in GB, at most 65536 (64 TiB)").optional(),
     /** Datastore for guest disks. Defaults to local-lvm. */
     diskStorage: ruled(z.string(), storageIdProblem).default("local-lvm"),
     /** Datastore for templates, images and snippets (needs those content types). Defaults to local. */
@@ -196,7 +214,7 @@ export const imageSchema = z.strictObject({
     /** `lxc` (vztmpl) or `vm` (a cloud disk image, imported as a VM disk). */
     kind: z.enum(["lxc", "vm"]),
     url: z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }),
-    /** File name on the storage. Defaults to the last part of the URL (a vm image must end in .img or .qcow2). */
+    /** File name on the storage. Defaults to the last part of the URL (an lxc template ends in .tar.zst, .tar.xz, .tar.gz or .tar.bz2; a vm image must be stored as .img). */
     fileName: z.string().optional(),
     /** Pinned checksum `sha256:<hex>` or `sha512:<hex>`: the download is verified and never repeated. */
     checksum: ruled(z.string(), checksumProblem),
@@ -220,8 +238,14 @@ const guestFields = {
     address: ipv4(),
     /** Static global IPv6 address inside the network's ipv6.cidr. */
     ipv6: ipv6().optional(),
-    cores: z.number().int().min(1).max(128),
-    memoryMb: z.number().int().min(128),
+    /** Virtual CPUs; at most the node's `cores` when the node gives them. */
+    cores: z.number().int().min(1, "must be at least 1 core").max(guestLimits.cores, `must be at most ${guestLimits.cores} cores, the most a guest is given here`),
+    /** Memory in MB; at most the node's `memoryGb` when the node gives it. */
+    memoryMb: z
+        .number()
+        .int()
+        .min(128, "must be at least 128 MB")
+        .max(guestLimits.memoryMb, `must be at most ${guestLimits.memoryMb} MB (4 TiB), the most Proxmox gives a VM: check the unit, memoryMb is in MB`),
     /**
      * Give the guest a name `<hostname>.<domain>`: `true` for a record per address it has (A, and
      * AAAA with `ipv6`), `A` or `AAAA` for one family only. Defaults to false (no record).
@@ -243,7 +267,7 @@ export const nasSchema = z.strictObject({
     vmId: guestId(),
     ...guestFields,
     /** Size of the OS disk in GB. Defaults to 16. */
-    osDiskGb: z.number().int().min(4).default(16),
+    osDiskGb: diskGb(4).default(16),
     /** Cloud image (from `homelab:images`, kind vm) for the OS disk. */
     image: name(),
     /**
@@ -307,9 +331,9 @@ export const dockerHostSchema = z.strictObject({
     /** Template (lxc) or cloud image (vm) from `homelab:images`. */
     image: name(),
     /** Root disk in GB. Defaults to 8. */
-    rootDiskGb: z.number().int().min(2).default(8),
+    rootDiskGb: diskGb(2).default(8),
     /** Separate disk for /var/lib/docker in GB. Defaults to 32. */
-    dataDiskGb: z.number().int().min(1).default(32),
+    dataDiskGb: diskGb(1).default(32),
     /** NAS shares mounted for apps. */
     mounts: z.array(shareMountSchema).default([]),
     /** The internal Docker network all apps on this host join. Defaults to 10.10.10.0/24. */
@@ -352,7 +376,7 @@ export const containerSchema = z.strictObject({
     cloneOf: dnsLabel().optional(),
     /** Turn this container into a template others clone. Defaults to false. */
     template: z.boolean().default(false),
-    rootDiskGb: z.number().int().min(2).default(8),
+    rootDiskGb: diskGb(2).default(8),
     unprivileged: z.boolean().default(true),
     /**
      * Set it up inside once made (`pct exec` on its node), again when this changes. A template is

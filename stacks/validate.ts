@@ -1,7 +1,7 @@
 // Validation of the whole stack config: structure (zod, config.ts) and the rules that relate
 // fields to each other (this file). Every problem is reported at once, each with its path and fix.
 import { z } from "zod";
-import { appContainerFields, appFieldIssues, appOrder, databaseEngineIssue } from "../components/app";
+import { appContainerFields, appFieldIssues, appOrder, databaseEngineIssue, envProblem } from "../components/app";
 import { catalog } from "../components/catalog";
 import { accessIssues } from "../components/cloudflareAccess";
 import { hostRecordTypes, HostRecords, isNonRoutable } from "../components/cloudflareDns";
@@ -19,6 +19,9 @@ import { Cidr, contains, isReserved, overlaps, parseCidr, parseIpv6 } from "../c
 import { defaultDockerHost, defaultRoutePort } from "./routes";
 import { exposureOf, firewallArgs } from "./lab";
 import { planFirewall } from "../components/firewall";
+import { GuestSize, guestFitProblems, nodeLoad } from "../components/proxmoxHost/capacity";
+import { imageFileProblem } from "../components/proxmoxHost";
+import { cpusProblem } from "../components/app/containerFields";
 
 /**
  * Docker's own ranges on every Docker host: docker0 (daemonJson.ts's defaultBridgeIp) and the pool
@@ -446,10 +449,10 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                 }
             });
             const file = imageFileName(m);
-            if (m.kind === "vm" && !/\.(img|qcow2|raw)$/.test(file)) {
-                add(`homelab:images[${i}].fileName`, `a vm image is stored as .img, .qcow2 or .raw: set fileName (got '${file}')`);
-            }
-            if (m.kind === "lxc" && imageOs(m) === undefined) {
+            const fileProblem = imageFileProblem(m.kind, file);
+            if (fileProblem) {
+                add(`homelab:images[${i}].${fileProblem.field}`, fileProblem.message);
+            } else if (m.kind === "lxc" && imageOs(m) === undefined) {
                 add(`homelab:images[${i}].os`, `the distribution of '${file}' cannot be told from its name: set os to one of ${lxcOsTypes.join(", ")}`);
             }
         });
@@ -535,7 +538,9 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
         if (!m) {
             add(`${guest}.image`, `unknown image '${ref}': add it to homelab:images or use one of ${[...images.keys()].join(", ") || "(none defined)"}`);
         } else if (m.kind !== kind) {
-            add(`${guest}.image`, `image '${ref}' is kind ${m.kind}, this guest needs kind ${kind}`);
+            // Changing the image's kind would not make it another kind of file (imageFileProblem).
+            const fitting = [...images.values()].filter((x) => x.kind === kind).map((x) => x.name);
+            add(`${guest}.image`, `image '${ref}' is kind ${m.kind}, this guest needs kind ${kind}: ${fitting.length ? `use ${fitting.join(" or ")}, or add` : "add"} ${kind === "lxc" ? "an lxc template" : "a vm cloud image"} to homelab:images`);
         } else if (m.nodes !== undefined && nodeName !== undefined && nodeNames.has(nodeName) && !m.nodes.includes(nodeName)) {
             add(`${guest}.node`, `image '${ref}' is downloaded only to ${m.nodes.join(", ")}, not to '${nodeName}': place the guest on ${m.nodes.join(" or ")}, or add '${nodeName}' to homelab:images[${m.index}].nodes`);
         }
@@ -727,6 +732,22 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                     add(path, `must be a secret: run \`pulumi config set --secret --path '${path}' <value>\``);
                 }
             });
+            // Docker's rule for variable names (and NUL in values), at the config's own keys.
+            const envAt = (at: string, env: Record<string, unknown>) =>
+                Object.entries(env).forEach(([key, value]) => {
+                    const problem = envProblem(key, typeof value === "string" ? value : undefined);
+                    if (problem) {
+                        add(`${at}.${/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? key : JSON.stringify(key)}`, problem);
+                    }
+                });
+            envAt(`homelab:apps[${i}].env`, a.env);
+            a.sidecars?.forEach((sc, k) => envAt(`homelab:apps[${i}].sidecars[${k}].env`, sc.env));
+            for (const [field, name] of Object.entries(a.database?.env ?? {})) {
+                const problem = envProblem(name, undefined);
+                if (problem) {
+                    add(`homelab:apps[${i}].database.env.${field}`, problem);
+                }
+            }
             const fields = appContainerFields(entry ?? {}, a);
             const dbIssue = entry && databaseEngineIssue(entryName, entry, a.database?.engine);
             if (dbIssue) {
@@ -749,26 +770,46 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                     add(`homelab:apps[${i}].host`, `unknown Docker host '${host}': use one of ${[...dockerHosts.keys()].join(", ")}`);
                 }
             }
-            const mounted = new Set(dockerHosts.get(host ?? "")?.mounts.map((m) => m.share) ?? []);
-            // Each at the path the user wrote: the app's own volumes, or the catalog entry's (below).
-            (a.volumes ?? []).forEach((v, j) => {
-                if ("share" in v && ok("dockerHosts") && dockerHosts.has(host ?? "") && !mounted.has(v.share)) {
-                    add(`homelab:apps[${i}].volumes[${j}].share`, `share '${v.share}' is not mounted on Docker host '${host}': add { share: ${v.share} } to its mounts`);
-                }
-            });
-            (a.sidecars ?? []).forEach((sc, k) =>
-                sc.volumes.forEach((v, j) => {
-                    if ("share" in v && ok("dockerHosts") && dockerHosts.has(host ?? "") && !mounted.has(v.share)) {
-                        add(`homelab:apps[${i}].sidecars[${k}].volumes[${j}].share`, `share '${v.share}' is not mounted on Docker host '${host}': add { share: ${v.share} } to its mounts`);
+            const hostConfig = dockerHosts.get(host ?? "");
+            if (hostConfig) {
+                const sidecars = (a.sidecars ?? entry?.sidecars ?? []).map((sc, k) => ({ cpus: sc.cpus, at: a.sidecars ? `homelab:apps[${i}].sidecars[${k}].cpus` : `homelab:apps[${i}]` }));
+                for (const { cpus, at } of [{ cpus: fields.cpus, at: a.cpus !== undefined ? `homelab:apps[${i}].cpus` : `homelab:apps[${i}]` }, ...sidecars]) {
+                    const problem = cpus !== undefined ? cpusProblem(cpus, hostConfig.cores, hostConfig.hostname) : undefined;
+                    if (problem) {
+                        add(at, problem);
                     }
-                }),
-            );
-            if (!a.volumes && entry?.volumes) {
-                entry.volumes.forEach((v) => {
-                    if ("share" in v && ok("dockerHosts") && dockerHosts.has(host ?? "") && !mounted.has(v.share)) {
-                        add(`homelab:apps[${i}]`, `catalog entry '${entryName}' uses share '${v.share}', which is not mounted on Docker host '${host}': add { share: ${v.share} } to its mounts or override volumes`);
+                }
+            }
+            const mounted = new Set(hostConfig?.mounts.map((m) => m.share) ?? []);
+            /**
+             * What is missing for a share volume (after "share 'x' "), with the fix that works: mounting a share the NAS
+             * does not have (or with no NAS) would only move the error to the mount.
+             */
+            const shareProblem = (share: string): string | undefined => {
+                if (!ok("dockerHosts") || !dockerHosts.has(host ?? "") || mounted.has(share) || !ok("nas")) {
+                    return undefined;
+                }
+                if (!cfg.nas) {
+                    return `needs a NAS, and there is none: define homelab:nas with share '${share}' and mount it on Docker host '${host}', or use a named volume`;
+                }
+                if (!shares.has(share)) {
+                    return `is on no NAS: use one of ${[...shares.keys()].join(", ")}, or add '${share}' to homelab:nas.shares; then mount it on Docker host '${host}' (add { share: ${share} } to its mounts)`;
+                }
+                return `is not mounted on Docker host '${host}': add { share: ${share} } to its mounts`;
+            };
+            // Each at the path the user wrote: the app's own volumes, its sidecars', or the catalog entry's.
+            const shareVolumes = (volumes: object[], at: (j: number) => string, say: (share: string, problem: string) => string) =>
+                volumes.forEach((v, j) => {
+                    const share = "share" in v ? String(v.share) : undefined;
+                    const problem = share !== undefined ? shareProblem(share) : undefined;
+                    if (problem) {
+                        add(at(j), say(share!, problem));
                     }
                 });
+            shareVolumes(a.volumes ?? [], (j) => `homelab:apps[${i}].volumes[${j}].share`, (sh, p) => `share '${sh}' ${p}`);
+            (a.sidecars ?? []).forEach((sc, k) => shareVolumes(sc.volumes, (j) => `homelab:apps[${i}].sidecars[${k}].volumes[${j}].share`, (sh, p) => `share '${sh}' ${p}`));
+            if (!a.volumes) {
+                shareVolumes(entry?.volumes ?? [], () => `homelab:apps[${i}]`, (sh, p) => `catalog entry '${entryName}' uses share '${sh}', which ${p}, or override volumes`);
             }
             (a.ports ?? entry?.ports ?? []).forEach((p, j) => {
                 const key = `${host}:${p.host}/${p.protocol ?? "tcp"}`;
@@ -829,7 +870,10 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
             add("homelab:proxy.publicAddress", `${publicAddress} is a private address, which Cloudflare cannot proxy to (port-forwarded apps: ${forwarded.map(({ a }) => a.name).join(", ")}): set the router's public WAN address (forwarding 443 to the proxy), or use publicVia: tunnel on those apps`);
         }
         if (routed.length > 0 && ok("proxy") && !cfg.proxy) {
-            add("homelab:proxy", `apps ${routed.map(({ a }) => a.name).join(", ")} are exposed but there is no proxy: add homelab:proxy (or set expose: false on them)`);
+            add(
+                "homelab:proxy",
+                `apps ${routed.map(({ a }) => a.name).join(", ")} are exposed but there is no proxy: add homelab:proxy${ok("cloudflare") && !cfg.cloudflare ? " and homelab:cloudflare (the proxy gets its certificates through it)" : ""} (or set expose: false on them)`,
+            );
         }
     }
 
@@ -868,7 +912,10 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
             } else if (!shares.has(t.share)) {
                 add("homelab:backup.target.share", `unknown share '${t.share}': use one of ${[...shares.keys()].join(", ")}`);
             } else if (!cfg.nas.users.some((u) => u.name === t.user)) {
-                add("homelab:backup.target.user", `unknown user '${t.user}': add it to homelab:nas.users or use one of ${cfg.nas.users.map((u) => u.name).join(", ")}`);
+                add(
+                    "homelab:backup.target.user",
+                    `unknown user '${t.user}': use one of ${shares.get(t.share)!.join(", ")} (the users of share '${t.share}'), or add it to homelab:nas.users and to that share's users`,
+                );
             } else if (!shares.get(t.share)!.includes(t.user)) {
                 add("homelab:backup.target.user", `user '${t.user}' may not use share '${t.share}': add it to that share's users`);
             }
@@ -902,6 +949,15 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
             }
         }
     }
+    // Node capacity: a guest that cannot fit its node at all (the total is the plan's warning).
+    if (ok("nodes")) {
+        for (const g of sizedGuests(cfg, ok)) {
+            const node = cfg.nodes.find((n) => n.name === (g.node ?? cfg.nodes[0]?.name));
+            for (const p of node ? guestFitProblems(node, g) : []) {
+                add(`${g.path}.${p.field}`, p.message);
+            }
+        }
+    }
     // Storage: only where a node declares its storages (see storage.ts for what each can hold)
     if (ok("nodes")) {
         issues.push(...storageIssues(cfg, ok));
@@ -910,6 +966,24 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
         issues.push(...haIssues(cfg));
     }
     return issues;
+}
+
+/** The guests that ask their node for cores and memory (of the keys that parsed), with their config paths. */
+function sizedGuests(cfg: Partial<LabConfig>, ok: (...keys: string[]) => boolean): (GuestSize & { path: string; node?: string; template: boolean })[] {
+    return [
+        ...(cfg.nas && ok("nas") ? [{ ...cfg.nas, path: "homelab:nas", template: false }] : []),
+        ...(ok("dockerHosts") ? (cfg.dockerHosts ?? []).map((h, i) => ({ ...h, path: `homelab:dockerHosts[${i}]`, template: false })) : []),
+        ...(ok("containers") ? (cfg.containers ?? []).map((c, i) => ({ ...c, path: `homelab:containers[${i}]` })) : []),
+    ];
+}
+
+/**
+ * The plan's capacity warnings: each node whose running guests (templates never run) ask more
+ * cores or memory in total than the node gives (nodeLoad, beside ProxmoxHost).
+ */
+export function capacityWarnings(cfg: LabConfig): string[] {
+    const guests = sizedGuests(cfg, () => true).filter((g) => !g.template);
+    return cfg.nodes.flatMap((n) => nodeLoad(n, guests.filter((g) => (g.node ?? cfg.nodes[0]?.name) === n.name)).warnings);
 }
 
 /** HA on a cluster: known groups and nodes, a guest inside its restricted group, and disks that can follow it. */

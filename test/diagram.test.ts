@@ -198,7 +198,7 @@ config:
       bridges: [{ name: vmbr0, ports: [eno1], vlanAware: true, existing: true }]
   homelab:images:
     - { name: debian-lxc, kind: lxc, url: "http://download.proxmox.com/images/system/debian-12-standard_12.7-1_amd64.tar.zst", checksum: "sha256:${"0".repeat(64)}" }
-    - { name: debian-vm, kind: vm, url: "https://cloud.debian.org/images/debian-12-genericcloud-amd64.qcow2", checksum: "sha256:${"1".repeat(64)}" }
+    - { name: debian-vm, kind: vm, url: "https://cloud.debian.org/images/debian-12-genericcloud-amd64.qcow2", fileName: debian-12-genericcloud-amd64.img, checksum: "sha256:${"1".repeat(64)}" }
   homelab:dockerHosts:
     - { hostname: apps, vmId: 201, node: pve1, network: mgmt, address: 10.0.0.21, cores: 2, memoryMb: 2048, image: debian-lxc }
     - { hostname: sandbox, kind: vm, vmId: 202, node: pve2, network: iot, address: 10.20.0.22, ipv6: "2001:db8:20::22", cores: 2, memoryMb: 4096, image: debian-vm, appNetwork: 10.11.0.0/24, dns: true }

@@ -189,6 +189,16 @@ describe("ProxmoxHost", () => {
             { nodes: [{ name: "pve1", address: "192.168.1.6", ups: { password: "p", shutdownPercent: 150 } }] },
             "ProxmoxHost: nodes[0] ('pve1').ups.shutdownPercent must be an integer from 0 to 100, got 150",
         ],
+        [
+            "an installer ISO as a container template",
+            { images: [{ name: "x", kind: "lxc", url: "http://e.test/netinst.iso", checksum: `sha256:${"c".repeat(64)}` }] },
+            "ProxmoxHost: image 'x' url: 'netinst.iso' is an ISO (an installer), not a container template: give the URL of a Proxmox template (.tar.zst, .tar.xz, .tar.gz or .tar.bz2, e.g. from http://download.proxmox.com/images/system/)",
+        ],
+        [
+            "a container template as a vm image",
+            { images: [{ name: "x", kind: "vm", url: "http://e.test/x", fileName: "debian-12-standard_12.12-1_amd64.tar.zst", checksum: `sha256:${"c".repeat(64)}` }] },
+            "ProxmoxHost: image 'x' kind: 'debian-12-standard_12.12-1_amd64.tar.zst' is a container template, not a VM disk image: set kind: lxc, or give the URL of a cloud disk image (.qcow2 or .img)",
+        ],
         ["unpinned image", { images: [{ name: "x", kind: "lxc", url: "http://e.test/x", checksum: "latest" }] }, "ProxmoxHost: image 'x' checksum must be sha256:<64 hex digits> or sha512:<128 hex digits>, as the image's SHA256SUMS or SHA512SUMS file lists it"],
     ];
     for (const [what, over, message] of bad) {

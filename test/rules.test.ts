@@ -8,6 +8,10 @@ import { calendarEventProblem } from "../components/backupJob/calendarEvent";
 import { firewallPortProblem } from "../components/firewall";
 import { sshKeyTypes, sshPublicKeyProblem } from "../components/nasVm/userData";
 import { storageIdProblem } from "../components/storage";
+import { envProblem } from "../components/app";
+import { cpusProblem } from "../components/app/containerFields";
+import { imageFileProblem } from "../components/proxmoxHost";
+import { guestFitProblems, nodeLoad } from "../components/proxmoxHost/capacity";
 import { run } from "./helpers/exec";
 
 describe("shared rules", () => {
@@ -79,5 +83,62 @@ describe("shared rules", () => {
         } finally {
             fs.rmSync(dir, { recursive: true });
         }
+    });
+    it("image files: the kind by the extension, as Proxmox's download-url takes iso and vztmpl content", () => {
+        for (const ok of ["debian-12-standard_12.12-1_amd64.tar.zst", "alpine-3.20-default_20240908_amd64.tar.xz", "x.tar.gz", "X.TAR.BZ2"]) {
+            assert.strictEqual(imageFileProblem("lxc", ok), undefined, ok);
+        }
+        assert.strictEqual(imageFileProblem("vm", "debian-12-genericcloud-amd64.img"), undefined);
+        const refused: ["lxc" | "vm", string, string, RegExp][] = [
+            ["lxc", "debian-12.12.0-amd64-netinst.iso", "url", /is an ISO \(an installer\), not a container template/],
+            ["lxc", "debian.qcow2", "kind", /is a VM disk image, not a container template: set kind: vm/],
+            ["lxc", "download", "fileName", /a container template is stored as \.tar\.zst/],
+            ["lxc", "x.tgz", "fileName", /got 'x\.tgz'/],
+            ["vm", "debian-12-standard_12.12-1_amd64.tar.zst", "kind", /is a container template, not a VM disk image: set kind: lxc/],
+            ["vm", "netinst.iso", "url", /is an installer ISO, not a cloud disk image/],
+            ["vm", "debian.qcow2", "fileName", /only as \.img: set fileName: debian\.img \(got 'debian\.qcow2'\)/],
+            ["vm", "debian.raw", "fileName", /set fileName: debian\.img/],
+            ["vm", "image", "fileName", /set fileName: image\.img/],
+        ];
+        for (const [kind, file, field, why] of refused) {
+            const p = imageFileProblem(kind, file);
+            assert.strictEqual(p?.field, field, `${kind} ${file}`);
+            assert.match(p!.message, why, `${kind} ${file}`);
+        }
+    });
+
+    it("node capacity: a guest above its node is refused, a total above it is a warning, a node without sizes is not checked", () => {
+        const node = { name: "pve1", cores: 4, memoryGb: 16 };
+        assert.deepStrictEqual(guestFitProblems(node, { hostname: "a", cores: 4, memoryMb: 16384 }), []);
+        assert.deepStrictEqual(
+            guestFitProblems(node, { hostname: "a", cores: 5, memoryMb: 16385 }).map((p) => p.field),
+            ["cores", "memoryMb"],
+        );
+        assert.deepStrictEqual(guestFitProblems({ name: "pve1" }, { hostname: "a", cores: 64, memoryMb: 1 << 20 }), []);
+        assert.deepStrictEqual(guestFitProblems({ name: "pve1", memoryGb: 1.5 }, { hostname: "a", cores: 1, memoryMb: 1537 })[0].message, "node 'pve1' has 1.5 GB (1536 MB), less than the 1537 MB asked: use at most 1536, or place the guest on a bigger node");
+        const within = nodeLoad(node, [{ hostname: "a", cores: 2, memoryMb: 8192 }, { hostname: "b", cores: 2, memoryMb: 8192 }]);
+        assert.deepStrictEqual(within, { cores: 4, memoryMb: 16384, warnings: [] });
+        const over = nodeLoad(node, [{ hostname: "a", cores: 3, memoryMb: 8192 }, { hostname: "b", cores: 2, memoryMb: 8193 }]);
+        assert.strictEqual(over.warnings.length, 2);
+        assert.match(over.warnings[0], /^node 'pve1': its guests \(a, b\) have 5 cores in all, the node 4 CPUs/);
+        assert.match(over.warnings[1], /^node 'pve1': its guests \(a, b\) have 16385 MB of memory in all, the node 16384 MB/);
+        assert.deepStrictEqual(nodeLoad({ name: "pve1" }, [{ hostname: "a", cores: 99, memoryMb: 99999 }]).warnings, []);
+    });
+
+    it("Docker env names: refused blank, with '=' or NUL; anything else Docker passes on", () => {
+        for (const ok of ["PATH", "lower_case", "spring.datasource.url", "WITH SPACE", "_"]) {
+            assert.strictEqual(envProblem(ok, "v"), undefined, ok);
+        }
+        assert.strictEqual(envProblem("", "v"), "an environment variable needs a name: Docker refuses a blank one");
+        assert.strictEqual(envProblem("  ", "v"), "an environment variable needs a name: Docker refuses a blank one");
+        assert.match(envProblem("A=B", "v") ?? "", /so the app would get 'A'/);
+        assert.match(envProblem("A\u0000B", "v") ?? "", /^the name holds a NUL/);
+        assert.match(envProblem("A", "x\u0000y") ?? "", /^the value holds a NUL/);
+    });
+
+    it("app CPU limits: at most the Docker host's cores, as the daemon checks NanoCPUs", () => {
+        assert.strictEqual(cpusProblem(2, 2, "docker"), undefined);
+        assert.strictEqual(cpusProblem(0.5, 1, "docker"), undefined);
+        assert.strictEqual(cpusProblem(2.5, 2, "docker"), "2.5 CPUs is more than Docker host 'docker' has (cores: 2), which Docker refuses: use at most 2, or give the host more cores");
     });
 });

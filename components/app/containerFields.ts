@@ -5,6 +5,7 @@
 // into `docker.Container` inputs (`containerFieldInputs`).
 import { isIP } from "net";
 import * as docker from "@pulumi/docker";
+import { guestLimits } from "../proxmoxHost/capacity";
 
 /** Linux capabilities to add to or drop from Docker's default set. */
 export interface Capabilities {
@@ -100,6 +101,16 @@ export function sizeMiB(size: string): number | undefined {
     return Number.isInteger(bytes / 1024 ** 2) ? bytes / 1024 ** 2 : undefined;
 }
 
+/**
+ * Why a CPU limit of `cpus` cannot run on a Docker host with `hostCores` CPUs (undefined when it
+ * can): the daemon refuses NanoCPUs above its CPUs ("Range of CPUs is from 0.01 to N.00, as there
+ * are only N CPUs available", moby daemon/daemon_unix.go, verifyPlatformContainerResources), and
+ * a Docker host sees the cores its guest config gives it.
+ */
+export function cpusProblem(cpus: number, hostCores: number, host: string): string | undefined {
+    return cpus > hostCores ? `${cpus} CPUs is more than Docker host '${host}' has (cores: ${hostCores}), which Docker refuses: use at most ${hostCores}, or give the host more cores` : undefined;
+}
+
 /** A device `/dev/x[:/dev/y[:rwm]]` as the provider's device block; undefined when malformed. */
 export function parseDevice(spec: string): { hostPath: string; containerPath: string; permissions: string } | undefined {
     const parts = spec.split(":");
@@ -179,6 +190,8 @@ export function containerFieldIssues(f: ContainerFields, ports: number): FieldIs
         // Docker refuses a limit under 6 MiB.
         if (mib === undefined || mib < 6) {
             add("memory", `'${f.memory}' is not a memory limit: use whole MiB of at least 6, such as 512m or 2g`);
+        } else if (mib > guestLimits.memoryMb) {
+            add("memory", `'${f.memory}' is more than the 4 TiB any Docker host here can have: use a limit such as 512m or 2g`);
         }
     }
     if (f.cpus !== undefined && !(f.cpus > 0 && Number.isInteger(f.cpus * 100))) {
@@ -188,6 +201,8 @@ export function containerFieldIssues(f: ContainerFields, ports: number): FieldIs
         const mib = sizeMiB(f.shmSize);
         if (mib === undefined || mib < 1) {
             add("shmSize", `'${f.shmSize}' is not a size: use whole MiB, such as 256m or 1g`);
+        } else if (mib > guestLimits.memoryMb) {
+            add("shmSize", `'${f.shmSize}' is more than the 4 TiB any Docker host here can have: use a size such as 256m or 1g`);
         }
     }
     for (const key of Object.keys(f.sysctls ?? {})) {
