@@ -288,7 +288,7 @@ export function labDot(cfg: LabConfig): string {
         dot.cluster(
             `cluster_node_${n.name}`,
             {
-                label: label(`Proxmox VE node ${n.name}`, [n.cpu, n.memoryGb !== undefined ? `${n.memoryGb} GB RAM` : undefined].filter(Boolean).join(", ")),
+                label: label(`Proxmox VE node ${n.name}`, [n.cpu, n.cores !== undefined ? `${n.cores} CPUs` : undefined, n.memoryGb !== undefined ? `${n.memoryGb} GB RAM` : undefined].filter(Boolean).join(", ")),
                 style: "rounded,filled",
                 fillcolor: "#fffaf5",
                 color: colour.node,

@@ -316,7 +316,7 @@ describe("lab diagram", () => {
             assert.match(drawing.text("cluster", "cluster_net_lan"), /192\.168\.1\.0\/24/);
             assert.match(drawing.text("node", "net:lan"), /bridge vmbr0, untagged\ngateway 192\.168\.1\.1/);
             assert.match(drawing.text("node", "net:vpn"), /no bridge, untagged/);
-            assert.match(drawing.text("cluster", "cluster_node_proxmox1"), /Intel Celeron J5040 \(4 cores\), 16 GB RAM/);
+            assert.match(drawing.text("cluster", "cluster_node_proxmox1"), /Intel Celeron J5040, 4 CPUs, 16 GB RAM/);
             assert.match(drawing.text("node", "node:proxmox1"), /192\.168\.1\.6\nvmbr0 \(enp1s0\)/);
             assert.match(drawing.text("node", "ups:proxmox1"), /PowerWalker VI 1000 STL[\s\S]*shutdown at 30%/);
             const raid = drawing.text("node", "raid:nas");
