@@ -135,7 +135,11 @@ export class BackupJob extends pulumi.ComponentResource {
                     contents: ["backup"],
                     nodes,
                 },
-                own,
+                // test/providerTruth.ts, row "Cifs password": the provider replaces the storage when
+                // its server, share, login or password changes (a rotated password), and the new
+                // one takes the same storage id, which Proxmox refuses while the old one exists.
+                // The backups on the share are not touched by removing the storage.
+                { ...own, deleteBeforeReplace: true },
             );
             storageId = t.storageId;
         } else {

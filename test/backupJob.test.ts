@@ -43,6 +43,8 @@ describe("BackupJob", () => {
             username: "proxmox",
         });
         assert.deepStrictEqual(storage.secretPaths, ["password"]);
+        // A rotated password replaces the storage under the same id (test/providerTruth.ts, row "Cifs password").
+        assert.strictEqual(storage.options.deleteBeforeReplace, true);
         const job = one(resources, T.job, "backup");
         assert.deepStrictEqual(job.inputs, {
             all: true,

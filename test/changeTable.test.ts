@@ -71,7 +71,9 @@ describe("change table (scripts/changeTable.ts)", function () {
 
     it("rotates the admin SSH key pair in place: authorized-keys.sh writes it, nothing is replaced", () => {
         const r = results.get("rotate the admin SSH key pair")!;
-        assert.deepStrictEqual(Object.keys(r.replaced), []);
+        // Only the NAS's user-data snippet, which holds the keys: retainOnDelete, so the new one
+        // rewrites the same file (same name, same id) and the old one is never deleted.
+        assert.deepStrictEqual(Object.keys(r.replaced), ["FileLegacy::nas-user-data"]);
         // The container's keys are ignored after creation (its row: force-new, never read back).
         assert.deepStrictEqual(r.changed["ContainerLegacy::docker"], ["initialization.userAccount.keys[0]"]);
         assert.deepStrictEqual(r.changed["Command::docker-keys"], ["stdin"]);
