@@ -1,6 +1,7 @@
 import { BlockList, isIP } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import * as cloudflare from "@pulumi/cloudflare";
+import { ProxyExposure } from "./reverseProxy/caddyfile";
 
 /** An app's name under the domain. */
 export interface DnsAppArgs {
@@ -13,7 +14,7 @@ export interface DnsAppArgs {
      * - `port-forward`: a proxied A record to `proxy.publicAddress` (Cloudflare forwards to the
      *   router, which forwards 443 to the proxy).
      */
-    exposure?: "private" | "tunnel" | "port-forward";
+    exposure?: ProxyExposure;
 }
 
 /** A guest with a name of its own (`dns:` in the config). Each address given gets its record. */
@@ -55,6 +56,22 @@ export function hostRecordTypes(choice: HostRecords, has: { address?: unknown; i
     return { types };
 }
 
+/** Where the apps' names point: the reverse proxy. */
+export interface DnsProxyArgs {
+    /** The proxy's IPv4 address (the Docker host's LAN address). */
+    address: pulumi.Input<string>;
+    /** The proxy's global IPv6 address, when its host has one: every app then gets an AAAA record too. */
+    ipv6?: pulumi.Input<string>;
+    /**
+     * The public IPv4 address that reaches the proxy (the router's WAN address, forwarding
+     * 443 to it). Port-forwarded apps point there, proxied by Cloudflare. Defaults to
+     * `address`, which must then be a public address itself.
+     */
+    publicAddress?: pulumi.Input<string>;
+    /** The Cloudflare Tunnel's name, `<id>.cfargotunnel.com`: tunnelled apps are CNAMEs to it. Required by such apps. */
+    tunnelTarget?: pulumi.Input<string>;
+}
+
 export interface CloudflareDnsArgs {
     /** The zone's name, e.g. thehomelab.site. */
     domain: string;
@@ -65,20 +82,7 @@ export interface CloudflareDnsArgs {
     /** TTL of the records in seconds: 1 (automatic) or 30 to 86400. Defaults to 300. Proxied records always get 1. */
     ttl?: number;
     /** Where every app's name points: the reverse proxy's address. Required when `apps` is not empty. */
-    proxy?: {
-        /** The proxy's IPv4 address (the Docker host's LAN address). */
-        address: pulumi.Input<string>;
-        /** The proxy's global IPv6 address, when its host has one: every app then gets an AAAA record too. */
-        ipv6?: pulumi.Input<string>;
-        /**
-         * The public IPv4 address that reaches the proxy (the router's WAN address, forwarding
-         * 443 to it). Port-forwarded apps point there, proxied by Cloudflare. Defaults to
-         * `address`, which must then be a public address itself.
-         */
-        publicAddress?: pulumi.Input<string>;
-        /** The Cloudflare Tunnel's name, `<id>.cfargotunnel.com`: tunnelled apps are CNAMEs to it. Required by such apps. */
-        tunnelTarget?: pulumi.Input<string>;
-    };
+    proxy?: DnsProxyArgs;
     /** The apps behind the proxy. Defaults to none. */
     apps?: DnsAppArgs[];
     /** Guests with names of their own. Defaults to none. */

@@ -137,6 +137,17 @@ export const defaultInternalPool = "172.18.0.0/16";
 const defaultIdmapBase = 100000;
 
 /**
+ * Why `cidr` is too small for the apps' Docker network (undefined when it is not): Docker takes
+ * the first host address as the gateway, so a /31 or /32 leaves no address for a container, and
+ * anything past /28 leaves room for a dozen at most. The one rule: DockerHost and config
+ * validation both call it.
+ */
+export function appNetworkSizeProblem(cidr: string): string | undefined {
+    const prefix = Number(cidr.split("/")[1]);
+    return prefix > 28 ? `/${prefix} holds ${Math.max(0, 2 ** (32 - prefix) - 3)} container addresses besides Docker's gateway: use a /24 such as 10.10.10.0/24 (at most /28)` : undefined;
+}
+
+/**
  * A Docker Engine on Proxmox: an unprivileged LXC container (nesting + keyctl, the way Docker runs
  * in LXC) or a VM, Docker installed over SSH, a Docker provider that reaches it over SSH, and the
  * internal network its apps share.
@@ -150,17 +161,6 @@ const defaultIdmapBase = 100000;
  * container kernel-level mount rights and weaken the isolation the LXC is there for.
  * A VM host mounts its shares itself with the same script.
  */
-/**
- * Why `cidr` is too small for the apps' Docker network (undefined when it is not): Docker takes
- * the first host address as the gateway, so a /31 or /32 leaves no address for a container, and
- * anything past /28 leaves room for a dozen at most. The one rule: DockerHost and config
- * validation both call it.
- */
-export function appNetworkSizeProblem(cidr: string): string | undefined {
-    const prefix = Number(cidr.split("/")[1]);
-    return prefix > 28 ? `/${prefix} holds ${Math.max(0, 2 ** (32 - prefix) - 3)} container addresses besides Docker's gateway: use a /24 such as 10.10.10.0/24 (at most /28)` : undefined;
-}
-
 export class DockerHost extends pulumi.ComponentResource {
     /** The guest's IPv4 address (no prefix): SSH, the Docker API and published ports. */
     readonly address: pulumi.Output<string>;

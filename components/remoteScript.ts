@@ -6,13 +6,20 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { whenKnown } from "./inputs";
 
-/** SSH connection to a host. */
-export interface SshConnection {
-    host: pulumi.Input<string>;
-    /** Defaults to root. */
+/** SSH login on a host whose address is given elsewhere. */
+export interface SshLogin {
+    /** User. Defaults to root. */
     user?: pulumi.Input<string>;
+    /** Private key (OpenSSH format); always stored as a secret. */
     privateKey: pulumi.Input<string>;
+    /** SSH port. Defaults to 22. */
     port?: pulumi.Input<number>;
+}
+
+/** SSH connection to a host. */
+export interface SshConnection extends SshLogin {
+    /** Address or name of the host. */
+    host: pulumi.Input<string>;
 }
 
 /**

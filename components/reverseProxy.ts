@@ -2,7 +2,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as command from "@pulumi/command";
-import { remoteScript, SshConnection } from "./remoteScript";
+import { remoteScript, SshLogin } from "./remoteScript";
 import { caddyfilePath, defaultTokenEnv, ProxyRoute, proxyImage, renderCaddyfile } from "./reverseProxy/caddyfile";
 
 /** The script that installs the rendered Caddyfile on the Docker host and reloads Caddy (see its header). */
@@ -31,7 +31,7 @@ export interface ReverseProxyArgs {
     /** Docker networks the proxy joins: the app network of its host, where every upstream container is reachable by name. */
     networks: pulumi.Input<string>[];
     /** SSH login on the Docker host (at `address`), for uploading the Caddyfile. */
-    connection: Omit<SshConnection, "host">;
+    connection: SshLogin;
     /** Cloudflare API token with DNS edit on the zone, for the DNS-01 challenge. Always stored as a secret. */
     cloudflareApiToken: pulumi.Input<string>;
     /** Get certificates from Let's Encrypt's staging CA (untrusted, for trying things out). Defaults to false. */

@@ -14,12 +14,46 @@ export function storageIdProblem(id: string): string | undefined {
 }
 
 /** Proxmox storage types a node may declare (`pvesm status`, column Type). */
-export const storageTypes = ["dir", "lvm", "lvmthin", "zfspool", "btrfs", "nfs", "cifs", "pbs"] as const;
-export type StorageType = (typeof storageTypes)[number];
+export const StorageType = {
+    /** A directory of the node's file system. */
+    dir: "dir",
+    /** An LVM volume group (thick volumes). */
+    lvm: "lvm",
+    /** An LVM thin pool. */
+    lvmthin: "lvmthin",
+    /** A ZFS pool. */
+    zfspool: "zfspool",
+    /** A Btrfs file system. */
+    btrfs: "btrfs",
+    /** An NFS export. */
+    nfs: "nfs",
+    /** An SMB/CIFS share. */
+    cifs: "cifs",
+    /** A Proxmox Backup Server datastore. */
+    pbs: "pbs",
+} as const;
+export type StorageType = (typeof StorageType)[keyof typeof StorageType];
+export const storageTypes: StorageType[] = Object.values(StorageType);
 
 /** Proxmox content types (`pvesm set <id> --content ...`). */
-export const storageContents = ["images", "rootdir", "vztmpl", "iso", "backup", "snippets", "import"] as const;
-export type StorageContent = (typeof storageContents)[number];
+export const StorageContent = {
+    /** VM disks. */
+    images: "images",
+    /** Container root file systems. */
+    rootdir: "rootdir",
+    /** Container templates. */
+    vztmpl: "vztmpl",
+    /** ISO images. */
+    iso: "iso",
+    /** Backups (vzdump). */
+    backup: "backup",
+    /** Snippets (cloud-init files, hook scripts). */
+    snippets: "snippets",
+    /** Disk images to import. */
+    import: "import",
+} as const;
+export type StorageContent = (typeof StorageContent)[keyof typeof StorageContent];
+export const storageContents: StorageContent[] = Object.values(StorageContent);
 
 /**
  * The content each storage type can be given. Block storages (LVM, thin LVM, ZFS) hold only guest
@@ -40,9 +74,10 @@ export const contentOfType: Record<StorageType, readonly StorageContent[]> = {
 export interface StorageInfo {
     /** Storage id, e.g. local-lvm. */
     id: string;
+    /** Its type. */
     type: StorageType;
     /** The content types enabled on it. */
-    content: readonly StorageContent[];
+    content: StorageContent[];
     /** Reachable from every node (network storage, or a shared LVM). Defaults to true for nfs, cifs and pbs. */
     shared?: boolean;
 }

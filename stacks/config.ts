@@ -2,7 +2,7 @@
 // Structure and types live here; rules that relate fields to each other live in validate.ts.
 import { z } from "zod";
 import { LxcOsType, lxcOsTypeOfFile, lxcOsTypes } from "../components/lxcContainer";
-import { storageContents, storageIdProblem, storageTypes } from "../components/storage";
+import { StorageContent, storageContents, storageIdProblem, StorageType, storageTypes } from "../components/storage";
 import { haStates } from "../components/highAvailability";
 import { calendarEventProblem } from "../components/backupJob/calendarEvent";
 import { firewallPortProblem } from "../components/firewall";
@@ -166,9 +166,9 @@ export const upsSchema = z.strictObject({
 export const storageSchema = z.strictObject({
     /** Storage id, e.g. local-lvm. */
     id: ruled(z.string(), storageIdProblem),
-    type: z.enum(storageTypes, { message: `must be one of ${storageTypes.join(", ")}` }),
+    type: z.enum(StorageType, { message: `must be one of ${storageTypes.join(", ")}` }),
     /** Content types enabled on it. */
-    content: z.array(z.enum(storageContents, { message: `must be one of ${storageContents.join(", ")}` })).min(1, "needs at least one content type"),
+    content: z.array(z.enum(StorageContent, { message: `must be one of ${storageContents.join(", ")}` })).min(1, "needs at least one content type"),
     /** Every node sees it (a shared LVM, a dir on a cluster file system). Defaults to true for nfs, cifs and pbs. */
     shared: z.boolean().optional(),
 });

@@ -2,6 +2,7 @@
 import * as assert from "assert";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import { LxcContainer, LxcContainerArgs, lxcOsTypeOfFile } from "../components/lxcContainer";
+import { StorageInfo } from "../components/storage";
 import { CapturedResource, captureProgram, captureRefusal, one, outputOf } from "./helpers/mocks";
 
 const args = (over: Partial<LxcContainerArgs> = {}): LxcContainerArgs => ({
@@ -100,7 +101,7 @@ describe("LxcContainer", () => {
     });
 
     it("refuses, with the storage rule validation uses, a template on thick LVM and a root disk where rootdir is not enabled", async () => {
-        const lvm = { id: "local-lvm", type: "lvm" as const, content: ["images", "rootdir"] as const };
+        const lvm: StorageInfo = { id: "local-lvm", type: "lvm", content: ["images", "rootdir"] };
         const thick = await captureRefusal(() => new LxcContainer("base", args({ isTemplate: true, diskStorageInfo: lvm })));
         assert.strictEqual(
             thick.error?.message,

@@ -16,7 +16,15 @@ import { isIP } from "net";
  * - `port-forward`: public through the router's forwarded 443 and Cloudflare's proxy, so from
  *   Cloudflare's ranges; the lab's networks too. Nothing else on the internet gets past Cloudflare.
  */
-export type ProxyExposure = "private" | "tunnel" | "port-forward";
+export const ProxyExposure = {
+    /** The lab's own networks only. */
+    private: "private",
+    /** Public through a Cloudflare Tunnel. */
+    tunnel: "tunnel",
+    /** Public through the router's forwarded 443 and Cloudflare's proxy. */
+    portForward: "port-forward",
+} as const;
+export type ProxyExposure = (typeof ProxyExposure)[keyof typeof ProxyExposure];
 
 /** One app behind the proxy. */
 export interface ProxyRoute {
