@@ -17,14 +17,20 @@ import {
 
 /**
  * storage.sh and samba.sh, exactly as shipped, run by a test driver (helpers/nasDriver.sh) inside
- * a QEMU guest (the host kernel has no md driver). Three boots:
+ * a QEMU guest (the host kernel has no md driver). Five boots:
+ *   0. "safety": disks with a past (a former RAID member, data between the blank check's
+ *      samples), disks of different sizes, two runs at once, a wrong member path.
  *   1. "first": blank disks a+b, disk e holding an ext4 filesystem, disk p holding a partition
  *      table. Refusals, creation, a second run that changes nothing, a foreign array name.
  *   2. "reboot": same OS disk, disks a+b. The boot itself must assemble and mount the array;
  *      storage.sh then changes nothing; samba.sh installs shares and users, and the host talks
  *      to the guest's smbd with smbclient through a forwarded port.
+ *   2b. "degradedboot": same OS disk, disk a only. Without storage.sh, the unit it installed
+ *      must start the array degraded and mount it, and mdadm must mail about it.
  *   3. "degraded": a new OS disk (a re-created VM), disk a only, plus a blank disk c offered in
  *      place of the missing b. The array must be assembled degraded, never re-created.
+ * Every data disk is digested before and after every boot, and before and after every
+ * storage.sh run inside a boot (the guest waits while the host does it).
  */
 
 const component = path.join(__dirname, "..", "components", "nasVm");
@@ -42,6 +48,15 @@ const gib = 1024 * mib;
  * just past the 128 MiB that storage.sh once sampled. Boot 1 checks it against the guest's mdadm.
  */
 const mdDataOffset = 129 * mib;
+/**
+ * Where disk g's only data lies: a small filesystem between 4.5 and 5 MiB. storage.sh reads all
+ * of a disk's first 4 MiB but only 128 KiB of each further MiB, so the disk looks blank; the new
+ * array's own check reads all of the array's first 4 MiB, which on a disk this size are the
+ * disk's bytes from mdadm's data offset (1 MiB) to 5 MiB. A filesystem signature cannot get this
+ * far (every data offset this mdadm uses is probed on the disk itself): only data that the disk's
+ * samples skip and the array's do not.
+ */
+const gapOffset = 4.5 * mib;
 
 const users = [
     { name: "proxmox", password: "pw-proxmox-1", shares: ["backups"] },
@@ -55,15 +70,59 @@ function blankDisk(file: string, size = 128 * mib): void {
     fs.truncateSync(file, size);
 }
 
+/** A digest of every data disk of a boot, by serial. */
+function digests(disks: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(disks).map(([serial, file]) => [serial, diskDigest(file)]));
+}
+
+/** The serials whose digest differs between two digests of the same disks. */
+function differing(before: Record<string, string>, after: Record<string, string>): string[] {
+    return Object.keys(before).filter((serial) => after[serial] !== before[serial]).sort();
+}
+
+interface DiffedBoot extends BootResult {
+    /** Serials of the disks whose content changed in any way during the boot. */
+    changed: string[];
+    /**
+     * Digests of every data disk taken while the guest waited, by label: the driver asks for
+     * `<step>.before` and `<step>.after` around every storage.sh run (see checked in nasDriver.sh).
+     */
+    checkpoints: Map<string, Record<string, string>>;
+}
+
 /**
- * Boots the guest with digests of every data disk taken before and after. Returns the boot and
- * the serials of the disks whose content changed in any way.
+ * Boots the guest with digests of every data disk taken before and after the boot, and whenever
+ * the driver asks for them (before and after every storage.sh run).
  */
-async function bootAndDiff(args: BootArgs): Promise<BootResult & { changed: string[] }> {
-    const before = Object.fromEntries(Object.entries(args.disks).map(([serial, file]) => [serial, diskDigest(file)]));
-    const res = await bootGuest(args);
-    const changed = Object.entries(args.disks).filter(([serial, file]) => diskDigest(file) !== before[serial]).map(([serial]) => serial);
-    return { ...res, changed: changed.sort() };
+async function bootAndDiff(args: BootArgs): Promise<DiffedBoot> {
+    const before = digests(args.disks);
+    const checkpoints = new Map<string, Record<string, string>>();
+    const res = await bootGuest({
+        ...args,
+        onRequest: async (line) => {
+            const label = /^digest (\S+)$/.exec(line)?.[1];
+            if (!label || checkpoints.has(label)) {
+                throw new Error(`unexpected request '${line}'`);
+            }
+            checkpoints.set(label, digests(args.disks));
+            return "ok";
+        },
+    });
+    return { ...res, changed: differing(before, digests(args.disks)), checkpoints };
+}
+
+/**
+ * Asserts that the driver had every disk digested before and after each storage.sh run of the
+ * boot (exactly the runs in `expected`), and that each run changed exactly the disks listed.
+ */
+function assertRunsChanged(res: DiffedBoot, expected: Record<string, string[]>): void {
+    assert.strictEqual(res.results.get("checkpoint-errors"), undefined, res.results.get("checkpoint-errors"));
+    const labels = [...res.checkpoints.keys()];
+    assert.deepStrictEqual(labels, Object.keys(expected).flatMap((step) => [`${step}.before`, `${step}.after`]));
+    const got = Object.fromEntries(
+        Object.keys(expected).map((step) => [step, differing(res.checkpoints.get(`${step}.before`)!, res.checkpoints.get(`${step}.after`)!)]),
+    );
+    assert.deepStrictEqual(got, expected);
 }
 
 /** The last line of a storage.sh run, parsed into its key=value fields. */
@@ -126,6 +185,11 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
         runOk("cp", ["--sparse=always", rootImage, pristineRoot]);
         safetyRoot = path.join(work, "safety-root.img");
         runOk("cp", ["--sparse=always", rootImage, safetyRoot]);
+        // Boot 0 makes one array with storage.sh (of mismatched sizes). Its OS disk has no initrd
+        // (the guest boots the host's copy of it), so storage.sh has none to refresh: under TCG
+        // that rebuild takes minutes, and boot 1 shows it. debugfs edits the image unmounted.
+        runOk("debugfs", ["-w", "-R", `rm /boot/${path.basename(boot.initrd)}`, safetyRoot]);
+        assert.doesNotMatch(runOk("debugfs", ["-R", "ls /boot", safetyRoot]).stdout, /initrd\.img-/);
 
         for (const d of ["a", "b", "c", "d", "e", "p"]) {
             disk[d] = path.join(work, `${d}.img`);
@@ -135,7 +199,10 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
         // whose first MiB was zeroed: only its ext4 at the array's data offset is left. y: blank,
         // the same size; s: blank, 130 GiB. m: scratch, for the guest's mdadm to show the offset it
         // really uses; t1, t2: scratch for a complete array.
-        for (const [d, size] of [["x", 128 * gib], ["y", 128 * gib], ["s", 130 * gib], ["m", 128 * gib], ["t1", 64 * mib], ["t2", 64 * mib]] as const) {
+        // g: data between the blank check's samples, h: its blank partner; w1, w2: blank, 64 and
+        // 80 MiB, for an array of mismatched sizes.
+        for (const [d, size] of [["x", 128 * gib], ["y", 128 * gib], ["s", 130 * gib], ["m", 128 * gib], ["t1", 64 * mib], ["t2", 64 * mib],
+            ["g", 128 * mib], ["h", 128 * mib], ["w1", 64 * mib], ["w2", 80 * mib]] as const) {
             disk[d] = path.join(work, `${d}.img`);
             blankDisk(disk[d], size);
         }
@@ -145,6 +212,11 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
         runOk("mkfs.ext4", ["-q", "-F", "-L", "oldarray", "-E", `offset=${mdDataOffset},lazy_itable_init=1,lazy_journal_init=1`,
             "-d", oldFiles, disk.x, `${(128 * gib - mdDataOffset) / 1024}k`]);
         assert.strictEqual(run("blkid", ["-p", disk.x]).status, 2, "blkid -p must see nothing at the start of disk x");
+        const gapFiles = path.join(work, "g-files");
+        fs.mkdirSync(gapFiles);
+        fs.writeFileSync(path.join(gapFiles, "notes.txt"), "notes kept on an old partition\n");
+        runOk("mkfs.ext4", ["-q", "-F", "-b", "1024", "-O", "^has_journal", "-L", "gap", "-E", `offset=${gapOffset}`,
+            "-d", gapFiles, disk.g, "512k"]);
         // e: somebody's existing disk with a file on it; p: a disk with a GPT and one partition.
         const files = path.join(work, "e-files");
         fs.mkdirSync(files);
@@ -158,7 +230,7 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
         runOk("mkfs.ext4", ["-q", "-F", "-L", "old", "-d", files, deep]);
         runOk("dd", [`if=${deep}`, `of=${disk.d}`, "bs=1M", "seek=40", "conv=notrunc", "status=none"]);
         assert.strictEqual(run("blkid", ["-p", disk.d]).status, 2, "blkid -p must see nothing on disk d");
-        for (const d of ["c", "d", "e", "p", "x", "y", "s"]) {
+        for (const d of ["c", "d", "e", "p", "x", "y", "s", "g", "h"]) {
             hashBefore[d] = diskDigest(disk[d]);
         }
     });
@@ -172,6 +244,7 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
     describe("boot 0: disks with a past (a former RAID member), disks of different sizes, two runs at once, a wrong member path", function () {
         let r0: Map<string, string>;
         let changed0: string[];
+        let boot0: DiffedBoot;
 
         before(async function () {
             this.timeout(bootBoundMs + 60_000);
@@ -179,13 +252,29 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
                 boot,
                 root: safetyRoot,
                 scenario: "safety",
-                disks: { "nas-x": disk.x, "nas-y": disk.y, "nas-s": disk.s, "nas-m": disk.m, "nas-t1": disk.t1, "nas-t2": disk.t2 },
+                disks: {
+                    "nas-x": disk.x, "nas-y": disk.y, "nas-s": disk.s, "nas-m": disk.m, "nas-t1": disk.t1, "nas-t2": disk.t2,
+                    "nas-g": disk.g, "nas-h": disk.h, "nas-w1": disk.w1, "nas-w2": disk.w2,
+                },
                 workDir: work,
                 timeoutMs: bootBoundMs,
             });
             console.log(`      (boot 0 took ${res.seconds}s)`);
             r0 = res.results;
             changed0 = res.changed;
+            boot0 = res;
+        });
+
+        it("every storage.sh run changes no disk, but the one that makes an array of mismatched sizes (digests before and after each run)", function () {
+            assertRunsChanged(boot0, {
+                "reuse-blank-first": [],
+                "reuse-old-first": [],
+                "refuse-size": [],
+                lock: [],
+                mixed: ["nas-w1", "nas-w2"],
+                gap: [],
+                typo: [],
+            });
         });
 
         it("the guest's mdadm puts a new 1.2 array's data on a 128 GiB disk where disk x's old filesystem is", function () {
@@ -220,6 +309,44 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
             assert.deepStrictEqual([status(r0.get("refuse-size.out")).state, status(r0.get("refuse-size.out")).size], ["refused", "-"]);
         });
 
+        it("with allowSizeMismatch, makes an array of blank members 64 and 80 MiB, as large as the smaller, and says its usable size", function () {
+            assert.strictEqual(r0.get("mixed.rc")?.trim(), "0", r0.get("mixed.err"));
+            assert.match(
+                r0.get("mixed.err") ?? "",
+                /the members differ in size \(\/dev\/vd[a-z] 64 MiB, \/dev\/vd[a-z] 80 MiB\): the array will be at most 64 MiB, as allowed/,
+            );
+            const st = status(r0.get("mixed.out"));
+            assert.deepStrictEqual([st.state, st.members], ["created", "2/2"]);
+            // The host's mdadm reads the array size from the superblock the guest wrote (in KiB).
+            const examined = runOk("mdadm", ["--examine", disk.w2]).stdout;
+            const arrayKiB = Number(/Array Size : (\d+) KiB/.exec(examined)?.[1]);
+            assert.ok(arrayKiB > 0, examined);
+            assert.strictEqual(Number(st.size), arrayKiB * 1024, examined);
+            assert.ok(Number(st.size) < 64 * mib && Number(st.size) > 60 * mib, st.size);
+            assert.strictEqual(exportVars(r0.get("mixed-detail")).MD_UUID, st.uuid);
+        });
+
+        it("a new array that shows data its blank-looking members hid is stopped, and the members are put back byte for byte", function () {
+            assert.strictEqual(r0.get("gap.rc")?.trim(), "2", `${r0.get("gap.err")}\n${r0.get("gap.out")}`);
+            const err = r0.get("gap.err") ?? "";
+            // Both disks passed the blank check: the array was made, then refused before mkfs.
+            assert.match(err, /member \/dev\/disk\/by-id\/virtio-nas-g \(\/dev\/vd[a-z]\) holds nothing \(blank\)/);
+            assert.match(err, /created md array 'gap'/);
+            assert.match(
+                err,
+                /refusing: the new array 'gap' showed unknown data \(not all zero where an older use would show: see looks_unused in storage\.sh\), although every member looked blank: it was stopped and the first 4 MiB of \/dev\/vd[a-z] \/dev\/vd[a-z] put back as they were/,
+            );
+            assert.doesNotMatch(err, /made an ext4/);
+            assert.strictEqual(status(r0.get("gap.out")).state, "refused");
+            assert.doesNotMatch(r0.get("gap-arrays") ?? "", /^md\S* : /m, "an array is left running");
+            assert.strictEqual(diskDigest(disk.g), hashBefore.g);
+            assert.strictEqual(diskDigest(disk.h), hashBefore.h);
+            assert.strictEqual(
+                runOk("debugfs", ["-R", "cat /notes.txt", `${disk.g}?offset=${gapOffset}`]).stdout,
+                "notes kept on an old partition\n",
+            );
+        });
+
         it("two runs at once: the second waits for the first's lock, then runs on its own", function () {
             assert.doesNotMatch(r0.get("lock-first.err") ?? "", /waiting/);
             assert.match(r0.get("lock-second.err") ?? "", /another storage\.sh run holds \/run\/homelab-storage\.lock: waiting for it to end/);
@@ -240,8 +367,8 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
             assert.deepStrictEqual([st.state, st.members], ["misconfigured", "2/2"]);
         });
 
-        it("changes no disk but the scratch disks the driver itself made arrays on", function () {
-            assert.deepStrictEqual(changed0, ["nas-m", "nas-t1", "nas-t2"]);
+        it("changes no disk but the scratch disks the driver itself made arrays on, and the mismatched pair", function () {
+            assert.deepStrictEqual(changed0, ["nas-m", "nas-t1", "nas-t2", "nas-w1", "nas-w2"]);
         });
     });
 
@@ -249,6 +376,7 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
         let r: Map<string, string>;
         let created: Record<string, string>;
         let changed1: string[];
+        let boot1: DiffedBoot;
 
         before(async function () {
             this.timeout(bootBoundMs + 60_000);
@@ -263,11 +391,23 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
             console.log(`      (boot 1 took ${res.seconds}s)`);
             r = res.results;
             changed1 = res.changed;
+            boot1 = res;
             created = status(r.get("create.out"));
         });
 
         it("changes no disk but the new array's two members", function () {
             assert.deepStrictEqual(changed1, ["nas-a", "nas-b"]);
+        });
+
+        it("only the run that creates the array changes disks, and only its members (digests before and after each run)", function () {
+            assertRunsChanged(boot1, {
+                "refuse-ext4": [],
+                "refuse-parted": [],
+                "refuse-deep": [],
+                create: ["nas-a", "nas-b"],
+                second: [],
+                foreign: [],
+            });
         });
 
         it("refuses a disk holding ext4, naming the disk and what is on it, and leaves it byte-for-byte unchanged", function () {
@@ -347,6 +487,7 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
         describe("boot 2: reboot, then Samba", function () {
             let r2: Map<string, string>;
             let changed2: string[];
+            let boot2: DiffedBoot;
             const smb: Record<string, { status: number; out: string }> = {};
             const got: Record<string, string> = {};
             let smbError: Error | undefined;
@@ -403,6 +544,11 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
                 console.log(`      (boot 2 took ${res.seconds}s)`);
                 r2 = res.results;
                 changed2 = res.changed;
+                boot2 = res;
+            });
+
+            it("storage.sh after the reboot changes no disk (digests before and after the run)", function () {
+                assertRunsChanged(boot2, { again: [] });
             });
 
             it("changes no disk but the array's members", function () {
@@ -474,9 +620,55 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
                 ]);
             });
 
+            describe("boot 2b: the same OS disk, one member missing, no storage.sh run", function () {
+                let rb: Map<string, string>;
+                let changedB: string[];
+
+                before(async function () {
+                    this.timeout(bootBoundMs + 60_000);
+                    const res = await bootAndDiff({
+                        boot,
+                        root: rootImage,
+                        scenario: "degradedboot",
+                        disks: { "nas-a": disk.a },
+                        workDir: work,
+                        timeoutMs: bootBoundMs,
+                    });
+                    console.log(`      (boot 2b took ${res.seconds}s)`);
+                    rb = res.results;
+                    changedB = res.changed;
+                    assert.strictEqual(res.checkpoints.size, 0, "storage.sh ran in this boot");
+                });
+
+                it("the unit storage.sh installed starts the array degraded at boot and mounts it, files intact", function () {
+                    assert.deepStrictEqual(exportVars(rb.get("unit")), { ActiveState: "active", Result: "success" });
+                    assert.match(rb.get("boot-mount") ?? "", new RegExp(`^/dev/md\\d+ ${created.fs_uuid} /srv/data$`, "m"));
+                    assert.strictEqual(exportVars(rb.get("detail")).MD_UUID, created.uuid);
+                    assert.match(rb.get("mdstat") ?? "", /md\d+ : active raid1 vd[a-z]\[\d\]\n.*\[2\/1\] \[(U_|_U)\]/);
+                    assert.strictEqual(rb.get("sums"), r.get("sums"));
+                    // The array became active only after the unit had started (journal order).
+                    const journal = rb.get("journal") ?? "";
+                    const unitStart = journal.search(/Starting homelab-raid-data\.service/);
+                    const active = journal.search(/md\/raid1:md\d+: active with 1 out of 2 mirrors/);
+                    assert.ok(unitStart >= 0 && active > unitStart, `unit started at ${unitStart}, array active at ${active}`);
+                });
+
+                it("the degraded array is mailed to MAILADDR by mdadm, as a failed disk is", function () {
+                    assert.match(rb.get("mail") ?? "", /^To: root$/m);
+                    assert.match(rb.get("mail") ?? "", /^Subject: DegradedArray event on \/dev\/md\/data/m);
+                    assert.strictEqual(rb.get("mdmonitor")?.trim(), "active");
+                });
+
+                it("changes no disk but the surviving member (the array's event count and the filesystem's mount time)", function () {
+                    assert.deepStrictEqual(changedB, ["nas-a"]);
+                    assert.strictEqual(exportVars(runOk("mdadm", ["--examine", "--export", disk.a]).stdout).MD_UUID, created.uuid);
+                });
+            });
+
             describe("boot 3: a new OS disk, one member missing", function () {
                 let r3: Map<string, string>;
                 let changed3: string[];
+                let boot3: DiffedBoot;
 
                 before(async function () {
                     this.timeout(bootBoundMs + 60_000);
@@ -491,6 +683,11 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
                     console.log(`      (boot 3 took ${res.seconds}s)`);
                     r3 = res.results;
                     changed3 = res.changed;
+                    boot3 = res;
+                });
+
+                it("assembling degraded changes only the surviving member; the run with a blank partner changes nothing (digests before and after each run)", function () {
+                    assertRunsChanged(boot3, { degraded: ["nas-a"], "blank-partner": [] });
                 });
 
                 it("changes no disk but the surviving member", function () {

@@ -143,6 +143,12 @@ export interface BootArgs {
     timeoutMs: number;
     /** Runs on the host once the guest prints `HOMELAB-READY` on its serial console. */
     whenReady?: () => Promise<void>;
+    /**
+     * Answers, one line each and in order, the lines the guest writes on its second serial port
+     * (/dev/ttyS1, a Unix socket on the host). The guest waits for each answer, so the host can
+     * look at the disk images while the guest does nothing.
+     */
+    onRequest?: (line: string) => Promise<string>;
 }
 
 export interface BootResult {
@@ -179,6 +185,11 @@ export async function bootGuest(args: BootArgs): Promise<BootResult> {
             ? ["-nic", `user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:${args.smbPort}-:445`]
             : ["-nic", "none"]),
     ];
+    const control = args.onRequest ? await controlServer(path.join(args.workDir, `${tag}.control.sock`), args.onRequest) : undefined;
+    if (control) {
+        // QEMU connects to it at start as the guest's second serial port, ttyS1.
+        qemuArgs.push("-chardev", `socket,id=control,path=${control.socketPath}`, "-serial", "chardev:control");
+    }
     const started = Date.now();
     const qemu = spawn("qemu-system-x86_64", qemuArgs, { stdio: ["ignore", "ignore", "pipe"] });
     let qemuErr = "";
@@ -220,11 +231,48 @@ export async function bootGuest(args: BootArgs): Promise<BootResult> {
         }
         return { results, serialLog, seconds };
     } finally {
+        control?.close();
         clearTimeout(killer);
         if (!done && qemu.pid !== undefined) {
             process.kill(qemu.pid, "SIGKILL");
         }
     }
+}
+
+/**
+ * A Unix socket server for one guest's control port: each line received is handed to `answer`,
+ * one at a time in the order received, and its result written back as one line. An answer that
+ * throws is written back as `error: <message>`, which the guest records.
+ */
+async function controlServer(socketPath: string, answer: (line: string) => Promise<string>) {
+    fs.rmSync(socketPath, { force: true });
+    const server = net.createServer((conn) => {
+        let buffered = "";
+        let queue = Promise.resolve();
+        conn.on("data", (chunk) => {
+            buffered += String(chunk);
+            let nl: number;
+            while ((nl = buffered.indexOf("\n")) >= 0) {
+                const line = buffered.slice(0, nl).replace(/\r$/, "");
+                buffered = buffered.slice(nl + 1);
+                queue = queue.then(async () => {
+                    let reply: string;
+                    try {
+                        reply = await answer(line);
+                    } catch (e) {
+                        reply = `error: ${(e as Error).message.split("\n")[0]}`;
+                    }
+                    conn.write(`${reply}\n`);
+                });
+            }
+        });
+        conn.on("error", () => undefined);
+    });
+    await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(socketPath, resolve);
+    });
+    return { socketPath, close: () => server.close() };
 }
 
 function readText(file: string): string {
