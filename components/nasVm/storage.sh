@@ -118,6 +118,8 @@ tmp=""
 trap 'rm -f "$tmp"' EXIT
 
 changed=no
+# yes once a new array was stopped and its members' first MiBs put back (see the check below).
+restored=no
 note_change() {
     changed=yes
     log "$*"
@@ -323,7 +325,10 @@ status() {
 }
 refuse() {
     log "refusing: $*"
-    if [ "$changed" = no ]; then
+    if [ "$restored" = yes ]; then
+        log "the members are as they were before this run. Nothing here ever wipes a disk: if a disk" \
+            "really is to be reused, wipe it by hand (wipefs -a, blkdiscard) and run again."
+    elif [ "$changed" = no ]; then
         log "no disk was written. Nothing here ever wipes a disk: if a disk really is to be reused," \
             "wipe it by hand (wipefs -a, blkdiscard) and run again."
     else
@@ -430,6 +435,8 @@ if [ -z "$array_uuid" ]; then
             dd if="$heads/$i" of="${devs[i]}" bs=1M conv=notrunc,fsync status=none
         done
         udevadm settle 2>/dev/null || true
+        restored=yes
+        changed=no
         refuse "the new array '$name' showed $found, although every member looked blank: it was" \
             "stopped and the first 4 MiB of ${devs[*]} put back as they were"
     fi
