@@ -86,18 +86,24 @@ export function stackFileConfigMap(text: string, name = "the stack file"): Recor
     const doc = parseDocument(text, { merge: true, uniqueKeys: true });
     if (doc.errors.length > 0) {
         const lines = text.split(/\r?\n/);
-        throw new ConfigError(
-            doc.errors.map((e) => {
-                const { line, col } = e.linePos?.[0] ?? { line: 0, col: 0 };
-                // The offending line, or the last line with text before it (an unclosed quote is found at the end).
-                let at = line;
-                while (at > 1 && (lines[at - 1] ?? "").trim() === "") {
-                    at--;
-                }
-                const shown = lines[at - 1] !== undefined ? `: line ${at} is \`${lines[at - 1].replace(/\t/g, "\\t")}\`` : "";
-                return { path: `${name}:${line}:${col}`, message: `YAML syntax error, ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "").replace(/:$/, "")}${shown}` };
-            }),
-        );
+        // The parser reports one broken line several ways (an unclosed flow, then what follows it):
+        // one root cause, one line, so only the first error shown at each line is kept.
+        const shownLines = new Set<number>();
+        const issues = doc.errors.flatMap((e) => {
+            const { line, col } = e.linePos?.[0] ?? { line: 0, col: 0 };
+            // The offending line, or the last line with text before it (an unclosed quote is found at the end).
+            let at = line;
+            while (at > 1 && (lines[at - 1] ?? "").trim() === "") {
+                at--;
+            }
+            if (shownLines.has(at)) {
+                return [];
+            }
+            shownLines.add(at);
+            const shown = lines[at - 1] !== undefined ? `: line ${at} is \`${lines[at - 1].replace(/\t/g, "\\t")}\`` : "";
+            return [{ path: `${name}:${line}:${col}`, message: `YAML syntax error, ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "").replace(/:$/, "")}${shown}` }];
+        });
+        throw new ConfigError(issues);
     }
     let top: unknown;
     try {

@@ -272,6 +272,12 @@ describe("the stack file itself", () => {
         ["tab indentation", "config:\n\thomelab:domain: lab.site\n", { path: "Pulumi.x.yaml:2:1", message: "YAML syntax error, Tabs are not allowed as indentation: line 2 is `\\thomelab:domain: lab.site`" }],
         ["an unclosed quote", 'config:\n  homelab:domain: "lab.site\n', { path: "Pulumi.x.yaml:3:1", message: 'YAML syntax error, Missing closing "quote: line 2 is `  homelab:domain: "lab.site`' }],
         ["a key given twice", "config:\n  homelab:domain: a.site\n  homelab:domain: b.site\n", { path: "Pulumi.x.yaml:3:3", message: "YAML syntax error, Map keys must be unique: line 3 is `  homelab:domain: b.site`" }],
+        // The parser reports this line five ways; one cause, one line.
+        [
+            "an unclosed flow on a tab-indented line",
+            "config:\n  homelab:domain: [unclosed\n\t- tab: {\n",
+            { path: "Pulumi.x.yaml:3:2", message: "YAML syntax error, Flow sequence in block collection must be sufficiently indented and end with a ]: line 3 is `\\t- tab: {`" },
+        ],
     ];
     for (const [what, text, issue] of syntax) {
         it(`reports a YAML syntax error with file, line, column and the line: ${what}`, () => {
