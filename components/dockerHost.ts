@@ -7,7 +7,7 @@ import { whenKnown } from "./inputs";
 import { remoteScript } from "./remoteScript";
 import { guestIpConfig, LxcOsType } from "./lxcContainer";
 import { installDockerArgs, renderDaemonJson } from "./dockerHost/daemonJson";
-import { overlaps, parseCidr } from "./ip";
+import { hostAddressProblem, overlaps, parseCidr, parseIpv4WithPrefix } from "./ip";
 
 /** The node-side CIFS mount script beside this file. */
 export const mountSharesScriptPath = path.join(__dirname, "dockerHost", "mount-shares.sh");
@@ -193,11 +193,16 @@ export class DockerHost extends pulumi.ComponentResource {
         const kind = args.kind ?? DockerHostKind.lxc;
         const hostname = args.hostname ?? name;
         // Checked now when plain (before anything is registered), else once known.
-        const address = whenKnown({ ipv4: args.ipv4 }, ({ ipv4 }) => {
-            if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(ipv4)) {
+        const address = whenKnown({ ipv4: args.ipv4, gateway: args.gateway }, ({ ipv4, gateway }) => {
+            const parsed = parseIpv4WithPrefix(ipv4);
+            if (parsed === undefined) {
                 throw new Error(`DockerHost ${name}: ipv4 must be an address with prefix such as 192.168.1.4/24, got "${ipv4}"`);
             }
-            return ipv4.split("/")[0];
+            const problem = hostAddressProblem(parsed.address, { cidr: parsed.net, text: parsed.netText, name: "its network", gateway });
+            if (problem !== undefined) {
+                throw new Error(`DockerHost ${name}: ipv4 ${problem}`);
+            }
+            return parsed.address;
         });
         const ipv6 = args.ipv6 === undefined ? undefined : whenKnown({ ipv6: args.ipv6 }, ({ ipv6 }) => {
             if (!/^[0-9a-fA-F:]+\/\d{1,3}$/.test(ipv6)) {

@@ -109,3 +109,44 @@ export function isReserved(net: Cidr, address: string): boolean {
     }
     return value === net.base || (net.version === 4 && value === (net.base | hostMask));
 }
+
+/** A network as a guest's address is checked against it: parsed, as written, and how messages name it. */
+export interface HostNetwork {
+    cidr: Cidr;
+    /** As written, e.g. 192.168.1.0/24. */
+    text: string;
+    /** How a message names it, e.g. `network 'lan'`. */
+    name: string;
+    gateway?: string;
+}
+
+/**
+ * Why `address` cannot be a guest's address on `net` (undefined when it can): outside it, its
+ * network or broadcast address, or its gateway. The one rule: the guest components and the stack's
+ * validation both call it.
+ */
+export function hostAddressProblem(address: string, net: HostNetwork): string | undefined {
+    if (!contains(net.cidr, address) || isReserved(net.cidr, address)) {
+        return `${address} is not a host address inside ${net.name} (${net.text}): use an address of that network`;
+    }
+    if (address === net.gateway) {
+        return `${address} is the gateway of ${net.name}: use another address`;
+    }
+    return undefined;
+}
+
+/**
+ * An IPv4 address with its prefix length (`192.168.1.4/24`) as the address and its network, or
+ * undefined when it is not one (a part above 255, a prefix above 32, no prefix).
+ */
+export function parseIpv4WithPrefix(text: string): { address: string; net: Cidr; netText: string } | undefined {
+    const m = /^([0-9.]+)\/(\d{1,2})$/.exec(text);
+    const value = m ? parseIpv4(m[1]) : undefined;
+    const prefix = Number(m?.[2]);
+    if (!m || value === undefined || prefix > 32) {
+        return undefined;
+    }
+    const base = prefix === 0 ? 0n : (value >> BigInt(32 - prefix)) << BigInt(32 - prefix);
+    const netText = `${[24n, 16n, 8n, 0n].map((s) => (base >> s) & 255n).join(".")}/${prefix}`;
+    return { address: m[1], net: { version: 4, base, prefix }, netText };
+}

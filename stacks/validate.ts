@@ -15,7 +15,7 @@ import { lxcOsTypes } from "../components/lxcContainer";
 import { contentProblem, storageProblem, StorageUse } from "../components/storage";
 import { haReplication } from "../components/highAvailability";
 import { hasProvisioning, provisionOsRule, provisionProblems } from "../components/provision";
-import { Cidr, contains, isReserved, overlaps, parseCidr, parseIpv6 } from "../components/ip";
+import { Cidr, contains, hostAddressProblem, isReserved, overlaps, parseCidr, parseIpv6 } from "../components/ip";
 import { defaultDockerHost, defaultRoutePort } from "./routes";
 import { exposureOf, firewallArgs } from "./lab";
 import { planFirewall } from "../components/firewall";
@@ -483,10 +483,11 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                 if (h.ipv6 === undefined && h.path.startsWith("homelab:containers")) {
                     add(`${h.path}.address`, "a guest needs an address: give `address` (IPv4), or `ipv6` on a network with ipv6 for an IPv6-only container");
                 }
-            } else if (!contains(n.cidr, h.address) || isReserved(n.cidr, h.address)) {
-                add(`${h.path}.address`, `${h.address} is not a host address inside network '${h.network}' (${n.net.cidr}): use an address of that network`);
-            } else if (h.address === n.net.gateway) {
-                add(`${h.path}.address`, `${h.address} is the gateway of network '${h.network}': use another address`);
+            } else {
+                const problem = hostAddressProblem(h.address, { cidr: n.cidr, text: n.net.cidr, name: `network '${h.network}'`, gateway: n.net.gateway });
+                if (problem !== undefined) {
+                    add(`${h.path}.address`, problem);
+                }
             }
             const records = hostRecordTypes(h.dns ?? false, h);
             if (records.problem) {

@@ -248,6 +248,11 @@ describe("DockerHost (vm)", () => {
 describe("DockerHost arguments", () => {
     const bad: [string, Partial<DockerHostArgs>, string][] = [
         ["an address without prefix", { ipv4: "192.168.1.4" }, 'DockerHost docker: ipv4 must be an address with prefix such as 192.168.1.4/24, got "192.168.1.4"'],
+        // The address rule the stack's validation uses too (components/ip.ts hostAddressProblem).
+        ["an address part above 255 and a prefix above 32", { ipv4: "999.1.1.1/99" }, 'DockerHost docker: ipv4 must be an address with prefix such as 192.168.1.4/24, got "999.1.1.1/99"'],
+        ["the network's own address", { ipv4: "192.168.1.0/24" }, "DockerHost docker: ipv4 192.168.1.0 is not a host address inside its network (192.168.1.0/24): use an address of that network"],
+        ["the broadcast address", { ipv4: "192.168.1.255/24" }, "DockerHost docker: ipv4 192.168.1.255 is not a host address inside its network (192.168.1.0/24): use an address of that network"],
+        ["the gateway's address", { ipv4: "192.168.1.1/24" }, "DockerHost docker: ipv4 192.168.1.1 is the gateway of its network: use another address"],
         ["no SSH keys", { sshPublicKeys: [] }, "DockerHost docker: sshPublicKeys must hold at least one key, or Pulumi could not set the host up"],
         ["an internal pool over the apps network", { internalPool: "10.10.0.0/16" }, "DockerHost docker: internalPool 10.10.0.0/16 overlaps appNetwork 10.10.10.0/24: choose ranges apart"],
         ["an apps network that is not a network", { appNetwork: "banana" }, 'DockerHost docker: appNetwork must be an IPv4 network with its host bits zero, such as 10.10.10.0/24, got "banana"'],
