@@ -5,7 +5,7 @@ import * as docker from "@pulumi/docker";
 import * as command from "@pulumi/command";
 import { whenKnown } from "./inputs";
 import { remoteScript } from "./remoteScript";
-import { guestIpConfig, LxcOsType } from "./lxcContainer";
+import { authorizedKeys, authorizedKeysScriptPath, guestIpConfig, LxcOsType } from "./lxcContainer";
 import { installDockerArgs, renderDaemonJson } from "./dockerHost/daemonJson";
 import { hostAddressProblem, overlaps, parseCidr, parseIpv4WithPrefix } from "./ip";
 
@@ -13,8 +13,6 @@ import { hostAddressProblem, overlaps, parseCidr, parseIpv4WithPrefix } from "./
 export const mountSharesScriptPath = path.join(__dirname, "dockerHost", "mount-shares.sh");
 /** The node-side script that sets an LXC host's bind mounts and data volume size with `pct`. */
 export const containerMountsScriptPath = path.join(__dirname, "dockerHost", "container-mounts.sh");
-/** The node-side script that keeps root's SSH keys of an LXC host current with `pct exec`. */
-export const authorizedKeysScriptPath = path.join(__dirname, "dockerHost", "authorized-keys.sh");
 /** The Docker set-up script beside this file (its own tests live in dockerHost.install.test.ts). */
 export const installDockerScriptPath = path.join(__dirname, "dockerHost", "install-docker.sh");
 
@@ -349,7 +347,7 @@ export class DockerHost extends pulumi.ComponentResource {
                     connection: nodeConnection,
                     scriptPath: authorizedKeysScriptPath,
                     args: whenKnown({ vmId: args.vmId }, (v) => ["--vmid", String(v.vmId)]),
-                    stdin: whenKnown({ keys: sshPublicKeys }, (v) => v.keys.map((k) => `${k.trim()}\n`).join("")),
+                    stdin: authorizedKeys(sshPublicKeys),
                 },
                 { parent: this, dependsOn: [guest] },
             );

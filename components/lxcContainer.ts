@@ -11,6 +11,8 @@ import { whenKnown } from "./inputs";
 
 /** The script that sets a container up from inside (run with `pct exec` on the node). */
 export const provisionScriptPath = path.join(__dirname, "lxcContainer", "provision.sh");
+/** The node script that keeps root's SSH keys of a running container current with `pct exec`. */
+export const authorizedKeysScriptPath = path.join(__dirname, "lxcContainer", "authorized-keys.sh");
 /** The node script that turns a provisioned container into a template. */
 export const makeTemplateScriptPath = path.join(__dirname, "lxcContainer", "make-template.sh");
 
@@ -123,7 +125,12 @@ export interface LxcContainerArgs {
      * then made a template, so that its clones start from it. Defaults to none.
      */
     provision?: ProvisionArgs;
-    /** SSH login on the node (root: `pct` needs it). Required with `provision`. */
+    /**
+     * SSH login on the node (root: `pct` needs it). Required with `provision`. With it, a
+     * container that is not a template takes `sshPublicKeys` at creation only and later ones from
+     * authorized-keys.sh (the provider would replace it on a key change). Defaults to none: then a
+     * key change replaces the container.
+     */
     nodeConnection?: SshConnection;
 }
 
@@ -198,6 +205,8 @@ export class LxcContainer extends pulumi.ComponentResource {
         // (by make-template.sh): the provider itself would convert it at creation, before anything
         // could run inside.
         const convertLater = isTemplate === true && spec !== undefined;
+        // Keys in place need a running container and the node: not for a template.
+        const keysInPlace = args.nodeConnection !== undefined && isTemplate === false;
         const n = args.network;
         const container = new proxmoxve.ContainerLegacy(
             name,
@@ -241,9 +250,25 @@ export class LxcContainer extends pulumi.ComponentResource {
                       replaceOnChanges: ["description"],
                       deleteBeforeReplace: true,
                   }
-                : { parent: this },
+                : // test/providerTruth.ts, row "ContainerLegacy initialization.userAccount": keys are
+                  // sent at creation only, never read back, and a change replaces the container.
+                  keysInPlace
+                  ? { parent: this, ignoreChanges: ["initialization.userAccount"] }
+                  : { parent: this },
         );
         containers.set(this, container);
+        if (keysInPlace) {
+            remoteScript(
+                `${name}-keys`,
+                {
+                    connection: args.nodeConnection!,
+                    scriptPath: authorizedKeysScriptPath,
+                    args: whenKnown({ vmId: args.vmId }, (v) => ["--vmid", String(v.vmId)]),
+                    stdin: authorizedKeys(args.sshPublicKeys),
+                },
+                { parent: this, dependsOn: [container] },
+            );
+        }
         this.address = pulumi.output(n.address).apply((a) => a?.split("/")[0]);
         // The last step a clone must wait for: the container, its provisioning, or its conversion.
         let last: pulumi.Output<unknown> = container.vmId;
@@ -282,6 +307,11 @@ export class LxcContainer extends pulumi.ComponentResource {
 // proxmoxve is not a @pulumi package, so the multi-language schema cannot carry its resources:
 // TypeScript reaches the container through a getter, kept here rather than in a field.
 const containers = new WeakMap<LxcContainer, proxmoxve.ContainerLegacy>();
+
+/** The stdin of authorized-keys.sh: one key a line. */
+export function authorizedKeys(keys: pulumi.Input<pulumi.Input<string>[]>): pulumi.Input<string> {
+    return whenKnown({ keys }, (v) => v.keys.map((k) => `${k.trim()}\n`).join(""));
+}
 
 /** A short digest of a provisioning spec, shown in a provisioned template's description. */
 function digest(spec: string): string {

@@ -137,6 +137,25 @@ describe("LxcContainer", () => {
         assert.match(String(base.inputs.description), /^Managed by Pulumi \(homelab\); provisioned sha256:[0-9a-f]{16}$/);
     });
 
+    it("with the node's login, takes keys at creation only and writes later ones from the node (a key change would replace it); not for a template or without the login", async () => {
+        const node = { host: "172.16.0.11", privateKey: "key" };
+        const { resources: rs } = await captureProgram(() => {
+            new LxcContainer("web", args({ nodeConnection: node }), pve());
+            new LxcContainer("tpl", args({ vmId: 900, isTemplate: true, nodeConnection: node }), pve());
+            new LxcContainer("bare", args({ vmId: 202 }), pve());
+        });
+        const web = one(rs, ct, "web");
+        assert.deepStrictEqual(web.options.ignoreChanges, ["initialization.userAccount"]);
+        const keys = one(rs, "command:remote:Command", "web-keys");
+        assert.deepStrictEqual(keys.dependsOn, [web.urn]);
+        assert.strictEqual(keys.inputs.stdin, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKey admin@laptop\n");
+        assert.ok(String(keys.inputs.create).endsWith('bash "$f" --vmid 201; rc=$?; rm -f "$f"; exit $rc'));
+        for (const other of ["tpl", "bare"]) {
+            assert.deepStrictEqual(one(rs, ct, other).options.ignoreChanges, [], other);
+            assert.ok(!rs.some((r) => r.name === `${other}-keys`), other);
+        }
+    });
+
     it("refuses provisioning without the node's SSH login, and a distribution it cannot provision", async () => {
         const noNode = await captureRefusal(() => new LxcContainer("web", args({ provision: { packages: ["curl"] } }), pve()));
         assert.strictEqual(noNode.error?.message, "LxcContainer web: provision runs `pct exec` on the node: set nodeConnection");

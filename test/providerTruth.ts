@@ -104,7 +104,7 @@ export const rows: ProviderTruthRow[] = [
     {
         type: ct,
         input: "initialization.userAccount",
-        sent: "the admin SSH public keys (DockerHost: at creation only, ignoreChanges; later keys by authorized-keys.sh)",
+        sent: "the admin SSH public keys (DockerHost, and LxcContainer with nodeConnection: at creation only, ignoreChanges; later keys by lxcContainer/authorized-keys.sh)",
         replaces: "always",
         behaviour:
             "force-new (user_account and its keys); sent only at creation (containerCreateCustom: createBody.SSHKeys); no read-back: containerRead copies user_account from the state, so keys changed inside the container show no diff",

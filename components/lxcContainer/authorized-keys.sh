@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Root's SSH keys in an LXC Docker host, written from the Proxmox node with `pct exec`. The
-# provider replaces a container whenever its keys change (test/providerTruth.ts, row
-# "ContainerLegacy initialization.userAccount"): a replacement would wipe /var/lib/docker, so the
-# keys given at creation are kept current here instead, in place. Running on the node, it needs
+# Root's SSH keys in an LXC guest (a Docker host, a plain container), written from the Proxmox
+# node with `pct exec`. The provider replaces a container whenever its keys change
+# (test/providerTruth.ts, row "ContainerLegacy initialization.userAccount"): a replacement would
+# wipe the guest's data (a Docker host's /var/lib/docker), so the keys given at creation are kept
+# current here instead, in place. Running on the node, it needs
 # no login into the container: a rotated key pair works even though the old key is gone.
 #
 # Usage: bash authorized-keys.sh --vmid N < KEYS
