@@ -36,7 +36,7 @@ describe("npm run plan, precompiled (scripts/precompiled.mjs)", function () {
 
     it("builds from every module the plan loads and every file beside the components, each with its SHA-256", () => {
         const files = manifest().files;
-        for (const f of ["scripts/plan.ts", "index.ts", "stacks/lab.ts", "components/dockerHost.ts", "scripts/diagram.ts", "components/dockerHost/authorized-keys.sh", "components/nasVm/user-data.yaml", "tsconfig.json"]) {
+        for (const f of ["scripts/plan.ts", "index.ts", "stacks/lab.ts", "components/dockerHost.ts", "scripts/diagram.ts", "components/lxcContainer/authorized-keys.sh", "components/nasVm/user-data.yaml", "tsconfig.json"]) {
             assert.match(files[f] ?? "", /^[0-9a-f]{64}$/, f);
         }
         // Tests and the other scripts are not part of the plan.
