@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import { isShared, StorageInfo } from "./storage";
@@ -18,14 +19,38 @@ export interface HaGroupArgs {
     noFailback?: boolean;
 }
 
+/**
+ * An HA rule (Proxmox VE 9, which replaced HA groups with rules). `node-affinity`: the nodes its
+ * guests prefer (most preferred first), like a group; `resource-affinity`: guests kept on one node
+ * (`positive`) or on different nodes (`negative`).
+ */
+export type HaRuleArgs =
+    | {
+          name: string;
+          type: "node-affinity";
+          /** Nodes, most preferred first (they get priorities n, n-1, ..., 1). */
+          nodes: string[];
+          /** Run its guests on these nodes only. Defaults to false. */
+          strict?: boolean;
+      }
+    | {
+          name: string;
+          type: "resource-affinity";
+          affinity: "positive" | "negative";
+          /** The guests (by `HaGuestArgs.name`, at least two) it keeps together or apart. */
+          guests: string[];
+      };
+
 /** One highly available guest. */
 export interface HaGuestArgs {
     /** Name of the guest, for the resource names. */
     name: string;
     kind: "lxc" | "vm";
     vmId: number;
-    /** HA group (from `groups`). Defaults to none: any node of the cluster. */
+    /** HA group (from `groups`; Proxmox VE 8). Defaults to none: any node of the cluster. */
     group?: string;
+    /** Node-affinity HA rule (from `rules`; Proxmox VE 9) it belongs to. Defaults to none: any node. */
+    rule?: string;
     /** Defaults to started. */
     state?: HaState;
     /** Restarts on its node before it is relocated, 0-10. Defaults to 1 (Proxmox's). */
@@ -42,21 +67,26 @@ export interface HaGuestArgs {
 }
 
 export interface HighAvailabilityArgs {
+    /** HA groups, for Proxmox VE 8. Not with `rules`. Defaults to none. */
     groups?: HaGroupArgs[];
+    /** HA rules, for Proxmox VE 9 (which has no groups). Not with `groups`. Defaults to none. */
+    rules?: HaRuleArgs[];
     guests: HaGuestArgs[];
-    /** Every node of the cluster, in config order: a replication job's number is its target's place here, plus one. */
+    /** Every node of the cluster (a replication job's number comes from its target's name: {@link replicationJobNumber}). */
     nodes: string[];
     /** Replication schedule (systemd calendar event). Defaults to every 15 minutes, Proxmox's own. */
     replicationSchedule?: string;
 }
 
 /**
- * Proxmox HA for guests on a cluster: HA groups, one HA resource per guest, and ZFS replication
- * jobs that copy a guest's local volumes to the nodes it may fail over to. The proxmoxve provider
- * comes through `opts.provider` (HA needs Sys.Console on /: the lab passes the root one).
+ * Proxmox HA for guests on a cluster: HA groups (Proxmox VE 8) or HA rules (Proxmox VE 9), one HA
+ * resource per guest, and ZFS replication jobs that copy a guest's local volumes to the nodes it
+ * may fail over to. The proxmoxve provider comes through `opts.provider` (HA needs Sys.Console on
+ * /: the lab passes the root one).
  */
 export class HighAvailability extends pulumi.ComponentResource {
     readonly groups: Record<string, proxmoxve.Hagroup> = {};
+    readonly rules: Record<string, proxmoxve.Harule> = {};
     readonly resources: Record<string, proxmoxve.Haresource> = {};
     readonly replications: Record<string, proxmoxve.Replication[]> = {};
 
@@ -89,7 +119,9 @@ export class HighAvailability extends pulumi.ComponentResource {
                         {
                             // bpg provider, fwprovider/cluster/replication/resource.go `Schema`: the id
                             // (<guest>-<job>), target and type force a new job when they change.
-                            resourceId: `${guest.vmId}-${args.nodes.indexOf(target) + 1}`,
+                            // The job number comes from the target's name, not its place in the
+                            // node list: adding or reordering nodes replaces no job.
+                            resourceId: `${guest.vmId}-${replicationJobNumber(target)}`,
                             target,
                             type: "local",
                             schedule: args.replicationSchedule ?? "*/15",
@@ -114,13 +146,84 @@ export class HighAvailability extends pulumi.ComponentResource {
                 },
             );
         }
+        // A rule names HA resources, which must exist first (bpg provider,
+        // fwprovider/cluster/ha/resource_harule.go, Schema(): "The resources must already be
+        // managed by HA"). Its `rule` and `type` force a new rule when they change (same Schema()).
+        const haId = (g: HaGuestArgs) => `${g.kind === "lxc" ? "ct" : "vm"}:${g.vmId}`;
+        for (const r of args.rules ?? []) {
+            const members = args.guests.filter((g) => (r.type === "node-affinity" ? g.rule === r.name : r.guests.includes(g.name)));
+            if (members.length === 0) {
+                continue;
+            }
+            this.rules[r.name] = new proxmoxve.Harule(
+                `${name}-${r.name}`,
+                {
+                    rule: r.name,
+                    type: r.type,
+                    resources: members.map(haId).sort(),
+                    ...(r.type === "node-affinity"
+                        ? { nodes: Object.fromEntries(r.nodes.map((n, i) => [n, r.nodes.length - i])), strict: r.strict ?? false }
+                        : { affinity: r.affinity }),
+                    comment: "Managed by Pulumi (homelab)",
+                },
+                { parent: this, dependsOn: members.map((g) => this.resources[g.name]) },
+            );
+        }
         this.registerOutputs({});
     }
+}
+
+/**
+ * The number of the replication job to `target`, from its name alone (the first 32 bits of its
+ * SHA-256, below 10^9): Proxmox's job ids are `<guest>-<number>` with a number of at most nine
+ * digits (proxmox/pve-guest-common, src/PVE/ReplicationConfig.pm, parse_replication_job_id and
+ * the pve-replication-id pattern), and the provider replaces a job whose id changes (bpg provider,
+ * fwprovider/cluster/replication/resource.go, Schema()).
+ */
+export function replicationJobNumber(target: string): number {
+    return crypto.createHash("sha256").update(target).digest().readUInt32BE(0) % 1_000_000_000;
+}
+
+/** Why these nodes cannot each have their own job number (two names give one), or undefined. */
+export function replicationJobNumberProblem(nodes: readonly string[]): string | undefined {
+    const seen = new Map<number, string>();
+    for (const n of nodes) {
+        const other = seen.get(replicationJobNumber(n));
+        if (other !== undefined && other !== n) {
+            return `nodes '${other}' and '${n}' give the same replication job number: rename one of them`;
+        }
+        seen.set(replicationJobNumber(n), n);
+    }
+    return undefined;
 }
 
 /** What is wrong with the args, or undefined. */
 export function highAvailabilityProblem(args: HighAvailabilityArgs): string | undefined {
     const groups = new Set((args.groups ?? []).map((g) => g.name));
+    const rules = new Map((args.rules ?? []).map((r) => [r.name, r]));
+    if (groups.size > 0 && rules.size > 0) {
+        return "use HA groups (Proxmox VE 8) or HA rules (Proxmox VE 9), not both: Proxmox VE 9 has no groups, 8 no rules";
+    }
+    const jobs = replicationJobNumberProblem(args.nodes);
+    if (jobs !== undefined) {
+        return jobs;
+    }
+    for (const r of args.rules ?? []) {
+        if (!/^[a-zA-Z][a-zA-Z0-9\-_.]*[a-zA-Z0-9]$/.test(r.name)) {
+            return `rule '${r.name}' must start with a letter and hold letters, digits, '-', '_' and '.' (at least 2)`;
+        }
+        if (r.type === "node-affinity") {
+            const unknown = r.nodes.find((n) => !args.nodes.includes(n));
+            if (r.nodes.length === 0 || unknown !== undefined) {
+                return `rule '${r.name}' needs nodes of the cluster (${args.nodes.join(", ")})${unknown ? `, not '${unknown}'` : ""}`;
+            }
+        } else {
+            const unknown = r.guests.find((g) => !args.guests.some((x) => x.name === g));
+            if (r.guests.length < 2 || unknown !== undefined) {
+                return `rule '${r.name}' needs at least two of the highly available guests (${args.guests.map((g) => g.name).join(", ")})${unknown ? `, not '${unknown}'` : ""}`;
+            }
+        }
+    }
     for (const g of args.groups ?? []) {
         if (!/^[a-zA-Z][a-zA-Z0-9\-_.]*[a-zA-Z0-9]$/.test(g.name)) {
             return `group '${g.name}' must start with a letter and hold letters, digits, '-', '_' and '.' (at least 2)`;
@@ -133,6 +236,10 @@ export function highAvailabilityProblem(args: HighAvailabilityArgs): string | un
     for (const guest of args.guests) {
         if (guest.group !== undefined && !groups.has(guest.group)) {
             return `guest '${guest.name}': unknown HA group '${guest.group}': use one of ${[...groups].join(", ") || "(none defined)"}`;
+        }
+        if (guest.rule !== undefined && rules.get(guest.rule)?.type !== "node-affinity") {
+            const known = [...rules.values()].filter((r) => r.type === "node-affinity").map((r) => r.name);
+            return `guest '${guest.name}': '${guest.rule}' is not a node-affinity HA rule: use one of ${known.join(", ") || "(none defined)"}`;
         }
         for (const [field, value] of [["maxRestart", guest.maxRestart], ["maxRelocate", guest.maxRelocate]] as const) {
             if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= 10)) {
@@ -169,10 +276,10 @@ export function haReplication(
     const others = runsOn.filter((n) => n.node !== guestNode);
     const missing = others.find((n) => !n.storages?.some((s) => s.id === storage.id && s.type === "zfspool"));
     if (missing !== undefined) {
-        return { problem: `replicating storage '${storage.id}' needs a zfspool storage of that id on '${missing.node}' too: declare it in its storages, or restrict the guest's HA group to nodes that have it` };
+        return { problem: `replicating storage '${storage.id}' needs a zfspool storage of that id on '${missing.node}' too: declare it in its storages, or restrict the guest's HA group (or make its node-affinity rule strict) to nodes that have it` };
     }
     if (others.length === 0) {
-        return { problem: `the guest may run on '${guestNode}' only: give its HA group another node` };
+        return { problem: `the guest may run on '${guestNode}' only: give its HA group or rule another node` };
     }
     return { replicateTo: others.map((n) => n.node) };
 }

@@ -1,10 +1,12 @@
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import { whenKnown } from "./inputs";
-import { commandConnection, shellQuote, SshConnection } from "./remoteScript";
+import { commandConnection, remoteScript, shellQuote, SshConnection } from "./remoteScript";
+import { hasProvisioning, ProvisionArgs, provisionProblems } from "./provision";
 import { guestIpConfig } from "./lxcContainer";
 import { renderSmbConf } from "./nasVm/smbConf";
 import { renderUserData } from "./nasVm/userData";
@@ -142,12 +144,23 @@ export interface NasVmArgs {
     shares: NasShareArgs[];
     /** How Pulumi logs in to the VM to set it up. */
     ssh: NasSshArgs;
+    /**
+     * Packages, files and commands the VM is set up with, through its cloud-init user data
+     * (renderUserData: `packages`, `write_files`, `runcmd`). cloud-init applies them once per
+     * instance, and Proxmox makes a changed user data a new instance at the VM's next start: on a
+     * change the node restarts the VM (nasVm/apply-user-data.sh), and cloud-init installs, writes
+     * and runs them again. Defaults to none.
+     */
+    provision?: ProvisionArgs;
+    /** SSH login on the node (root: `qm`), which restarts the VM when `provision` changes. Required with `provision`. */
+    nodeConnection?: SshConnection;
 }
 
 /** Paths of the scripts shipped beside this component. */
 export const nasScriptPaths = {
     storage: path.join(__dirname, "nasVm", "storage.sh"),
     samba: path.join(__dirname, "nasVm", "samba.sh"),
+    applyUserData: path.join(__dirname, "nasVm", "apply-user-data.sh"),
 };
 
 const byIdPrefix = "/dev/disk/by-id/";
@@ -206,6 +219,8 @@ export class NasVm extends pulumi.ComponentResource {
         const passthrough = args.controllerMapping === undefined;
         const own = { parent: this };
 
+        const provision = hasProvisioning(args.provision) ? args.provision : undefined;
+        const userDataText = whenKnown({ hostname: args.hostname, username: sshUser, sshPublicKeys: args.ssh.publicKeys }, (v) => renderUserData({ ...v, provision }));
         const userData = new proxmoxve.FileLegacy(
             `${name}-user-data`,
             {
@@ -214,7 +229,7 @@ export class NasVm extends pulumi.ComponentResource {
                 contentType: "snippets",
                 sourceRaw: {
                     fileName: pulumi.interpolate`${args.hostname}-user-data.yaml`,
-                    data: whenKnown({ hostname: args.hostname, username: sshUser, sshPublicKeys: args.ssh.publicKeys }, (v) => renderUserData(v)),
+                    data: userDataText,
                 },
             },
             // Proxmox reads the snippet at every VM start to build the cloud-init drive: deleting it
@@ -302,6 +317,19 @@ export class NasVm extends pulumi.ComponentResource {
         // address: naming it in the command makes a new VM re-run both (each script is idempotent).
         const instance = vm.networkDevices.apply((d) => d?.[0]?.macAddress ?? "");
 
+        // A changed provisioning reaches the running VM at its next start (see `provision`).
+        const applied = provision
+            ? remoteScript(
+                  `${name}-user-data`,
+                  {
+                      connection: args.nodeConnection!,
+                      scriptPath: nasScriptPaths.applyUserData,
+                      args: whenKnown({ vmId: args.vmId, snippet: userData.id, text: userDataText }, (v) => ["--vmid", String(v.vmId), "--snippet", v.snippet, "--digest", digest(v.text)]),
+                  },
+                  { parent: this, dependsOn: [vm, userData] },
+              )
+            : undefined;
+
         this.storage = sudoScript(
             `${name}-storage`,
             {
@@ -310,7 +338,7 @@ export class NasVm extends pulumi.ComponentResource {
                 script: fs.readFileSync(nasScriptPaths.storage, "utf8"),
                 args: whenKnown({ name: raidName, mount, mailTo }, (v) => storageScriptArgs({ ...v, members: this.members, allowSizeMismatch })),
             },
-            { parent: this, dependsOn: [vm], protect: true },
+            { parent: this, dependsOn: [vm, ...(applied ? [applied] : [])], protect: true },
         );
 
         const smbConf = whenKnown({ mount, comments: args.shares.map((s) => s.comment) }, (v) =>
@@ -375,6 +403,15 @@ function validateNasArgs(args: NasVmArgs): void {
                 throw new Error(`NasVm: disks ${serials.get(s)} and ${d} both end in serial "${s}": the guest could not tell them apart`);
             }
             serials.set(s, d);
+        }
+    }
+    if (hasProvisioning(args.provision)) {
+        if (args.nodeConnection === undefined) {
+            throw new Error("NasVm: provision restarts the VM from its node when it changes (`qm reboot`): set nodeConnection");
+        }
+        const problem = provisionProblems(args.provision, "debian")[0];
+        if (problem !== undefined) {
+            throw new Error(`NasVm: provision.${problem.field}: ${problem.message}`);
         }
     }
     if (args.users.length === 0) {
@@ -586,4 +623,9 @@ function sudoScript(name: string, a: SudoScriptArgs, opts: pulumi.CustomResource
         },
         opts,
     );
+}
+
+/** A digest of the user data, passed to apply-user-data.sh so that a change re-runs it. */
+function digest(text: string): string {
+    return `sha256:${crypto.createHash("sha256").update(text).digest("hex")}`;
 }

@@ -37,15 +37,23 @@ export function provisionOsRule(os: string): string | undefined {
 }
 
 const packagePattern = /^[A-Za-z0-9][A-Za-z0-9.+_-]*$/;
+/** A Debian (and Ubuntu) package name, as Debian Policy 5.6.1 allows it: lower case, at least two characters. */
+export const debianPackagePattern = /^[a-z0-9][a-z0-9.+-]+$/;
 const pathPattern = /^(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$/;
 const modePattern = /^0?[0-7]{3,4}$/;
 const ownerPattern = /^[a-z_][a-z0-9_-]*(:[a-z_][a-z0-9_-]*)?$/;
 
-/** Every problem of a provisioning, as `field: message` pairs (field relative to the provisioning). */
-export function provisionProblems(p: ProvisionArgs): { field: string; message: string }[] {
+/**
+ * Every problem of a provisioning, as `field: message` pairs (field relative to the provisioning).
+ * With `os` debian or ubuntu, package names follow Debian's stricter rule.
+ */
+export function provisionProblems(p: ProvisionArgs, os?: LxcOsType): { field: string; message: string }[] {
     const out: { field: string; message: string }[] = [];
+    const debian = os === "debian" || os === "ubuntu";
     (p.packages ?? []).forEach((name, i) => {
-        if (!packagePattern.test(name)) {
+        if (debian && packagePattern.test(name) && !debianPackagePattern.test(name)) {
+            out.push({ field: `packages[${i}]`, message: `'${name}' is not a Debian package name: lower-case letters, digits, '.', '+' and '-', at least two, such as curl` });
+        } else if (!packagePattern.test(name)) {
             out.push({ field: `packages[${i}]`, message: `'${name}' is not a package name: letters, digits, '.', '+', '_' and '-', such as curl` });
         }
     });
@@ -79,9 +87,48 @@ export function hasProvisioning(p: ProvisionArgs | undefined): p is ProvisionArg
 
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
 
+/** One `write_files` entry of cloud-config. */
+export interface CloudConfigFile {
+    path: string;
+    content: string;
+    /** Four octal digits, e.g. "0644". */
+    permissions: string;
+    owner: string;
+    /**
+     * Written in the final stage, after packages are installed (module write-files-deferred), so
+     * that an owner a package creates exists, and the commands (scripts-user, later in that
+     * stage) find the files: the order provision.sh keeps for a container.
+     */
+    defer: true;
+}
+
+/**
+ * A provisioning as cloud-config keys for a VM's user data: `packages` (installed by cloud-init
+ * with the distribution's own package manager), `write_files` and `runcmd` (each command run with
+ * sh). cloud-init runs these once per instance id: see NasVm for how a change reaches the VM.
+ * Throws on a provisioning provisionProblems refuses.
+ */
+export function provisionCloudConfig(p: ProvisionArgs, os?: LxcOsType): { packages: string[]; write_files: CloudConfigFile[]; runcmd: string[] } {
+    const problems = provisionProblems(p, os);
+    if (problems.length > 0) {
+        throw new Error(`provision.${problems[0].field}: ${problems[0].message}`);
+    }
+    return {
+        packages: [...(p.packages ?? [])],
+        write_files: (p.files ?? []).map((f) => ({
+            path: f.path,
+            content: f.content,
+            permissions: (f.mode ?? "0644").padStart(4, "0"),
+            owner: f.owner ?? "root:root",
+            defer: true,
+        })),
+        runcmd: [...(p.run ?? [])],
+    };
+}
+
 /** The spec provision.sh reads on stdin (its format is documented in the script). */
 export function renderProvisionSpec(os: LxcOsType, p: ProvisionArgs): string {
-    const problems = provisionProblems(p);
+    const problems = provisionProblems(p, os);
     if (problems.length > 0) {
         throw new Error(`provision.${problems[0].field}: ${problems[0].message}`);
     }

@@ -261,6 +261,27 @@ export const shareSchema = z.strictObject({
     comment: ruled(z.string(), shareCommentProblem).optional(),
 });
 
+/** Packages, files and commands a guest is set up with after it is made (see components/provision.ts). */
+export const provisionSchema = z.strictObject({
+    /** Distribution packages, installed when missing. Defaults to none. */
+    packages: z.array(z.string()).default([]),
+    /** Files the guest must hold exactly. Defaults to none. */
+    files: z
+        .array(
+            z.strictObject({
+                path: z.string(),
+                content: z.string(),
+                /** Octal, quoted: "0644". Defaults to 0644. */
+                mode: z.string().optional(),
+                /** user or user:group. Defaults to root:root. */
+                owner: z.string().optional(),
+            }),
+        )
+        .default([]),
+    /** Shell commands, run in order, again whenever the provisioning changes. Defaults to none. */
+    run: z.array(z.string()).default([]),
+});
+
 /** `homelab:nas`: the NAS VM. */
 export const nasSchema = z.strictObject({
     hostname: dnsLabel(),
@@ -286,6 +307,11 @@ export const nasSchema = z.strictObject({
     allowSizeMismatch: z.boolean().default(false),
     users: z.array(z.strictObject({ name: ruled(name(), linuxUserNameProblem), password: secret(sambaPasswordProblem) })).min(1, "needs at least one user"),
     shares: z.array(shareSchema).min(1, "needs at least one share"),
+    /**
+     * Set it up through its cloud-init user data (packages, files, commands); on a change the node
+     * restarts the VM, and cloud-init applies it again. Defaults to nothing.
+     */
+    provision: provisionSchema.optional(),
 });
 
 /** A NAS share mounted into a Docker host. */
@@ -301,8 +327,10 @@ export const shareMountSchema = z.strictObject({
  * the other nodes it may run on).
  */
 export const haSchema = z.strictObject({
-    /** HA group (from homelab:haGroups) of the nodes it may run on. Defaults to none: any node. */
+    /** HA group (from homelab:haGroups, Proxmox VE 8) of the nodes it may run on. Defaults to none: any node. */
     group: z.string().optional(),
+    /** Node-affinity HA rule (from homelab:haRules, Proxmox VE 9) of the nodes it may run on. Defaults to none: any node. */
+    rule: z.string().optional(),
     /** Defaults to started. */
     state: z.enum(haStates, { message: `must be one of ${haStates.join(", ")}` }).default("started"),
     /** Restarts on its node before it is moved. Defaults to 1. */
@@ -320,6 +348,32 @@ export const haGroupSchema = z.strictObject({
     /** After a failover, stay instead of moving back to a preferred node. Defaults to false. */
     noFailback: z.boolean().default(false),
 });
+
+const haRuleName = () =>
+    z.string().regex(/^[a-zA-Z][a-zA-Z0-9\-_.]*[a-zA-Z0-9]$/, "must start with a letter and hold letters, digits, '-', '_' and '.' (at least 2), such as web");
+
+/**
+ * `homelab:haRules[]`: HA rules, for Proxmox VE 9 (which replaced HA groups with them; use
+ * homelab:haGroups on Proxmox VE 8, never both). `node-affinity`: the nodes its guests (those whose
+ * `ha.rule` names it) prefer, most preferred first; `resource-affinity`: highly available guests
+ * kept on one node (`positive`) or on different nodes (`negative`).
+ */
+export const haRuleSchema = z.discriminatedUnion("type", [
+    z.strictObject({
+        name: haRuleName(),
+        type: z.literal("node-affinity"),
+        nodes: z.array(name()).min(1, "needs at least one node"),
+        /** Its guests run on these nodes only. Defaults to false. */
+        strict: z.boolean().default(false),
+    }),
+    z.strictObject({
+        name: haRuleName(),
+        type: z.literal("resource-affinity"),
+        affinity: z.enum(["positive", "negative"], { message: "must be positive (on one node) or negative (on different nodes)" }),
+        /** Hostnames of highly available guests, at least two. */
+        guests: z.array(dnsLabel()).min(2, "needs at least two guests"),
+    }),
+]);
 
 /** `homelab:dockerHosts[]`: a Docker Engine in an LXC (default) or a VM. */
 export const dockerHostSchema = z.strictObject({
@@ -340,27 +394,6 @@ export const dockerHostSchema = z.strictObject({
     appNetwork: ruled(cidr4(), appNetworkSizeProblem).default("10.10.10.0/24"),
     /** Keep it running on the cluster (see haSchema). Defaults to none. */
     ha: haSchema.optional(),
-});
-
-/** Packages, files and commands a guest is set up with after it is made (see components/provision.ts). */
-export const provisionSchema = z.strictObject({
-    /** Distribution packages, installed when missing. Defaults to none. */
-    packages: z.array(z.string()).default([]),
-    /** Files the guest must hold exactly. Defaults to none. */
-    files: z
-        .array(
-            z.strictObject({
-                path: z.string(),
-                content: z.string(),
-                /** Octal, quoted: "0644". Defaults to 0644. */
-                mode: z.string().optional(),
-                /** user or user:group. Defaults to root:root. */
-                owner: z.string().optional(),
-            }),
-        )
-        .default([]),
-    /** Shell commands, run in order, again whenever the provisioning changes. Defaults to none. */
-    run: z.array(z.string()).default([]),
 });
 
 /** `homelab:containers[]`: plain LXC guests, from a template or cloned from another container. */
@@ -610,6 +643,7 @@ export const labSchema = z.strictObject({
     backup: backupSchema.optional(),
     firewall: firewallSchema.optional(),
     haGroups: z.array(haGroupSchema).default([]),
+    haRules: z.array(haRuleSchema).default([]),
 });
 
 export type LabConfig = z.output<typeof labSchema>;
@@ -619,19 +653,21 @@ export type ImageConfig = LabConfig["images"][number];
 
 /**
  * Where an HA guest may run: its node, that node's disk storage (when declared), the nodes its
- * group allows (with their storages; every node without a restricted group), and whether its own
- * node is outside a restricted group.
+ * restricted group or strict node-affinity rule allows (with their storages; else every node), and
+ * whether its own node is outside them.
  */
-export function haPlacement(cfg: Pick<LabConfig, "nodes" | "haGroups">, nodeName: string | undefined, group: string | undefined) {
+export function haPlacement(cfg: Pick<LabConfig, "nodes" | "haGroups" | "haRules">, nodeName: string | undefined, ha: { group?: string; rule?: string }) {
     const node = cfg.nodes.find((n) => n.name === (nodeName ?? cfg.nodes[0]?.name)) ?? cfg.nodes[0];
-    const g = cfg.haGroups.find((x) => x.name === group);
-    const allowed = g?.restricted ? cfg.nodes.filter((n) => g.nodes.includes(n.name)) : cfg.nodes;
+    const g = cfg.haGroups.find((x) => x.name === ha.group);
+    const r = cfg.haRules.find((x) => x.name === ha.rule);
+    const only = g?.restricted ? g.nodes : r?.type === "node-affinity" && r.strict ? r.nodes : undefined;
+    const allowed = only ? cfg.nodes.filter((n) => only.includes(n.name)) : cfg.nodes;
     return {
         node: node.name,
         diskStorage: node.diskStorage,
         storage: node.storages?.find((s) => s.id === node.diskStorage),
         runsOn: allowed.map((n) => ({ node: n.name, storages: n.storages })),
-        outsideGroup: g?.restricted === true && !g.nodes.includes(node.name),
+        outsideGroup: only !== undefined && !only.includes(node.name),
     };
 }
 

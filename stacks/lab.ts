@@ -290,6 +290,8 @@ function createNas({ cfg, name, opts }: Parts, hypervisor: ProxmoxHost): NasVm |
             users: n.users.map((u) => ({ name: u.name, password: secret(u.password) })),
             shares: n.shares,
             ssh: { publicKeys: cfg.ssh.publicKeys, privateKey: secret(cfg.ssh.privateKey) },
+            provision: n.provision,
+            nodeConnection: { host: node.address, user: cfg.proxmox.sshUser, privateKey: secret(cfg.ssh.privateKey) },
         },
         // Passthrough disks and snippet uploads need the root@pam token.
         opts({ provider: hypervisor.provider, dependsOn: waitFor }),
@@ -562,8 +564,9 @@ function createHighAvailability(
         {
             nodes: cfg.nodes.map((n) => n.name),
             groups: cfg.haGroups.filter((grp) => guests.some(({ g }) => g.ha!.group === grp.name)),
+            rules: cfg.haRules,
             guests: guests.map(({ g, kind, guest }) => {
-                const p = haPlacement(cfg, g.node, g.ha!.group);
+                const p = haPlacement(cfg, g.node, g.ha!);
                 const r = haReplication(p.node, p.storage!, p.runsOn);
                 return { name: g.hostname, kind, vmId: g.vmId, ...g.ha!, replicateTo: "replicateTo" in r ? r.replicateTo : [], guest };
             }),

@@ -13,7 +13,7 @@ import { importCompose, originPath } from "./composeImport";
 import { configKeys, haPlacement, imageFileName, imageOs, LabConfig, labSchema, SecretValue } from "./config";
 import { lxcOsTypes } from "../components/lxcContainer";
 import { contentProblem, storageProblem, StorageUse } from "../components/storage";
-import { haReplication } from "../components/highAvailability";
+import { haReplication, replicationJobNumberProblem } from "../components/highAvailability";
 import { hasProvisioning, provisionOsRule, provisionProblems } from "../components/provision";
 import { Cidr, contains, hostAddressProblem, isReserved, overlaps, parseCidr, parseIpv6 } from "../components/ip";
 import { defaultDockerHost, defaultRoutePort } from "./routes";
@@ -578,6 +578,10 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                 serials.set(serial, i);
             }
         });
+        // The NAS runs a Debian cloud image: Debian's package names.
+        for (const p of provisionProblems(nas.provision ?? {}, "debian")) {
+            add(`homelab:nas.provision.${p.field}`, p.message);
+        }
         issues.push(...duplicates(nas.users, (u) => u.name, (_, i) => `homelab:nas.users[${i}].name`, "user"));
         issues.push(...duplicates(nas.shares, (s) => s.name, (_, i) => `homelab:nas.shares[${i}].name`, "share"));
         const users = new Set(nas.users.map((u) => u.name));
@@ -663,12 +667,12 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
             }
             imageRef(`homelab:containers[${i}]`, c.image, "lxc", c.node);
             if (c.provision) {
-                for (const p of provisionProblems(c.provision)) {
-                    add(`homelab:containers[${i}].provision.${p.field}`, p.message);
-                }
                 // A clone is of its template's distribution.
                 const image = ok("images") ? images.get(c.image ?? byName.get(c.cloneOf ?? "")?.image ?? "") : undefined;
                 const os = image?.kind === "lxc" ? imageOs(image) : undefined;
+                for (const p of provisionProblems(c.provision, os)) {
+                    add(`homelab:containers[${i}].provision.${p.field}`, p.message);
+                }
                 const osProblem = os !== undefined && hasProvisioning(c.provision) ? provisionOsRule(os) : undefined;
                 if (osProblem !== undefined) {
                     add(`homelab:containers[${i}].provision`, `image '${image!.name}' is ${os}: ${osProblem}`);
@@ -963,7 +967,7 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
     if (ok("nodes")) {
         issues.push(...storageIssues(cfg, ok));
     }
-    if (ok("nodes", "haGroups", "containers", "dockerHosts")) {
+    if (ok("nodes", "haGroups", "haRules", "containers", "dockerHosts")) {
         issues.push(...haIssues(cfg));
     }
     return issues;
@@ -987,36 +991,63 @@ export function capacityWarnings(cfg: LabConfig): string[] {
     return cfg.nodes.flatMap((n) => nodeLoad(n, guests.filter((g) => (g.node ?? cfg.nodes[0]?.name) === n.name)).warnings);
 }
 
-/** HA on a cluster: known groups and nodes, a guest inside its restricted group, and disks that can follow it. */
+/** HA on a cluster: known groups, rules and nodes, a guest inside its restricted group or strict rule, and disks that can follow it. */
 function haIssues(cfg: LabConfig): ConfigIssue[] {
     const issues: ConfigIssue[] = [];
     const add = (path: string, message: string) => issues.push({ path, message });
     const nodeNames = cfg.nodes.map((n) => n.name);
     issues.push(...duplicates(cfg.haGroups, (g) => g.name, (_, i) => `homelab:haGroups[${i}].name`, "HA group"));
-    cfg.haGroups.forEach((g, i) =>
-        g.nodes.forEach((n, j) => {
+    issues.push(...duplicates(cfg.haRules, (r) => r.name, (_, i) => `homelab:haRules[${i}].name`, "HA rule"));
+    if (cfg.haGroups.length > 0 && cfg.haRules.length > 0) {
+        add("homelab:haRules", "HA groups are Proxmox VE 8's and HA rules Proxmox VE 9's (which has no groups): keep homelab:haGroups on VE 8 or homelab:haRules on VE 9, not both");
+    }
+    const jobs = replicationJobNumberProblem(nodeNames);
+    if (jobs !== undefined) {
+        add("homelab:nodes", jobs);
+    }
+    const unknownNodes = (nodes: string[], at: string) =>
+        nodes.forEach((n, j) => {
             if (!nodeNames.includes(n)) {
-                add(`homelab:haGroups[${i}].nodes[${j}]`, `unknown node '${n}': use one of ${nodeNames.join(", ")}`);
+                add(`${at}.nodes[${j}]`, `unknown node '${n}': use one of ${nodeNames.join(", ")}`);
             }
-        }),
-    );
+        });
+    cfg.haGroups.forEach((g, i) => unknownNodes(g.nodes, `homelab:haGroups[${i}]`));
     const guests = [
         ...cfg.containers.map((c, i) => ({ g: c, path: `homelab:containers[${i}]`, template: c.template })),
         ...cfg.dockerHosts.map((h, i) => ({ g: h, path: `homelab:dockerHosts[${i}]`, template: false })),
     ];
+    const haGuests = guests.filter(({ g, template }) => g.ha && !template).map(({ g }) => g.hostname);
+    cfg.haRules.forEach((r, i) => {
+        if (r.type === "node-affinity") {
+            unknownNodes(r.nodes, `homelab:haRules[${i}]`);
+            return;
+        }
+        r.guests.forEach((h, j) => {
+            if (!haGuests.includes(h)) {
+                add(`homelab:haRules[${i}].guests[${j}]`, `'${h}' is not a highly available guest (a rule only places guests HA manages): give it ha, or use one of ${haGuests.join(", ") || "(none)"}`);
+            }
+        });
+        issues.push(...duplicates(r.guests, (h) => h, (_, j) => `homelab:haRules[${i}].guests[${j}]`, "guest"));
+    });
+    const nodeRules = cfg.haRules.filter((r) => r.type === "node-affinity").map((r) => r.name);
     for (const { g, path, template } of guests) {
         if (!g.ha) {
             continue;
         }
-        const placement = haPlacement(cfg, g.node, g.ha.group);
+        const placement = haPlacement(cfg, g.node, g.ha);
+        const within = g.ha.group !== undefined ? `HA group '${g.ha.group}' is restricted` : `HA rule '${g.ha.rule}' is strict`;
         if (cfg.nodes.length < 2) {
             add(`${path}.ha`, "HA needs a cluster of at least two nodes: add the other nodes to homelab:nodes, or remove ha");
         } else if (template) {
             add(`${path}.ha`, "a template never runs, so it cannot be highly available: remove ha (its clones may have it)");
+        } else if (g.ha.group !== undefined && g.ha.rule !== undefined) {
+            add(`${path}.ha`, "set group (Proxmox VE 8) or rule (Proxmox VE 9), not both");
         } else if (g.ha.group !== undefined && !cfg.haGroups.some((x) => x.name === g.ha!.group)) {
             add(`${path}.ha.group`, `unknown HA group '${g.ha.group}': add it to homelab:haGroups or use one of ${cfg.haGroups.map((x) => x.name).join(", ") || "(none defined)"}`);
+        } else if (g.ha.rule !== undefined && !nodeRules.includes(g.ha.rule)) {
+            add(`${path}.ha.rule`, `'${g.ha.rule}' is not a node-affinity rule: add it to homelab:haRules (type: node-affinity) or use one of ${nodeRules.join(", ") || "(none defined)"}`);
         } else if (placement.outsideGroup) {
-            add(`${path}.node`, `HA group '${g.ha.group}' is restricted to ${placement.runsOn.map((n) => n.node).join(", ")}: place the guest on one of them`);
+            add(`${path}.node`, `${within} to ${placement.runsOn.map((n) => n.node).join(", ")}: place the guest on one of them`);
         } else if (placement.storage === undefined) {
             add(`${path}.ha`, `HA needs to know where the guest's disks are: declare the storages of node '${placement.node}' (its diskStorage '${placement.diskStorage}' among them)`);
         } else {

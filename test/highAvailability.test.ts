@@ -1,8 +1,8 @@
 // HighAvailability's pure rules (where a guest's disks must be copied) and its refusals.
 import * as assert from "assert";
-import { haReplication, HighAvailability } from "../components/highAvailability";
+import { haReplication, HighAvailability, replicationJobNumber, replicationJobNumberProblem } from "../components/highAvailability";
 import { StorageInfo } from "../components/storage";
-import { captureRefusal } from "./helpers/mocks";
+import { captureProgram, captureRefusal, one, ofType } from "./helpers/mocks";
 
 const zfs: StorageInfo = { id: "local-zfs", type: "zfspool", content: ["images", "rootdir"] };
 const nfs: StorageInfo = { id: "vmstore", type: "nfs", content: ["images", "rootdir"] };
@@ -19,7 +19,7 @@ describe("haReplication", () => {
     it("refuses local storage that cannot be replicated, ZFS missing on a target, and a guest with nowhere to go", () => {
         assert.match((haReplication("pve1", thin, [{ node: "pve1" }, { node: "pve2" }]) as { problem: string }).problem, /^storage 'local-lvm' \(lvmthin\) on 'pve1' is neither shared nor replicated/);
         assert.match((haReplication("pve1", zfs, [{ node: "pve1", storages: [zfs] }, { node: "pve2", storages: [thin] }]) as { problem: string }).problem, /needs a zfspool storage of that id on 'pve2' too/);
-        assert.deepStrictEqual(haReplication("pve1", zfs, [{ node: "pve1", storages: [zfs] }]), { problem: "the guest may run on 'pve1' only: give its HA group another node" });
+        assert.deepStrictEqual(haReplication("pve1", zfs, [{ node: "pve1", storages: [zfs] }]), { problem: "the guest may run on 'pve1' only: give its HA group or rule another node" });
     });
 });
 
@@ -31,11 +31,67 @@ describe("HighAvailability", () => {
             [{ nodes, guests: [{ name: "web", kind: "lxc", vmId: 201, maxRestart: 11 }] }, "HighAvailability ha: guest 'web': maxRestart must be from 0 to 10, got 11"],
             [{ nodes, guests: [{ name: "web", kind: "lxc", vmId: 201, replicateTo: ["pve9"] }] }, "HighAvailability ha: guest 'web': cannot replicate to 'pve9', not a node of the cluster"],
             [{ nodes, groups: [{ name: "pair", nodes: ["pve1", "pve7"] }], guests: [] }, "HighAvailability ha: group 'pair' needs nodes of the cluster (pve1, pve2), not 'pve7'"],
+            [
+                { nodes, groups: [{ name: "pair", nodes }], rules: [{ name: "pair9", type: "node-affinity", nodes }], guests: [] },
+                "HighAvailability ha: use HA groups (Proxmox VE 8) or HA rules (Proxmox VE 9), not both: Proxmox VE 9 has no groups, 8 no rules",
+            ],
+            [{ nodes, rules: [{ name: "apart", type: "resource-affinity", affinity: "negative", guests: ["web"] }], guests: [{ name: "web", kind: "lxc", vmId: 201 }] }, "HighAvailability ha: rule 'apart' needs at least two of the highly available guests (web)"],
+            [{ nodes, rules: [{ name: "apart", type: "resource-affinity", affinity: "negative", guests: ["web", "db"] }], guests: [{ name: "web", kind: "lxc", vmId: 201, rule: "apart" }] }, "HighAvailability ha: rule 'apart' needs at least two of the highly available guests (web), not 'db'"],
+            [{ nodes, rules: [{ name: "apart", type: "resource-affinity", affinity: "negative", guests: ["web", "db"] }], guests: [{ name: "web", kind: "lxc", vmId: 201, rule: "apart" }, { name: "db", kind: "vm", vmId: 202 }] }, "HighAvailability ha: guest 'web': 'apart' is not a node-affinity HA rule: use one of (none defined)"],
         ];
         for (const [args, message] of cases) {
             const { error, registered } = await captureRefusal(() => new HighAvailability("ha", args));
             assert.strictEqual(error?.message, message);
             assert.deepStrictEqual(registered, ["pulumi:pulumi:Stack homelab-test"]);
         }
+    });
+});
+
+describe("replication job numbers", () => {
+    it("come from the target's name alone: the same in any node order, at most nine digits", () => {
+        assert.deepStrictEqual(["pve1", "pve2", "pve3"].map(replicationJobNumber), [566157455, 950747572, 165669510]);
+        for (const n of ["a", "pve1", "node-with-a-long-name-0123456789"]) {
+            assert.match(String(replicationJobNumber(n)), /^(0|[1-9][0-9]{0,8})$/);
+        }
+        assert.strictEqual(replicationJobNumberProblem(["pve1", "pve2", "pve3"]), undefined);
+    });
+
+    it("a job keeps its id when nodes are added before or reordered", async () => {
+        const ids = async (nodes: string[]) => {
+            const { resources } = await captureProgram(() => {
+                new HighAvailability("ha", { nodes, guests: [{ name: "web", kind: "lxc", vmId: 201, replicateTo: ["pve2"] }] });
+            });
+            return one(resources, "proxmoxve:index/replication:Replication", "ha-web-to-pve2").inputs.resourceId;
+        };
+        assert.strictEqual(await ids(["pve1", "pve2"]), "201-950747572");
+        assert.strictEqual(await ids(["pve0", "pve2", "pve1"]), "201-950747572");
+    });
+});
+
+describe("HA rules (Proxmox VE 9)", () => {
+    it("makes a node-affinity rule of the guests naming it and a resource-affinity rule of the guests it lists, after their HA resources", async () => {
+        const { resources } = await captureProgram(() => {
+            new HighAvailability("ha", {
+                nodes: ["pve1", "pve2", "pve3"],
+                rules: [
+                    { name: "prefer", type: "node-affinity", nodes: ["pve2", "pve1"] },
+                    { name: "apart", type: "resource-affinity", affinity: "negative", guests: ["web", "db"] },
+                    { name: "unused", type: "node-affinity", nodes: ["pve3"] },
+                ],
+                guests: [
+                    { name: "web", kind: "lxc", vmId: 201, rule: "prefer" },
+                    { name: "db", kind: "vm", vmId: 300 },
+                ],
+            });
+        });
+        const prefer = one(resources, "proxmoxve:index/harule:Harule", "ha-prefer");
+        assert.deepStrictEqual(prefer.inputs, { rule: "prefer", type: "node-affinity", resources: ["ct:201"], nodes: { pve2: 2, pve1: 1 }, strict: false, comment: "Managed by Pulumi (homelab)" });
+        const apart = one(resources, "proxmoxve:index/harule:Harule", "ha-apart");
+        assert.deepStrictEqual(apart.inputs, { rule: "apart", type: "resource-affinity", resources: ["ct:201", "vm:300"], affinity: "negative", comment: "Managed by Pulumi (homelab)" });
+        const res = (n: string) => one(resources, "proxmoxve:index/haresource:Haresource", `ha-${n}`).urn;
+        assert.deepStrictEqual(apart.dependsOn, [res("db"), res("web")].sort());
+        // A rule no guest uses is not made (Proxmox needs at least one resource in it).
+        assert.deepStrictEqual(ofType(resources, "proxmoxve:index/harule:Harule").map((r) => r.name).sort(), ["ha-apart", "ha-prefer"]);
+        assert.strictEqual(one(resources, "proxmoxve:index/haresource:Haresource", "ha-web").inputs.group, undefined);
     });
 });

@@ -167,37 +167,53 @@ describe("other labs from config alone", function () {
             assert.deepStrictEqual(ofType(resources, "command:remote:Command").filter((c) => c.name === "mqtt-template"), []);
         });
 
-        it("plans HA on the cluster: the group, one HA resource per guest, ZFS replication to the other node the guest may run on", () => {
-            assert.deepStrictEqual(one(resources, "proxmoxve:index/hagroup:Hagroup", "ha-zfs-pair").inputs, {
-                group: "zfs-pair",
+        it("plans HA on the cluster: the rules, one HA resource per guest, ZFS replication to the other node the guest may run on", () => {
+            const rule = (name: string) => one(resources, "proxmoxve:index/harule:Harule", `ha-${name}`);
+            assert.deepStrictEqual(rule("zfs-pair").inputs, {
+                rule: "zfs-pair",
+                type: "node-affinity",
+                resources: ["ct:201", "ct:202", "ct:210"],
                 nodes: { pve1: 2, pve2: 1 },
-                restricted: true,
-                noFailback: false,
+                strict: true,
                 comment: "Managed by Pulumi (homelab)",
             });
+            assert.deepStrictEqual(rule("web-apart").inputs, {
+                rule: "web-apart",
+                type: "resource-affinity",
+                resources: ["ct:201", "ct:202"],
+                affinity: "negative",
+                comment: "Managed by Pulumi (homelab)",
+            });
+            assert.deepStrictEqual(ofType(resources, "proxmoxve:index/hagroup:Hagroup"), []);
             const ha = (name: string) => one(resources, "proxmoxve:index/haresource:Haresource", `ha-${name}`);
             assert.deepStrictEqual(
                 ofType(resources, "proxmoxve:index/haresource:Haresource").map((r) => [r.name, r.inputs.resourceId, r.inputs.group, r.inputs.state, r.inputs.maxRestart, r.inputs.maxRelocate]).sort(),
                 [
-                    ["ha-mqtt", "ct:210", "zfs-pair", "started", 1, 2],
+                    ["ha-mqtt", "ct:210", undefined, "started", 1, 2],
                     ["ha-vault", "vm:111", undefined, "started", 1, 1],
-                    ["ha-web1", "ct:201", "zfs-pair", "started", 2, 1],
+                    ["ha-web1", "ct:201", undefined, "started", 2, 1],
+                    ["ha-web2", "ct:202", undefined, "started", 1, 1],
                 ],
             );
-            // Local ZFS is copied to the group's other node; the NFS-backed VM needs no copy.
+            // A rule names HA resources, which must exist first.
+            assert.deepStrictEqual(rule("web-apart").dependsOn, [ha("web1").urn, ha("web2").urn].sort());
+            // Local ZFS is copied to the rule's other node; the NFS-backed VM needs no copy. The job
+            // number comes from the target's name (replicationJobNumber), not the node order.
             assert.deepStrictEqual(
                 ofType(resources, "proxmoxve:index/replication:Replication").map((r) => [r.name, r.inputs.resourceId, r.inputs.target, r.inputs.type, r.inputs.schedule]).sort(),
                 [
-                    ["ha-mqtt-to-pve1", "210-1", "pve1", "local", "*/15"],
-                    ["ha-web1-to-pve2", "201-2", "pve2", "local", "*/15"],
+                    ["ha-mqtt-to-pve1", "210-566157455", "pve1", "local", "*/15"],
+                    ["ha-web1-to-pve2", "201-950747572", "pve2", "local", "*/15"],
+                    ["ha-web2-to-pve2", "202-950747572", "pve2", "local", "*/15"],
                 ],
             );
-            // HA takes the guest over only once it exists, its copy is made and its group is there.
+            // HA takes the guest over only once it exists and its copy is made.
             const web1 = one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", "web1");
             const copy = one(resources, "proxmoxve:index/replication:Replication", "ha-web1-to-pve2");
             assert.deepStrictEqual(copy.dependsOn, [web1.urn]);
-            assert.deepStrictEqual(ha("web1").dependsOn, [one(resources, "proxmoxve:index/hagroup:Hagroup", "ha-zfs-pair").urn, copy.urn, web1.urn].sort());
+            assert.deepStrictEqual(ha("web1").dependsOn, [copy.urn, web1.urn].sort());
             assert.match(ha("web1").provider, /::proxmox::/);
+            assert.match(rule("zfs-pair").provider, /::proxmox::/);
         });
 
         it("clones the template three times, each clone with its own address", () => {

@@ -1,13 +1,13 @@
 // provision.sh run for real: inside a Debian bookworm root booted with systemd under
 // systemd-nspawn, the way LxcContainer runs it (`sh -c SCRIPT provision`, the spec on stdin; on
 // Proxmox that is `pct exec VMID -- ...`). Packages come from a local apt repository (the
-// container has no network) holding one package built here with dpkg-deb.
+// container has no network) holding one package built here with dpkg-deb (localAptRepo).
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { provisionScriptPath } from "../components/lxcContainer";
 import { renderProvisionSpec, ProvisionArgs } from "../components/provision";
-import { debianRoot } from "./helpers/debian";
+import { debianRoot, localAptRepo } from "./helpers/debian";
 import { run, runOk } from "./helpers/exec";
 
 const script = fs.readFileSync(provisionScriptPath, "utf8");
@@ -21,27 +21,6 @@ const provisioning: ProvisionArgs = {
     ],
     run: ["echo ran >> /root/ran.log", "hi > /root/hi.out"],
 };
-
-/** Builds the one-package apt repository at `<root>/srv/repo` and makes it the root's only source. */
-function localRepo(root: string): void {
-    const pkg = path.join(root, "tmp", "homelab-hello");
-    fs.mkdirSync(path.join(pkg, "DEBIAN"), { recursive: true });
-    fs.mkdirSync(path.join(pkg, "usr", "share", "homelab-hello"), { recursive: true });
-    fs.writeFileSync(path.join(pkg, "usr", "share", "homelab-hello", "hello"), "hello\n");
-    fs.writeFileSync(
-        path.join(pkg, "DEBIAN", "control"),
-        "Package: homelab-hello\nVersion: 1.0\nArchitecture: all\nMaintainer: homelab tests <tests@example.net>\nDescription: test package for provision.sh\n",
-    );
-    const repo = path.join(root, "srv", "repo");
-    fs.mkdirSync(repo, { recursive: true });
-    runOk("dpkg-deb", ["--root-owner-group", "--build", pkg, path.join(repo, "homelab-hello_1.0_all.deb")]);
-    fs.rmSync(pkg, { recursive: true });
-    const packages = runOk("dpkg-scanpackages", ["--multiversion", "."], { cwd: repo }).stdout;
-    fs.writeFileSync(path.join(repo, "Packages"), packages);
-    fs.rmSync(path.join(root, "etc", "apt", "sources.list.d"), { recursive: true, force: true });
-    fs.mkdirSync(path.join(root, "etc", "apt", "sources.list.d"));
-    fs.writeFileSync(path.join(root, "etc", "apt", "sources.list"), "deb [trusted=yes] file:/srv/repo ./\n");
-}
 
 /**
  * A oneshot unit that, at boot, runs the script on /root/spec as LxcContainer does, keeps its
@@ -94,7 +73,7 @@ describe("provision.sh in a booted Debian container (systemd-nspawn)", function 
 
     before(function () {
         root = debianRoot(["systemd-sysv"]);
-        localRepo(root);
+        localAptRepo(root, [{ name: "homelab-hello" }]);
         bootUnit(root);
     });
     after(() => {

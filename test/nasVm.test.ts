@@ -373,6 +373,39 @@ describe("NasVm under runtime mocks", function () {
         });
     });
 
+    describe("with provisioning", () => {
+        let resources: CapturedResource[] = [];
+        before(async () => {
+            ({ resources } = await build({
+                provision: { packages: ["smartmontools"], files: [{ path: "/etc/motd", content: "NAS\n" }], run: ["smartctl --scan"] },
+                nodeConnection: { host: "192.168.1.6", privateKey: "NODE-KEY" },
+            }));
+        });
+
+        it("puts it in the user data: the package, the file (deferred) and the command", () => {
+            const data = (one(resources, T.file, "nas-user-data").inputs.sourceRaw as { data: string }).data;
+            assert.match(data, /^packages:\n  - qemu-guest-agent\n  - mdadm\n  - samba\n  - smartmontools\n/m);
+            assert.match(data, /^write_files:\n  - path: \/etc\/motd\n    content: \|\n      NAS\n    permissions: "0644"\n    owner: root:root\n    defer: true\n/m);
+            assert.match(data, /^  - smartctl --scan$/m);
+        });
+
+        it("restarts the VM from its node after the snippet, before the array is assembled", () => {
+            const apply = one(resources, T.cmd, "nas-user-data");
+            const vm = one(resources, T.vm, "nas");
+            const file = one(resources, T.file, "nas-user-data");
+            assert.deepStrictEqual([...apply.dependsOn].sort(), [file.urn, vm.urn].sort());
+            assert.match(apply.inputs.create as string, /^f=\$\(mktemp\) && cat > "\$f" <<'HOMELAB_SCRIPT'\n#!\/usr\/bin\/env bash\n# Runs on the Proxmox node/);
+            assert.match(apply.inputs.create as string, /bash "\$f" --vmid 100 --snippet [^ ]+ --digest sha256:[0-9a-f]{64}; rc=/);
+            assert.deepStrictEqual(apply.secretPaths, ["connection"]);
+            assert.deepStrictEqual([...one(resources, T.cmd, "nas-storage").dependsOn].sort(), [apply.urn, vm.urn].sort());
+        });
+
+        it("without provisioning there is no restart step", async () => {
+            const plain = await build();
+            assert.strictEqual(plain.resources.filter((r) => r.name === "nas-user-data" && r.type === T.cmd).length, 0);
+        });
+    });
+
     describe("validation", () => {
         const cases: [string, Partial<NasVmModule.NasVmArgs>, string][] = [
             ["one disk", { disks: [diskA] }, "NasVm: disks must list at least two whole disks for RAID 1, got 1"],
@@ -393,6 +426,12 @@ describe("NasVm under runtime mocks", function () {
             ],
             ["a share twice", { shares: [{ name: "media", users: ["docker"] }, { name: "media", users: ["proxmox"] }] }, "NasVm: shares lists 'media' twice"],
             ["a user in no share", { shares: [{ name: "media", users: ["docker"] }] }, "NasVm: user 'proxmox' is in no share's users: add it to a share or remove it"],
+            ["provision without the node's login", { provision: { packages: ["smartmontools"] } }, "NasVm: provision restarts the VM from its node when it changes (`qm reboot`): set nodeConnection"],
+            [
+                "a package Debian cannot name",
+                { provision: { packages: ["SmartMonTools"] }, nodeConnection: { host: "192.168.1.6", privateKey: "k" } },
+                "NasVm: provision.packages[0]: 'SmartMonTools' is not a Debian package name: lower-case letters, digits, '.', '+' and '-', at least two, such as curl",
+            ],
         ];
 
         it("throws the exact message for each bad argument, naming the field", async () => {

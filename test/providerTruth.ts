@@ -204,6 +204,8 @@ export const rows: ProviderTruthRow[] = [
     },
     ...inPlace("proxmoxve:index/haresource:Haresource", ["comment", "group", "maxRelocate", "maxRestart", "state"], "the guest's HA settings", `${fw}/cluster/ha/resource_haresource.go Schema() (no RequiresReplace)`),
     ...always("proxmoxve:index/replication:Replication", ["resourceId", "target", "type"], "<guest>-<n>, the target node, local", `${fw}/cluster/replication/resource.go Schema(): id, target, type RequiresReplace`),
+    ...always("proxmoxve:index/harule:Harule", ["rule", "type"], "the rule's name from config, node-affinity or resource-affinity", `${fw}/cluster/ha/resource_harule.go Schema(): rule, type RequiresReplace`),
+    ...inPlace("proxmoxve:index/harule:Harule", ["affinity", "comment", "nodes", "resources", "strict"], "the guests' HA ids, the nodes with priorities or the affinity from config", `${fw}/cluster/ha/resource_harule.go Schema() (no RequiresReplace; ValidateConfig: nodes only for node-affinity, affinity only for resource-affinity)`),
     ...inPlace("proxmoxve:index/replication:Replication", ["comment", "schedule"], "a comment, */15", `${fw}/cluster/replication/resource.go Schema() (schedule Computed UseStateForUnknown)`),
 
     // --- Proxmox: firewall (Firewall) ---

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { debianPackagePattern, ProvisionArgs, provisionCloudConfig } from "../provision";
 
 /** The cloud-config template beside this file; only the fields below are filled in by code. */
 const templatePath = path.join(__dirname, "user-data.yaml");
@@ -15,11 +16,16 @@ export interface UserDataArgs {
     sshPublicKeys: string[];
     /** Debian packages to install besides qemu-guest-agent, mdadm and samba. Defaults to none. */
     packages?: string[];
+    /**
+     * Packages, files and commands the VM is set up with ({@link provisionCloudConfig}): its
+     * packages join `packages`, its files become `write_files`, its commands follow the fixed
+     * `runcmd`. Defaults to none.
+     */
+    provision?: ProvisionArgs;
 }
 
 const hostnamePattern = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const usernamePattern = /^[a-z_][a-z0-9_-]{0,31}$/;
-const packagePattern = /^[a-z0-9][a-z0-9.+-]+$/;
 
 /**
  * The key types an authorized_keys line may name, as OpenSSH 9 accepts them (sshd(8),
@@ -75,8 +81,11 @@ export function renderUserData(args: UserDataArgs): string {
             throw new Error(`"${key.slice(0, 30)}...": ${problem}`);
         }
     }
-    for (const pkg of args.packages ?? []) {
-        if (!packagePattern.test(pkg)) {
+    // The NAS runs a Debian cloud image.
+    const provision = provisionCloudConfig(args.provision ?? {}, "debian");
+    const extraPackages = [...(args.packages ?? []), ...provision.packages];
+    for (const pkg of extraPackages) {
+        if (!debianPackagePattern.test(pkg)) {
             throw new Error(`"${pkg}" is not a Debian package name`);
         }
     }
@@ -87,11 +96,18 @@ export function renderUserData(args: UserDataArgs): string {
     doc.setIn(["users", 0, "ssh_authorized_keys"], doc.createNode(args.sshPublicKeys.map((k) => k.trim())));
     const packages = doc.get("packages") as YAML.YAMLSeq<YAML.Scalar<string>>;
     const present = new Set(packages.items.map((item) => String(item.value)));
-    for (const pkg of args.packages ?? []) {
+    for (const pkg of extraPackages) {
         if (!present.has(pkg)) {
             packages.add(doc.createNode(pkg) as YAML.Scalar<string>);
             present.add(pkg);
         }
+    }
+    if (provision.write_files.length > 0) {
+        doc.set("write_files", doc.createNode(provision.write_files));
+    }
+    const runcmd = doc.get("runcmd") as YAML.YAMLSeq;
+    for (const cmd of provision.runcmd) {
+        runcmd.add(doc.createNode(cmd));
     }
     // The YAML library keeps the template's leading comment block, including `#cloud-config`.
     const text = doc.toString({ lineWidth: 0 });

@@ -66,3 +66,37 @@ export function debianRoot(packages: string[]): string {
     runOk("tar", ["-C", root, "-xf", tarball], { timeoutMs: 600_000 });
     return root;
 }
+
+/** A package built by {@link localAptRepo}: a name and the files it installs (path: content). */
+export interface LocalPackage {
+    name: string;
+    files?: Record<string, string>;
+}
+
+/**
+ * Builds an apt repository of `packages` (made here with dpkg-deb) at `<root>/srv/repo` and makes
+ * it the root's only source: a guest with no network installs from it.
+ */
+export function localAptRepo(root: string, packages: LocalPackage[]): void {
+    const repo = path.join(root, "srv", "repo");
+    fs.mkdirSync(repo, { recursive: true });
+    for (const p of packages) {
+        const pkg = path.join(root, "tmp", p.name);
+        fs.mkdirSync(path.join(pkg, "DEBIAN"), { recursive: true });
+        for (const [file, content] of Object.entries(p.files ?? { [`/usr/share/${p.name}/hello`]: "hello\n" })) {
+            fs.mkdirSync(path.dirname(path.join(pkg, file)), { recursive: true });
+            fs.writeFileSync(path.join(pkg, file), content);
+        }
+        fs.writeFileSync(
+            path.join(pkg, "DEBIAN", "control"),
+            `Package: ${p.name}\nVersion: 1.0\nArchitecture: all\nMaintainer: homelab tests <tests@example.net>\nDescription: test package ${p.name}\n`,
+        );
+        runOk("dpkg-deb", ["--root-owner-group", "--build", pkg, path.join(repo, `${p.name}_1.0_all.deb`)]);
+        fs.rmSync(pkg, { recursive: true });
+    }
+    const index = runOk("dpkg-scanpackages", ["--multiversion", "."], { cwd: repo }).stdout;
+    fs.writeFileSync(path.join(repo, "Packages"), index);
+    fs.rmSync(path.join(root, "etc", "apt", "sources.list.d"), { recursive: true, force: true });
+    fs.mkdirSync(path.join(root, "etc", "apt", "sources.list.d"));
+    fs.writeFileSync(path.join(root, "etc", "apt", "sources.list"), "deb [trusted=yes] file:/srv/repo ./\n");
+}
