@@ -163,7 +163,7 @@ describe("stack config", () => {
         {
             name: "unknown key",
             mutate: (c) => (c.nass = {}),
-            issue: { path: "homelab:nass", message: "unknown config key: the keys are homelab:domain, homelab:proxmox, homelab:ssh, homelab:networks, homelab:nodes, homelab:images, homelab:nas, homelab:dockerHosts, homelab:containers, homelab:apps, homelab:proxy, homelab:cloudflare, homelab:backup, homelab:firewall, homelab:haGroups" },
+            issue: { path: "homelab:nass", message: "unknown config key: the keys are homelab:domain, homelab:proxmox, homelab:ssh, homelab:networks, homelab:nodes, homelab:images, homelab:nas, homelab:dockerHosts, homelab:containers, homelab:apps, homelab:proxy, homelab:cloudflare, homelab:backup, homelab:firewall, homelab:haGroups, homelab:haRules" },
         },
         {
             name: "guest on an unknown node",
@@ -250,7 +250,7 @@ describe("stack config", () => {
     it("emits a JSON Schema with every config key and secrets as secure objects", () => {
         const schema = stackFileJsonSchema() as { properties: { config: { properties: Record<string, any> } } };
         const keys = Object.keys(schema.properties.config.properties);
-        assert.deepStrictEqual(keys, ["domain", "proxmox", "ssh", "networks", "nodes", "images", "nas", "dockerHosts", "containers", "apps", "proxy", "cloudflare", "backup", "firewall", "haGroups"].map((k) => `homelab:${k}`));
+        assert.deepStrictEqual(keys, ["domain", "proxmox", "ssh", "networks", "nodes", "images", "nas", "dockerHosts", "containers", "apps", "proxy", "cloudflare", "backup", "firewall", "haGroups", "haRules"].map((k) => `homelab:${k}`));
         const apiToken = schema.properties.config.properties["homelab:proxmox"].properties.apiToken;
         assert.deepStrictEqual(apiToken.required, ["secure"]);
     });
