@@ -505,7 +505,10 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                 }
             }
             if (!h.path.startsWith("homelab:nodes") && !n.net.bridge) {
-                add(`${h.path}.network`, `network '${h.network}' has no bridge, so no guest can join it: set its bridge or choose another network`);
+                add(
+                    `${h.path}.network`,
+                    `network '${h.network}' has no bridge, so no guest can join it: ${bridges.size > 0 ? `set its bridge to one the nodes have (${[...bridges.keys()].join(", ")})` : "give a node a bridge and set it as the network's bridge"}, or choose another network`,
+                );
             }
             // A guest's NIC is on a bridge of its own node: another node's bridge does not help it.
             const node = nodeBridges.get(h.node ?? firstNode ?? "");
@@ -649,7 +652,7 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                     return;
                 }
                 if (!cfg.nas) {
-                    add(`homelab:dockerHosts[${i}].mounts[${j}].share`, `share '${m.share}' needs a NAS: define homelab:nas or remove the mount`);
+                    add(`homelab:dockerHosts[${i}].mounts[${j}].share`, `share '${m.share}' needs a NAS: define homelab:nas with share '${m.share}', or remove the mount`);
                 } else if (!shares.has(m.share)) {
                     add(`homelab:dockerHosts[${i}].mounts[${j}].share`, `unknown share '${m.share}': use one of ${[...shares.keys()].join(", ")}`);
                 }
@@ -779,7 +782,7 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
             if (hostConfig) {
                 const sidecars = (a.sidecars ?? entry?.sidecars ?? []).map((sc, k) => ({ cpus: sc.cpus, at: a.sidecars ? `homelab:apps[${i}].sidecars[${k}].cpus` : `homelab:apps[${i}]` }));
                 for (const { cpus, at } of [{ cpus: fields.cpus, at: a.cpus !== undefined ? `homelab:apps[${i}].cpus` : `homelab:apps[${i}]` }, ...sidecars]) {
-                    const problem = cpus !== undefined ? cpusProblem(cpus, hostConfig.cores, hostConfig.hostname) : undefined;
+                    const problem = cpus !== undefined ? cpusProblem(cpus, hostConfig.cores, hostConfig.hostname, ok("nodes") ? cfg.nodes.find((n) => n.name === (hostConfig.node ?? cfg.nodes[0]?.name))?.cores : undefined) : undefined;
                     if (problem) {
                         add(at, problem);
                     }
@@ -851,7 +854,8 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
         cfg.apps.forEach((a, i) => {
             for (const field of ["publicVia", "access"] as const) {
                 if (a[field] !== undefined && !a.public) {
-                    add(`homelab:apps[${i}].${field}`, `applies to public apps only: set public: true, or remove ${field}`);
+                    // Only an app with a route can be made public (below): otherwise removing is the one fix.
+                    add(`homelab:apps[${i}].${field}`, `applies to public apps only: ${routed.some((r) => r.i === i) ? "set public: true, or " : ""}remove ${field}`);
                 }
             }
             if (a.public && !routed.some((r) => r.i === i)) {
@@ -913,7 +917,7 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
         const t = cfg.backup.target;
         if ("share" in t && ok("nas")) {
             if (!cfg.nas) {
-                add("homelab:backup.target.share", "a share target needs a NAS: define homelab:nas or use { storage: <id> }");
+                add("homelab:backup.target.share", `a share target needs a NAS: define homelab:nas with share '${t.share}' and user '${t.user}' on it, or use { storage: <id> }`);
             } else if (!shares.has(t.share)) {
                 add("homelab:backup.target.share", `unknown share '${t.share}': use one of ${[...shares.keys()].join(", ")}`);
             } else if (!cfg.nas.users.some((u) => u.name === t.user)) {

@@ -140,5 +140,7 @@ describe("shared rules", () => {
         assert.strictEqual(cpusProblem(2, 2, "docker"), undefined);
         assert.strictEqual(cpusProblem(0.5, 1, "docker"), undefined);
         assert.strictEqual(cpusProblem(2.5, 2, "docker"), "2.5 CPUs is more than Docker host 'docker' has (cores: 2), which Docker refuses: use at most 2, or give the host more cores");
+        assert.strictEqual(cpusProblem(2.5, 2, "docker", 4), "2.5 CPUs is more than Docker host 'docker' has (cores: 2), which Docker refuses: use at most 2, or give the host more cores");
+        assert.strictEqual(cpusProblem(2.5, 2, "docker", 2), "2.5 CPUs is more than Docker host 'docker' has (cores: 2), which Docker refuses: use at most 2");
     });
 });

@@ -105,10 +105,15 @@ export function sizeMiB(size: string): number | undefined {
  * Why a CPU limit of `cpus` cannot run on a Docker host with `hostCores` CPUs (undefined when it
  * can): the daemon refuses NanoCPUs above its CPUs ("Range of CPUs is from 0.01 to N.00, as there
  * are only N CPUs available", moby daemon/daemon_unix.go, verifyPlatformContainerResources), and
- * a Docker host sees the cores its guest config gives it.
+ * a Docker host sees the cores its guest config gives it. `nodeCores`: what the host's node has, when known.
  */
-export function cpusProblem(cpus: number, hostCores: number, host: string): string | undefined {
-    return cpus > hostCores ? `${cpus} CPUs is more than Docker host '${host}' has (cores: ${hostCores}), which Docker refuses: use at most ${hostCores}, or give the host more cores` : undefined;
+export function cpusProblem(cpus: number, hostCores: number, host: string, nodeCores?: number): string | undefined {
+    if (cpus <= hostCores) {
+        return undefined;
+    }
+    // More cores for the host is a fix only while its node has more to give.
+    const more = nodeCores === undefined || nodeCores > hostCores ? ", or give the host more cores" : "";
+    return `${cpus} CPUs is more than Docker host '${host}' has (cores: ${hostCores}), which Docker refuses: use at most ${hostCores}${more}`;
 }
 
 /** A device `/dev/x[:/dev/y[:rwm]]` as the provider's device block; undefined when malformed. */
