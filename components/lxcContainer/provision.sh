@@ -75,10 +75,6 @@ opensuse)
     installed() { rpm -q "$1" >/dev/null 2>&1; }
     install() { zypper --non-interactive install "$@" >&2; }
     ;;
-archlinux)
-    installed() { pacman -Q "$1" >/dev/null 2>&1; }
-    install() { pacman -Sy --noconfirm --needed "$@" >&2; }
-    ;;
 "") die 2 "the spec names no os" ;;
 *) die 2 "cannot provision a '$os' guest: no package manager known for it" ;;
 esac
