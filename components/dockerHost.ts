@@ -16,21 +16,25 @@ export const containerMountsScriptPath = path.join(__dirname, "dockerHost", "con
 /** The Docker set-up script beside this file (its own tests live in dockerHost.install.test.ts). */
 export const installDockerScriptPath = path.join(__dirname, "dockerHost", "install-docker.sh");
 
-/** A NAS share the apps on this host use. */
+/** A share the apps on this host use: the NAS's, or one a guest serves (ShareServer). */
 export interface ShareMountArgs {
-    /** Share name on the NAS, e.g. `media`. Plain: it names the mount's resources. */
+    /** Share name on its server, e.g. `media`. Plain: it names the mount's resources. */
     share: string;
-    /** NAS address (IP or name) that serves the share. */
+    /** Address (IP or name) of the server: the NAS, or the guest that serves the share. */
     server: pulumi.Input<string>;
-    /** SMB user allowed on the share. */
-    username: pulumi.Input<string>;
-    /** That user's SMB password; sent to the mount script on stdin, made a secret here. */
-    password: pulumi.Input<string>;
+    /** `smb` (CIFS, the default) or `nfs` (NFSv4). Plain: it decides what the mount needs. */
+    protocol?: "smb" | "nfs";
+    /** nfs: the exported directory on the server (`ShareServer.exportPaths`), e.g. /srv/shares/media. */
+    exportPath?: pulumi.Input<string>;
+    /** smb: the SMB user allowed on the share. */
+    username?: pulumi.Input<string>;
+    /** smb: that user's SMB password; sent to the mount script on stdin, made a secret here. */
+    password?: pulumi.Input<string>;
     /** Path inside the Docker host where apps find the share. Defaults to `/mnt/<share>`. */
     path?: pulumi.Input<string>;
-    /** User id (inside the Docker host) that owns every file of the share. Defaults to 1000. */
+    /** smb: user id (inside the Docker host) that owns every file of the share. Defaults to 1000. (An NFS server decides its files' owner.) */
     uid?: pulumi.Input<number>;
-    /** Group id (inside the Docker host) of every file of the share. Defaults to `uid`. */
+    /** smb: group id (inside the Docker host) of every file of the share. Defaults to `uid`. */
     gid?: pulumi.Input<number>;
 }
 
@@ -119,11 +123,12 @@ export interface DockerHostArgs {
      * Defaults to 172.18.0.0/16, inside Docker's own default ranges.
      */
     internalPool?: pulumi.Input<string>;
-    /** NAS shares the apps use. Defaults to none. */
+    /** Shares the apps use. Defaults to none. */
     mounts?: ShareMountArgs[];
     /**
-     * What the share mounts wait for: the NAS's Samba set-up (`NasVm.samba`). Explicit, because a
-     * component's own `dependsOn` does not reach its children's registrations. Defaults to none.
+     * What the share mounts wait for: the servers' set-up (`NasVm.samba`, `ShareServer.ready`).
+     * Explicit, because a component's own `dependsOn` does not reach its children's
+     * registrations. Defaults to none.
      */
     mountsAfter?: command.remote.Command[];
     /** First host uid of the unprivileged container's id map. Defaults to Proxmox's 100000. */
@@ -157,7 +162,9 @@ export function appNetworkSizeProblem(cidr: string): string | undefined {
  * mount points, so `provider` must carry a root@pam token. The alternative, mounting inside the
  * container, needs a privileged container or the `mount=cifs` feature, both of which hand the
  * container kernel-level mount rights and weaken the isolation the LXC is there for.
- * A VM host mounts its shares itself with the same script.
+ * A VM host mounts its shares itself with the same script. An NFS share of a guest (ShareServer)
+ * is mounted the same way, with NFSv4: on the node for an LXC host (so the node's address must be
+ * on the export's clients), in the VM for a VM host.
  */
 export class DockerHost extends pulumi.ComponentResource {
     /** The guest's IPv4 address (no prefix): SSH, the Docker API and published ports. */
@@ -229,6 +236,14 @@ export class DockerHost extends pulumi.ComponentResource {
                 throw new Error(`DockerHost ${name}: share '${m.share}' is mounted twice: list each share once in mounts`);
             }
             seen.add(m.share);
+            const protocol = m.protocol ?? "smb";
+            if (protocol === "smb" ? m.username === undefined || m.password === undefined || m.exportPath !== undefined : m.exportPath === undefined || m.username !== undefined || m.password !== undefined || m.uid !== undefined || m.gid !== undefined) {
+                throw new Error(
+                    protocol === "smb"
+                        ? `DockerHost ${name}: SMB share '${m.share}' needs username and password (and no exportPath)`
+                        : `DockerHost ${name}: NFS share '${m.share}' needs exportPath, and takes no username, password, uid or gid (the server decides the files' owner)`,
+                );
+            }
             sharePaths[m.share] = whenKnown({ path: m.path ?? `/mnt/${m.share}` }, ({ path }) => {
                 if (!/^(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$/.test(path)) {
                     throw new Error(`DockerHost ${name}: mount path of share '${m.share}' must be an absolute path of plain names, got "${path}"`);
@@ -265,17 +280,25 @@ export class DockerHost extends pulumi.ComponentResource {
         const guestConnection = { host: address, user: "root", privateKey: args.sshPrivateKey };
         const ipConfig = guestIpConfig({ address: args.ipv4, gateway: args.gateway, ipv6, ipv6Gateway: args.ipv6Gateway });
 
-        // The two stdin lines mount-shares.sh reads.
-        const credentials = (m: ShareMountArgs) => pulumi.secret(pulumi.interpolate`${m.username}\n${m.password}\n`);
+        // The two stdin lines mount-shares.sh reads (SMB only: an NFS mount has no secret).
+        const credentials = (m: ShareMountArgs) => (m.protocol === "nfs" ? undefined : pulumi.secret(pulumi.interpolate`${m.username}\n${m.password}\n`));
         const mountArgs = (m: ShareMountArgs, target: pulumi.Input<string>, base: pulumi.Input<number>) =>
-            whenKnown({ hostname, server: m.server, target, base, uid: m.uid ?? 1000, gid: m.gid ?? m.uid ?? 1000 }, (v) => [
-                "--name", `${v.hostname}-${m.share}`,
-                "--server", v.server,
-                "--share", m.share,
-                "--target", v.target,
-                "--uid", String(v.base + v.uid),
-                "--gid", String(v.base + v.gid),
-            ]);
+            m.protocol === "nfs"
+                ? whenKnown({ hostname, server: m.server, target, exportPath: m.exportPath! }, (v) => [
+                      "--type", "nfs",
+                      "--name", `${v.hostname}-${m.share}`,
+                      "--server", v.server,
+                      "--export", v.exportPath,
+                      "--target", v.target,
+                  ])
+                : whenKnown({ hostname, server: m.server, target, base, uid: m.uid ?? 1000, gid: m.gid ?? m.uid ?? 1000 }, (v) => [
+                      "--name", `${v.hostname}-${m.share}`,
+                      "--server", v.server,
+                      "--share", m.share,
+                      "--target", v.target,
+                      "--uid", String(v.base + v.uid),
+                      "--gid", String(v.base + v.gid),
+                  ]);
         const nodePath = (share?: string) => whenKnown({ hostname }, (v) => nodeMountPath(v.hostname, share));
 
         const shareReady: Record<string, command.remote.Command> = {};

@@ -7,6 +7,7 @@ export * from "./app";
 export * from "./reverseProxy";
 export * from "./cloudflareDns";
 export * from "./lxcContainer";
+export { ShareServer, ShareServerArgs, ShareServerKind, NfsShareArgs, nfsScriptPath, shareServerProblem } from "./shareServer";
 export * from "./firewall";
 export * from "./backupJob";
 export * from "./remoteScript";

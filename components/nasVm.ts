@@ -414,40 +414,53 @@ function validateNasArgs(args: NasVmArgs): void {
             throw new Error(`NasVm: provision.${problem.field}: ${problem.message}`);
         }
     }
-    if (args.users.length === 0) {
-        throw new Error("NasVm: users must list at least one user");
+    const accounts = sambaAccountsProblem(args.users, args.shares);
+    if (accounts !== undefined) {
+        throw new Error(`NasVm: ${accounts}`);
     }
-    if (args.shares.length === 0) {
-        throw new Error("NasVm: shares must list at least one share");
+}
+
+/**
+ * The first problem with a Samba server's users and shares (undefined when there is none): at
+ * least one of each, no name twice, every share with users from `users`, every user in a share
+ * (samba.sh takes each user with its shares; a user in no share could never log in). The one rule
+ * of every Samba server here: NasVm and ShareServer both call it.
+ */
+export function sambaAccountsProblem(users: { name: string }[], shares: { name: string; users: string[] }[]): string | undefined {
+    if (users.length === 0) {
+        return "users must list at least one user";
     }
-    const users = new Set<string>();
-    for (const u of args.users) {
-        if (users.has(u.name)) {
-            throw new Error(`NasVm: users lists '${u.name}' twice`);
+    if (shares.length === 0) {
+        return "shares must list at least one share";
+    }
+    const names = new Set<string>();
+    for (const u of users) {
+        if (names.has(u.name)) {
+            return `users lists '${u.name}' twice`;
         }
-        users.add(u.name);
+        names.add(u.name);
     }
     const shareNames = new Set<string>();
-    args.shares.forEach((s, i) => {
+    for (const [i, s] of shares.entries()) {
         if (shareNames.has(s.name)) {
-            throw new Error(`NasVm: shares lists '${s.name}' twice`);
+            return `shares lists '${s.name}' twice`;
         }
         shareNames.add(s.name);
         if (s.users.length === 0) {
-            throw new Error(`NasVm: shares[${i}] ('${s.name}') must list at least one user`);
+            return `shares[${i}] ('${s.name}') must list at least one user`;
         }
-        s.users.forEach((u, j) => {
-            if (!users.has(u)) {
-                throw new Error(`NasVm: shares[${i}].users[${j}] ('${u}' of share '${s.name}') is not in users: add it there or use one of ${[...users].join(", ")}`);
+        for (const [j, u] of s.users.entries()) {
+            if (!names.has(u)) {
+                return `shares[${i}].users[${j}] ('${u}' of share '${s.name}') is not in users: add it there or use one of ${[...names].join(", ")}`;
             }
-        });
-    });
-    for (const u of users) {
-        if (!args.shares.some((s) => s.users.includes(u))) {
-            // samba.sh takes each user with its shares; a user in no share could never log in.
-            throw new Error(`NasVm: user '${u}' is in no share's users: add it to a share or remove it`);
         }
     }
+    for (const u of names) {
+        if (!shares.some((s) => s.users.includes(u))) {
+            return `user '${u}' is in no share's users: add it to a share or remove it`;
+        }
+    }
+    return undefined;
 }
 
 /**

@@ -35,21 +35,35 @@ export function shellQuote(word: string): string {
     return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/** A quoted here-document delimiter that does not occur in `text`. */
+function delimiterFor(text: string, start: string): string {
+    let delimiter = start;
+    while (text.includes(delimiter)) {
+        delimiter += "_";
+    }
+    return delimiter;
+}
+
 /**
  * The shell command that writes `script` to a private temporary file on the host, runs it with
  * bash and `args`, and removes it, exiting with the script's status. A quoted here-document keeps
  * the script byte for byte (no expansion); the delimiter is chosen to not occur in the script.
+ * With `config`, that text goes to a second temporary file whose path the script gets as
+ * `--config <file>` after `args`.
  */
-export function scriptCommand(script: string, args: string[] = []): string {
-    let delimiter = "HOMELAB_SCRIPT";
-    while (script.includes(delimiter)) {
-        delimiter += "_";
+export function scriptCommand(script: string, args: string[] = [], config?: string): string {
+    const doc = (target: string, text: string, start: string) => {
+        const delimiter = delimiterFor(text, start);
+        return [`${target}=$(mktemp) && cat > "$${target}" <<'${delimiter}'`, `${text.endsWith("\n") ? text : `${text}\n`}${delimiter}`];
+    };
+    const words = args.map((a) => ` ${shellQuote(a)}`).join("");
+    if (config === undefined) {
+        return [...doc("f", script, "HOMELAB_SCRIPT"), `bash "$f"${words}; rc=$?; rm -f "$f"; exit $rc`].join("\n");
     }
-    const body = script.endsWith("\n") ? script : `${script}\n`;
     return [
-        `f=$(mktemp) && cat > "$f" <<'${delimiter}'`,
-        `${body}${delimiter}`,
-        `bash "$f"${args.map((a) => ` ${shellQuote(a)}`).join("")}; rc=$?; rm -f "$f"; exit $rc`,
+        ...doc("f", script, "HOMELAB_SCRIPT"),
+        ...doc("c", config, "HOMELAB_CONFIG"),
+        `bash "$f"${words} --config "$c"; rc=$?; rm -f "$f" "$c"; exit $rc`,
     ].join("\n");
 }
 
@@ -59,6 +73,11 @@ export function scriptCommand(script: string, args: string[] = []): string {
  */
 export function pctScriptCommand(vmId: number, script: string, args: string[] = []): string {
     return [`pct exec ${vmId} -- bash -c`, shellQuote(script), "homelab-script", ...args.map(shellQuote)].join(" ");
+}
+
+/** `command` run inside LXC container `vmId` by `pct exec` on its node (stdin goes through). */
+export function pctExecCommand(vmId: number, command: string): string {
+    return `pct exec ${vmId} -- bash -c ${shellQuote(command)}`;
 }
 
 export interface RemoteScriptArgs {
@@ -72,6 +91,8 @@ export interface RemoteScriptArgs {
     stdin?: pulumi.Input<string>;
     /** Values whose change must re-run the script (besides the script and its args). */
     triggers?: pulumi.Input<unknown>[];
+    /** A file the script reads, shipped along and passed as `--config <file>` after `args`. Defaults to none. */
+    config?: pulumi.Input<string>;
     /**
      * Run the script inside this LXC guest (its id) with `pct exec` on the connection's host, a
      * Proxmox node, rather than on that host itself: no login into the guest is needed. Defaults
@@ -83,9 +104,13 @@ export interface RemoteScriptArgs {
 /** A remote.Command that runs a shipped script on create and whenever the script, args or stdin change. */
 export function remoteScript(name: string, args: RemoteScriptArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
     const script = fs.readFileSync(args.scriptPath, "utf8");
-    const create = whenKnown({ words: args.args ?? [], vmId: args.inContainer }, ({ words, vmId }) =>
-        vmId === undefined ? scriptCommand(script, words) : pctScriptCommand(vmId, script, words),
-    );
+    const create = whenKnown({ words: args.args ?? [], config: args.config, vmId: args.inContainer }, (v) => {
+        if (v.vmId === undefined) {
+            return scriptCommand(script, v.words, v.config);
+        }
+        // A config file must be written inside the guest: the whole command runs there.
+        return v.config === undefined ? pctScriptCommand(v.vmId, script, v.words) : pctExecCommand(v.vmId, scriptCommand(script, v.words, v.config));
+    });
     return new command.remote.Command(
         name,
         {

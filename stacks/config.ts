@@ -11,6 +11,7 @@ import { nasMountProblem, sambaPasswordProblem } from "../components/nasVm";
 import { checksumProblem } from "../components/proxmoxHost";
 import { guestLimits } from "../components/proxmoxHost/capacity";
 import { linuxUserNameProblem, shareCommentProblem, shareNameProblem } from "../components/nasVm/smbConf";
+import { exportIdProblem, exportPathProblem, nfsClientProblem } from "../components/shareServer/exports";
 import { sshPublicKeyProblem } from "../components/nasVm/userData";
 import { emailProblem } from "../components/reverseProxy/caddyfile";
 
@@ -314,11 +315,53 @@ export const nasSchema = z.strictObject({
     provision: provisionSchema.optional(),
 });
 
-/** A NAS share mounted into a Docker host. */
+/** A share mounted into a Docker host: the NAS's, or one a guest serves (`exports`). */
 export const shareMountSchema = z.strictObject({
     share: name(),
+    /** Hostname of the guest (Docker host or container) whose `exports` serve the share. Defaults to the NAS. */
+    from: dnsLabel().optional(),
     /** Path inside the Docker host. Defaults to /mnt/<share>. */
     path: z.string().regex(/^\/[^\s]*$/, "must be an absolute path without spaces, such as /mnt/media").optional(),
+});
+
+/** A user or group id an NFS export squashes its clients to (exports.ts, `exportIdProblem`). */
+const exportId = () =>
+    z.number().superRefine((v, ctx) => {
+        const p = exportIdProblem(v);
+        if (p !== undefined) {
+            ctx.addIssue({ code: "custom", message: p });
+        }
+    });
+
+/**
+ * `exports` of a Docker host or container: folders it serves to the lab's other hosts, each the
+ * directory `<root>/<name>`. SMB shares follow the NAS's rules (users with passwords, each share
+ * open to its own users); NFSv4 shares (a VM only) are open to the listed clients, every client
+ * acting as the share's owner. Hosts mount them with `mounts: [{ share, from: <hostname> }]`.
+ */
+export const exportsSchema = z.strictObject({
+    /** Directory of the shares. Defaults to /srv/shares. */
+    root: ruled(z.string(), exportPathProblem).default("/srv/shares"),
+    /** Samba users, as homelab:nas.users. Defaults to none. */
+    users: z.array(z.strictObject({ name: ruled(name(), linuxUserNameProblem), password: secret(sambaPasswordProblem) })).default([]),
+    /** SMB shares, as homelab:nas.shares. Defaults to none. */
+    shares: z.array(shareSchema).default([]),
+    /** NFSv4 shares (a VM only). Defaults to none. */
+    nfs: z
+        .array(
+            z.strictObject({
+                name: ruled(name(), shareNameProblem),
+                /** Addresses, networks (CIDR) or host names that may mount it. An LXC Docker host mounts through its node: list the node. */
+                clients: z.array(ruled(z.string(), nfsClientProblem)).min(1, "needs at least one client"),
+                /** Defaults to false. */
+                readOnly: z.boolean().default(false),
+                /** User id every client acts as, and the directory's owner. Defaults to 1000. */
+                uid: exportId().default(1000),
+                /** Group id every client acts as. Defaults to uid. */
+                gid: exportId().optional(),
+            }),
+        )
+        .default([]),
 });
 
 /**
@@ -388,8 +431,10 @@ export const dockerHostSchema = z.strictObject({
     rootDiskGb: diskGb(2).default(8),
     /** Separate disk for /var/lib/docker in GB. Defaults to 32. */
     dataDiskGb: diskGb(1).default(32),
-    /** NAS shares mounted for apps. */
+    /** Shares mounted for apps: the NAS's, or other guests' (`from`). */
     mounts: z.array(shareMountSchema).default([]),
+    /** Folders this host serves to others (SMB; NFS from a `vm` host). Defaults to none. */
+    exports: exportsSchema.optional(),
     /** The internal Docker network all apps on this host join. Defaults to 10.10.10.0/24. */
     appNetwork: ruled(cidr4(), appNetworkSizeProblem).default("10.10.10.0/24"),
     /** Keep it running on the cluster (see haSchema). Defaults to none. */
@@ -416,6 +461,8 @@ export const containerSchema = z.strictObject({
      * provisioned before it becomes a template, so its clones start set up. Defaults to nothing.
      */
     provision: provisionSchema.optional(),
+    /** Folders this container serves to others (SMB only: NFS needs a VM). Defaults to none. */
+    exports: exportsSchema.optional(),
     /** Keep it running on the cluster (see haSchema). Defaults to none. */
     ha: haSchema.optional(),
 });

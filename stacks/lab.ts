@@ -16,7 +16,10 @@ import { LxcContainer } from "../components/lxcContainer";
 import { NasVm } from "../components/nasVm";
 import { ProxmoxHost } from "../components/proxmoxHost";
 import { ReverseProxy } from "../components/reverseProxy";
+import { ShareServer } from "../components/shareServer";
 import { haPlacement, imageOs, LabConfig, NetworkConfig, SecretValue } from "./config";
+
+type ExportsConfig = NonNullable<LabConfig["containers"][number]["exports"]>;
 import { defaultDockerHost, defaultRoutePort } from "./routes";
 
 /** A config secret as a Pulumi secret. */
@@ -79,6 +82,8 @@ export class Lab extends pulumi.ComponentResource {
     public readonly apps: Record<string, App>;
     /** Plain containers by hostname. */
     public readonly containers: Record<string, LxcContainer>;
+    /** What each guest with `exports` serves, by hostname. */
+    public readonly shareServers: Record<string, ShareServer>;
     /** DNS records and the proxy's token, when the config has `cloudflare`. */
     public readonly dns?: CloudflareDns;
     /** The reverse proxy, when the config has `proxy`. */
@@ -104,7 +109,12 @@ export class Lab extends pulumi.ComponentResource {
         try {
             this.hypervisor = createHypervisor(parts);
             this.nas = createNas(parts, this.hypervisor);
-            this.dockerHosts = createDockerHosts(parts, this.hypervisor, this.nas);
+            this.containers = createContainers(parts, this.hypervisor);
+            this.shareServers = {};
+            for (const c of config.containers.filter((x) => x.exports)) {
+                this.shareServers[c.hostname] = createShareServer(parts, { ...c, kind: "lxc" }, this.hypervisor, this.containers[c.hostname]);
+            }
+            this.dockerHosts = createDockerHosts(parts, this.hypervisor, this.nas, this.shareServers);
             const apps = createApps(parts, this.dockerHosts);
             this.apps = apps.apps;
             routes = apps.routes;
@@ -112,7 +122,6 @@ export class Lab extends pulumi.ComponentResource {
             this.dns = edge.dns;
             this.proxy = edge.proxy;
             edgeRoutes = edge.routes;
-            this.containers = createContainers(parts, this.hypervisor);
             createHighAvailability(parts, this.hypervisor, this.containers, this.dockerHosts);
             createFirewall(parts, this.hypervisor);
             createBackup(parts, this.hypervisor, this.nas);
@@ -318,19 +327,91 @@ function resolvedApps(cfg: LabConfig): ResolvedApp[] {
     return cfg.apps.map((a) => resolveApp(a, proxyOf(a)));
 }
 
-/** Docker hosts, keyed by hostname (never by position: reordering the config replaces nothing). */
-function createDockerHosts({ cfg, adopted, name, opts }: Parts, hypervisor: ProxmoxHost, nas: NasVm | undefined): Record<string, DockerHost> {
+/**
+ * What a guest with `exports` serves. A Docker host's set-up logs in to it as root once Docker is
+ * installed; a container's runs inside it with `pct exec` on its node, once it is made and set up.
+ */
+function createShareServer({ cfg, name, opts }: Parts, g: { hostname: string; kind: "vm" | "lxc"; node?: string; address?: string; ipv6?: string; vmId: number; exports?: ExportsConfig }, hypervisor: ProxmoxHost, guest: DockerHost | LxcContainer): ShareServer {
+    const e = g.exports!;
+    const node = cfg.nodes.find((n) => n.name === (g.node ?? cfg.nodes[0].name))!;
+    const privateKey = secret(cfg.ssh.privateKey);
+    const onDockerHost = guest instanceof DockerHost;
+    return new ShareServer(
+        name(`${g.hostname}-shares`),
+        {
+            kind: g.kind,
+            connection: onDockerHost ? { host: guest.address, privateKey } : { host: node.address, user: cfg.proxmox.sshUser, privateKey },
+            inContainer: onDockerHost ? undefined : g.vmId,
+            address: (g.address ?? g.ipv6)!,
+            root: e.root,
+            users: e.users.map((u) => ({ name: u.name, password: secret(u.password) })),
+            shares: e.shares,
+            nfs: e.nfs,
+            after: onDockerHost ? [guest.install] : [(guest as LxcContainer).provisioned ?? (guest as LxcContainer).container],
+        },
+        opts(),
+    );
+}
+
+/** The Docker hosts in an order where a host that serves shares comes before the hosts that mount them (validate.ts refuses a cycle). */
+export function dockerHostOrder(cfg: Pick<LabConfig, "dockerHosts">): { order: string[]; cycle?: string[] } {
+    const byName = new Map(cfg.dockerHosts.map((h) => [h.hostname, h]));
+    const order: string[] = [];
+    const state = new Map<string, "visiting" | "done">();
+    let cycle: string[] | undefined;
+    const visit = (n: string, trail: string[]) => {
+        if (state.get(n) === "done" || cycle) {
+            return;
+        }
+        if (state.get(n) === "visiting") {
+            cycle = [...trail.slice(trail.indexOf(n)), n];
+            return;
+        }
+        state.set(n, "visiting");
+        for (const m of byName.get(n)!.mounts) {
+            if (m.from !== undefined && byName.has(m.from) && m.from !== n) {
+                visit(m.from, [...trail, n]);
+            }
+        }
+        state.set(n, "done");
+        order.push(n);
+    };
+    for (const h of cfg.dockerHosts) {
+        visit(h.hostname, []);
+    }
+    return { order, cycle };
+}
+
+/** Docker hosts, keyed by hostname (never by position: reordering the config replaces nothing), with what those that have `exports` serve added to `shareServers`. */
+function createDockerHosts(parts: Parts, hypervisor: ProxmoxHost, nas: NasVm | undefined, shareServers: Record<string, ShareServer>): Record<string, DockerHost> {
+    const { cfg, adopted, name, opts } = parts;
     const dockerHosts: Record<string, DockerHost> = {};
     const apps = resolvedApps(cfg);
-    for (const h of cfg.dockerHosts) {
+    for (const hostname of dockerHostOrder(cfg).order) {
+        const h = cfg.dockerHosts.find((x) => x.hostname === hostname)!;
         const { node, net, bridge, prefix, ipv6Prefix, waitFor } = placementOf(cfg, hypervisor, h);
         // One CIFS mount has one owner: the user the apps on this host write the share as.
         const owners = shareOwners(apps.filter((a) => hostOfApp(cfg, a) === h.hostname));
+        const after = new Set(nas ? [nas.samba] : []);
         const mounts = h.mounts.map((m) => {
-            // validate.ts guarantees the NAS and the share; the share's first user mounts it.
-            const user = cfg.nas!.shares.find((s) => s.name === m.share)!.users[0];
-            const password = cfg.nas!.users.find((u) => u.name === user)!.password;
-            return { share: m.share, path: m.path, server: cfg.nas!.address, username: user, password: secret(password), uid: owners[m.share] };
+            if (m.from === undefined) {
+                // validate.ts guarantees the NAS and the share; the share's first user mounts it.
+                const user = cfg.nas!.shares.find((s) => s.name === m.share)!.users[0];
+                const password = cfg.nas!.users.find((u) => u.name === user)!.password;
+                return { share: m.share, path: m.path, server: cfg.nas!.address, username: user, password: secret(password), uid: owners[m.share] };
+            }
+            // validate.ts guarantees the guest and its share; hosts that serve come first (dockerHostOrder).
+            const src = [...cfg.dockerHosts, ...cfg.containers].find((g) => g.hostname === m.from)!;
+            const server = shareServers[m.from];
+            after.add(server.ready[m.share]);
+            const address = (src.address ?? src.ipv6)!;
+            if (src.exports!.nfs.some((s) => s.name === m.share)) {
+                return { share: m.share, path: m.path, server: address, protocol: "nfs" as const, exportPath: server.exportPaths[m.share] };
+            }
+            // As on the NAS: the share's first user mounts it.
+            const user = src.exports!.shares.find((s) => s.name === m.share)!.users[0];
+            const password = src.exports!.users.find((u) => u.name === user)!.password;
+            return { share: m.share, path: m.path, server: address, username: user, password: secret(password), uid: owners[m.share] };
         });
         dockerHosts[h.hostname] = new DockerHost(
             name(h.hostname),
@@ -361,12 +442,15 @@ function createDockerHosts({ cfg, adopted, name, opts }: Parts, hypervisor: Prox
                 // The name a running lab already has (the component's default derives from its name).
                 ...(adopted ? { appNetworkName: "apps" } : {}),
                 mounts,
-                mountsAfter: nas ? [nas.samba] : [],
+                mountsAfter: [...after],
             },
             // Not on the NAS: only the share mounts (mountsAfter) and the apps using a share wait for it.
             // Bind mount points and the keyctl feature need the root@pam token.
             opts({ provider: hypervisor.provider, dependsOn: waitFor }),
         );
+        if (h.exports) {
+            shareServers[h.hostname] = createShareServer(parts, h, hypervisor, dockerHosts[h.hostname]);
+        }
     }
     return dockerHosts;
 }

@@ -17,11 +17,12 @@ import { haReplication, replicationJobNumberProblem } from "../components/highAv
 import { hasProvisioning, provisionOsRule, provisionProblems } from "../components/provision";
 import { Cidr, contains, hostAddressProblem, isReserved, overlaps, parseCidr, parseIpv6 } from "../components/ip";
 import { defaultDockerHost, defaultRoutePort } from "./routes";
-import { exposureOf, firewallArgs } from "./lab";
+import { dockerHostOrder, exposureOf, firewallArgs } from "./lab";
 import { planFirewall } from "../components/firewall";
 import { GuestSize, guestFitProblems, nodeLoad } from "../components/proxmoxHost/capacity";
 import { imageFileProblem } from "../components/proxmoxHost";
 import { cpusProblem } from "../components/app/containerFields";
+import { shareServerProblem } from "../components/shareServer";
 
 /**
  * Docker's own ranges on every Docker host: docker0 (daemonJson.ts's defaultBridgeIp) and the pool
@@ -603,6 +604,22 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
         });
     }
 
+    // Exports: folders guests serve (ShareServer's own rule), by hostname
+    const exporters = new Map<string, { path: string; exports: NonNullable<LabConfig["containers"][number]["exports"]> }>();
+    const serving = [
+        ...(ok("dockerHosts") ? cfg.dockerHosts.map((h, i) => ({ g: h, path: `homelab:dockerHosts[${i}]`, kind: h.kind })) : []),
+        ...(ok("containers") ? cfg.containers.map((c, i) => ({ g: c, path: `homelab:containers[${i}]`, kind: "lxc" as const })) : []),
+    ];
+    for (const { g, path, kind } of serving) {
+        if (g.exports) {
+            exporters.set(g.hostname, { path, exports: g.exports });
+            const problem = shareServerProblem({ kind, ...g.exports });
+            if (problem !== undefined) {
+                add(`${path}.exports`, problem);
+            }
+        }
+    }
+
     // Docker hosts
     const dockerHosts = new Map<string, LabConfig["dockerHosts"][number]>();
     if (ok("dockerHosts")) {
@@ -648,6 +665,10 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                     }
                     mountPaths.push({ path, share: m.share, j });
                 }
+                if (m.from !== undefined) {
+                    mountFromGuest(h, m, `homelab:dockerHosts[${i}].mounts[${j}]`);
+                    return;
+                }
                 if (!ok("nas")) {
                     return;
                 }
@@ -658,6 +679,55 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                 }
             });
         });
+    }
+
+    /**
+     * A mount of a share a guest serves: the guest serves it, and an NFS share is open to the
+     * address that mounts it (the node's, for an LXC host: DockerHost mounts there).
+     */
+    function mountFromGuest(h: LabConfig["dockerHosts"][number], m: LabConfig["dockerHosts"][number]["mounts"][number], at: string): void {
+        const src = exporters.get(m.from!);
+        if (m.from === h.hostname) {
+            add(`${at}.from`, `'${h.hostname}' would mount a share it serves itself: give its apps the directory as a volume { hostPath: ${src?.exports.root ?? "/srv/shares"}/${m.share}, readOnly: false, path: ... } instead`);
+            return;
+        }
+        if (src === undefined) {
+            if (ok("dockerHosts", "containers")) {
+                const names = [...exporters.keys()];
+                add(`${at}.from`, `'${m.from}' serves no shares: ${names.length > 0 ? `use one of ${names.join(", ")}` : "give a Docker host or container exports"}`);
+            }
+            return;
+        }
+        const k = src.exports.nfs.findIndex((s) => s.name === m.share);
+        if (k < 0) {
+            if (!src.exports.shares.some((s) => s.name === m.share)) {
+                add(`${at}.share`, `'${m.from}' serves no share '${m.share}': use one of ${[...src.exports.shares, ...src.exports.nfs].map((s) => s.name).join(", ")}`);
+            }
+            return;
+        }
+        if (!ok("nodes")) {
+            return;
+        }
+        const node = cfg.nodes.find((n) => n.name === (h.node ?? cfg.nodes[0].name));
+        const mounter = h.kind === "lxc" ? node && { name: node.name, address: node.address, what: `node '${node.name}', which mounts it for LXC host '${h.hostname}'` } : { name: h.hostname, address: h.address, what: `'${h.hostname}'` };
+        if (mounter === undefined) {
+            return;
+        }
+        const clients = src.exports.nfs[k].clients;
+        const covered = clients.some((c) => {
+            const net = c.includes("/") ? parseCidr(c) : undefined;
+            return c === mounter.address || c === mounter.name || (net !== undefined && contains(net, mounter.address));
+        });
+        if (!covered) {
+            add(`${at}.share`, `NFS share '${m.share}' of '${m.from}' is not open to ${mounter.what} (${mounter.address}): add ${mounter.address} to ${src.path}.exports.nfs[${k}].clients`);
+        }
+    }
+
+    if (ok("dockerHosts")) {
+        const { cycle } = dockerHostOrder(cfg);
+        if (cycle !== undefined) {
+            add("homelab:dockerHosts", `the share mounts form a cycle (${cycle.join(" mounts from ")}): each host waits for the other's shares; serve them from one side only`);
+        }
     }
 
     // Containers: template or clone

@@ -364,7 +364,7 @@ mount -t tmpfs -o mode=0770 homelab-cifs-stand-in "$target"
                 [
                     `mount-shares: mounting //192.168.1.5/media on ${mediaTarget}`,
                     "mount error(112): Host is down",
-                    `mount-shares: could not mount //192.168.1.5/media on ${mediaTarget}: is the NAS up and the password right?`,
+                    `mount-shares: could not mount //192.168.1.5/media on ${mediaTarget}: is the server up and the password right?`,
                     "",
                 ].join("\n"),
             );
@@ -389,6 +389,10 @@ mount -t tmpfs -o mode=0770 homelab-cifs-stand-in "$target"
         ["no password on stdin", [], "docker\n", 2, "stdin must hold the SMB password on its second line"],
         ["an empty stdin", [], "", 2, "stdin must hold the SMB user name on its first line"],
         ["a user name with a space", [], `two words\n${password}\n`, 2, "the SMB user name must be letters, digits, '.', '_' and '-'"],
+        ["an unknown protocol", ["--type", "smb"], credentials(password), 2, '--type must be cifs or nfs, got "smb"'],
+        ["an NFS mount given a share name and ids", ["--type", "nfs", "--export", "/srv/shares/media"], "", 2, "--share, --uid and --gid are for cifs; an NFS mount takes --export"],
+        ["an NFS export that is not an absolute path", ["--type", "nfs", "--export", "srv/media"], "", 2, '--export must be the exported directory, an absolute path of plain names, got "srv/media"'],
+        ["a CIFS mount given an export", ["--export", "/srv/shares/media"], credentials(password), 2, "--export is for nfs; a cifs mount takes --share"],
     ];
     const good = ["--name", "docker-media", "--server", "192.168.1.5", "--share", "media", "--target", mediaTarget, "--uid", "101000", "--gid", "101000"];
     for (const [what, over, stdin, status, message] of refused) {

@@ -389,4 +389,54 @@ describe("other labs from config alone", function () {
             ]);
         });
     });
+
+    describe("shares served by a VM and a container, mounted by other guests", () => {
+        let resources: CapturedResource[];
+        const command = (name: string) => one(resources, "command:remote:Command", name);
+        const lastLine = (name: string) => String(command(name).inputs.create).split("\n").pop();
+        before(async () => {
+            resources = (await lab("shares")).result.resources;
+        });
+
+        it("the file-server VM serves NFS and SMB once Docker is set up on it; the container serves SMB from inside", () => {
+            assert.deepStrictEqual(ofType(resources, "homelab:index:ShareServer").map((r) => r.name).sort(), ["files-shares", "scanner-shares"]);
+            assert.deepStrictEqual(command("files-shares-nfs").dependsOn, [command("files-docker").urn]);
+            assert.strictEqual(lastLine("files-shares-nfs"), 'bash "$f" --share /srv/shares/media:1000:1000 --config "$c"; rc=$?; rm -f "$f" "$c"; exit $rc');
+            // The exports file rides in the command: open to the node and the player VM only.
+            assert.ok(
+                String(command("files-shares-nfs").inputs.create).includes(
+                    "\n/srv/shares/media 192.168.20.2(rw,sync,no_subtree_check,all_squash,anonuid=1000,anongid=1000) 192.168.20.12(rw,sync,no_subtree_check,all_squash,anonuid=1000,anongid=1000)\n",
+                ),
+            );
+            const samba = command("scanner-shares-samba");
+            const container = one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", "scanner");
+            assert.deepStrictEqual(samba.dependsOn, [container.urn]);
+            assert.match(String(samba.inputs.create), /^pct exec 120 -- bash -c '/);
+            assert.ok(String(samba.inputs.create).includes("path = /srv/scans/scans\n   valid users = scan paperless\n"));
+            // The passwords go on stdin, as a secret.
+            assert.deepStrictEqual(samba.secretPaths.sort(), ["connection", "stdin"]);
+        });
+
+        it("the LXC host mounts NFS and SMB shares on its node, the VM host mounts NFS itself, each after the share is served", () => {
+            assert.strictEqual(lastLine("apps-mount-media"), 'bash "$f" --type nfs --name apps-media --server 192.168.20.10 --export /srv/shares/media --target /mnt/homelab/apps/media; rc=$?; rm -f "$f"; exit $rc');
+            assert.strictEqual(lastLine("apps-mount-scans"), 'bash "$f" --name apps-scans --server 192.168.20.20 --share scans --target /mnt/homelab/apps/scans --uid 101000 --gid 101000; rc=$?; rm -f "$f"; exit $rc');
+            assert.strictEqual(lastLine("apps-mount-projects"), 'bash "$f" --name apps-projects --server 192.168.20.10 --share projects --target /mnt/homelab/apps/projects --uid 101000 --gid 101000; rc=$?; rm -f "$f"; exit $rc');
+            // An NFS mount has no secret; an SMB mount's credentials go on stdin.
+            assert.strictEqual(command("apps-mount-media").inputs.stdin, undefined);
+            assert.deepStrictEqual(command("apps-mount-scans").secretPaths.sort(), ["connection", "stdin"]);
+            for (const m of ["apps-mount-media", "apps-mount-projects", "apps-mount-scans"]) {
+                for (const served of ["files-shares-nfs", "files-shares-samba", "scanner-shares-samba"]) {
+                    assert.ok(command(m).dependsOn.includes(command(served).urn), `${m} waits for ${served}`);
+                }
+            }
+            assert.strictEqual(lastLine("player-mount-media"), 'bash "$f" --type nfs --name player-media --server 192.168.20.10 --export /srv/shares/media --target /mnt/media; rc=$?; rm -f "$f"; exit $rc');
+            assert.deepStrictEqual(command("player-mount-media").dependsOn.sort(), [one(resources, "proxmoxve:index/vmLegacy:VmLegacy", "player").urn, command("files-shares-nfs").urn].sort());
+        });
+
+        it("the apps find the shares where their hosts mount them", () => {
+            const binds = (name: string) => (one(resources, "docker:index/container:Container", name).inputs.volumes as Record<string, unknown>[]).filter((v) => v.hostPath).map((v) => `${v.hostPath}:${v.containerPath}:${v.readOnly ? "ro" : "rw"}`);
+            assert.deepStrictEqual(binds("paperless"), ["/mnt/scans:/usr/src/paperless/consume:rw", "/mnt/projects:/projects:rw", "/mnt/media:/media:rw"]);
+            assert.deepStrictEqual(binds("jellyfin"), ["/mnt/media:/media:ro"]);
+        });
+    });
 });

@@ -31,7 +31,7 @@ describe("the homelab package", function () {
                 assets: ${JSON.stringify(assets)}.filter((a) => !fs.existsSync(require("path").join(dir, a))),
             }));`;
         const out = JSON.parse(runOk("node", ["-e", probe], { cwd: consumer }).stdout);
-        assert.deepStrictEqual(out.classes, ["App", "BackupJob", "CloudflareDns", "DockerHost", "Firewall", "Lab", "LxcContainer", "NasVm", "ProxmoxHost", "ReverseProxy"]);
+        assert.deepStrictEqual(out.classes, ["App", "BackupJob", "CloudflareDns", "DockerHost", "Firewall", "Lab", "LxcContainer", "NasVm", "ProxmoxHost", "ReverseProxy", "ShareServer"]);
         assert.deepStrictEqual(out.assets, []);
     });
 });

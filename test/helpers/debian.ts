@@ -28,34 +28,67 @@ export function debianTarball(packages: string[]): string {
     try {
         runOk("debootstrap", ["--variant=minbase", "bookworm", root, mirror], { timeoutMs: 600_000 });
         if (packages.length > 0) {
-            // Package install scripts must not start services in the build root.
-            fs.writeFileSync(path.join(root, "usr/sbin/policy-rc.d"), "#!/bin/sh\nexit 101\n", { mode: 0o755 });
-            const mounts = ["proc", "sys", "dev"];
-            for (const m of mounts) {
-                runOk("mount", ["--bind", `/${m}`, path.join(root, m)]);
-            }
-            try {
-                runOk("chroot", [root, "apt-get", "update", "-qq"], { timeoutMs: 600_000 });
-                runOk("chroot", [root, "apt-get", "install", "-y", "-qq", "--no-install-recommends", ...packages], {
-                    timeoutMs: 900_000,
-                    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-                });
-                runOk("chroot", [root, "apt-get", "clean"]);
-            } finally {
-                for (const m of mounts.reverse()) {
-                    runOk("umount", ["-l", path.join(root, m)]);
-                }
-                fs.rmSync(path.join(root, "usr/sbin/policy-rc.d"), { force: true });
-            }
+            installInRoot(root, packages);
         }
-        // mkdtemp made the build root 0700; as `/` of a guest it must be world-readable.
-        fs.chmodSync(root, 0o755);
-        const tmp = `${tarball}.tmp`;
-        runOk("tar", ["-C", root, "-cf", tmp, "."], { timeoutMs: 600_000 });
-        fs.renameSync(tmp, tarball);
+        packRoot(root, tarball);
         return tarball;
     } finally {
         fs.rmSync(root, { recursive: true, force: true });
+    }
+}
+
+/**
+ * A tarball of the cached `base` root filesystem with `extra` packages installed on top, built once
+ * and cached like `debianTarball`. The base keeps its kernel: a guest booted with the base's
+ * kernel (helpers/nasGuest.ts guestKernel) finds its modules in the derived root too.
+ */
+export function derivedTarball(base: string[], extra: string[]): string {
+    const baseTarball = debianTarball(base);
+    const key = crypto.createHash("sha256").update([path.basename(baseTarball), "+", ...[...extra].sort()].join(" ")).digest("hex").slice(0, 12);
+    const tarball = path.join(cacheDir, `bookworm-${key}.tar`);
+    if (fs.existsSync(tarball)) {
+        return tarball;
+    }
+    const root = fs.mkdtempSync(path.join(cacheDir, "build-"));
+    try {
+        runOk("tar", ["-C", root, "-xf", baseTarball], { timeoutMs: 600_000 });
+        installInRoot(root, extra);
+        packRoot(root, tarball);
+        return tarball;
+    } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+    }
+}
+
+/** Writes the root filesystem at `root` to `tarball`, whole or not at all. */
+function packRoot(root: string, tarball: string): void {
+    // mkdtemp made the build root 0700; as `/` of a guest it must be world-readable.
+    fs.chmodSync(root, 0o755);
+    const tmp = `${tarball}.tmp`;
+    runOk("tar", ["-C", root, "-cf", tmp, "."], { timeoutMs: 600_000 });
+    fs.renameSync(tmp, tarball);
+}
+
+/** Installs `packages` with apt in the root filesystem at `root`, starting no service. */
+function installInRoot(root: string, packages: string[]): void {
+    // Package install scripts must not start services in the build root.
+    fs.writeFileSync(path.join(root, "usr/sbin/policy-rc.d"), "#!/bin/sh\nexit 101\n", { mode: 0o755 });
+    const mounts = ["proc", "sys", "dev"];
+    for (const m of mounts) {
+        runOk("mount", ["--bind", `/${m}`, path.join(root, m)]);
+    }
+    try {
+        runOk("chroot", [root, "apt-get", "update", "-qq"], { timeoutMs: 600_000 });
+        runOk("chroot", [root, "apt-get", "install", "-y", "-qq", "--no-install-recommends", ...packages], {
+            timeoutMs: 900_000,
+            env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+        });
+        runOk("chroot", [root, "apt-get", "clean"]);
+    } finally {
+        for (const m of mounts.reverse()) {
+            runOk("umount", ["-l", path.join(root, m)]);
+        }
+        fs.rmSync(path.join(root, "usr/sbin/policy-rc.d"), { force: true });
     }
 }
 

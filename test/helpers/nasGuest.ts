@@ -76,10 +76,10 @@ WantedBy=multi-user.target
  * Builds a fresh 2 GB root filesystem image at `image` from the cached rootfs, with `files`
  * (absolute guest path -> content, executable when the path ends in `.sh` or is listed in
  * `executables`) added, the driver
- * unit enabled, and a static address on the QEMU user network (10.0.2.15).
+ * unit enabled, and a static address on the QEMU user network (10.0.2.15). `tarball` is the root
+ * filesystem to start from: the NAS guest's, or one derived from it (helpers/debian.ts derivedTarball).
  */
-export function buildRootImage(image: string, files: Record<string, string>, executables: string[] = []): void {
-    const tarball = debianTarball(nasGuestPackages);
+export function buildRootImage(image: string, files: Record<string, string>, executables: string[] = [], tarball = debianTarball(nasGuestPackages)): void {
     const root = fs.mkdtempSync(path.join(path.dirname(image), "rootfs-"));
     try {
         runOk("tar", ["-C", root, "-xf", tarball], { timeoutMs: 300_000 });
