@@ -16,6 +16,15 @@ export const containerMountsScriptPath = path.join(__dirname, "dockerHost", "con
 /** The Docker set-up script beside this file (its own tests live in dockerHost.install.test.ts). */
 export const installDockerScriptPath = path.join(__dirname, "dockerHost", "install-docker.sh");
 
+/** How a share is mounted. */
+export const ShareProtocol = {
+    /** SMB 3, with CIFS and the share's user and password. */
+    smb: "smb",
+    /** NFSv4 (a ShareServer's `nfs` shares). */
+    nfs: "nfs",
+} as const;
+export type ShareProtocol = (typeof ShareProtocol)[keyof typeof ShareProtocol];
+
 /** A share the apps on this host use: the NAS's, or one a guest serves (ShareServer). */
 export interface ShareMountArgs {
     /** Share name on its server, e.g. `media`. Plain: it names the mount's resources. */
@@ -23,7 +32,7 @@ export interface ShareMountArgs {
     /** Address (IP or name) of the server: the NAS, or the guest that serves the share. */
     server: pulumi.Input<string>;
     /** `smb` (CIFS, the default) or `nfs` (NFSv4). Plain: it decides what the mount needs. */
-    protocol?: "smb" | "nfs";
+    protocol?: ShareProtocol;
     /** nfs: the exported directory on the server (`ShareServer.exportPaths`), e.g. /srv/shares/media. */
     exportPath?: pulumi.Input<string>;
     /** smb: the SMB user allowed on the share. */

@@ -2,7 +2,7 @@
 // nothing; the stack program is index.ts at the top level.
 export * from "./proxmoxHost";
 export * from "./nasVm";
-export { DockerHost, DockerHostArgs, ShareMountArgs, nodeMountPath, sshOptions } from "./dockerHost";
+export { DockerHost, DockerHostArgs, ShareMountArgs, ShareProtocol, nodeMountPath, sshOptions } from "./dockerHost";
 export * from "./app";
 export * from "./reverseProxy";
 export * from "./cloudflareDns";

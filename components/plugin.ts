@@ -14,3 +14,4 @@ export { LxcContainer } from "./lxcContainer";
 export { NasVm } from "./nasVm";
 export { ProxmoxHost } from "./proxmoxHost";
 export { ReverseProxy } from "./reverseProxy";
+export { ShareServer } from "./shareServer";
