@@ -472,6 +472,13 @@ export function nasVmIgnoreChanges(passthroughDisks: number): string[] {
         // The image only seeds the OS disk when the VM is created. A newer image for the lab's other
         // guests must not re-import or replace the NAS's OS disk. (A design choice, not a provider quirk.)
         "disks[0].fileId",
+        // Provider-truth row "VmLegacy initialization.userDataFileId" (force-new). A rotated SSH key
+        // or a changed provisioning replaces the snippet; its id (the same file name) is unknown
+        // during a preview, and an unknown force-new field plans a replacement of this protected
+        // VM, so `pulumi preview` would fail. Replacing the NAS over its user data is never wanted:
+        // with `provision`, a changed snippet reaches the running VM through the `<name>-user-data`
+        // step (apply-user-data.sh); without it, the snippet only matters at the first boot.
+        "initialization.userDataFileId",
     ];
     for (let i = 1; i <= passthroughDisks; i++) {
         paths.push(

@@ -85,8 +85,8 @@ describe("NasVm helpers", () => {
     }
 
     it("ignores exactly the OS disk's image and each passthrough disk's size and format", () => {
-        assert.deepStrictEqual(m.nasVmIgnoreChanges(0), ["disks[0].fileId"]);
-        assert.deepStrictEqual(m.nasVmIgnoreChanges(2), ["disks[0].fileId", "disks[1].size", "disks[1].fileFormat", "disks[2].size", "disks[2].fileFormat"]);
+        assert.deepStrictEqual(m.nasVmIgnoreChanges(0), ["disks[0].fileId", "initialization.userDataFileId"]);
+        assert.deepStrictEqual(m.nasVmIgnoreChanges(2), ["disks[0].fileId", "initialization.userDataFileId", "disks[1].size", "disks[1].fileFormat", "disks[2].size", "disks[2].fileFormat"]);
     });
 });
 
@@ -270,7 +270,7 @@ describe("NasVm under runtime mocks", function () {
                 protect: true,
                 retainOnDelete: true,
                 deleteBeforeReplace: true,
-                ignoreChanges: ["disks[0].fileId", "disks[1].size", "disks[1].fileFormat", "disks[2].size", "disks[2].fileFormat"],
+                ignoreChanges: ["disks[0].fileId", "initialization.userDataFileId", "disks[1].size", "disks[1].fileFormat", "disks[2].size", "disks[2].fileFormat"],
             });
             // The VM needs its snippet at every start, so the snippet outlives a destroy too.
             assert.deepStrictEqual(one(resources, T.file, "nas-user-data").options, { protect: false, retainOnDelete: true, deleteBeforeReplace: false, ignoreChanges: [] });
@@ -360,7 +360,7 @@ describe("NasVm under runtime mocks", function () {
             const disks = vm.inputs.disks as Record<string, unknown>[];
             assert.deepStrictEqual(disks.map((d) => d.interface), ["virtio0"]);
             assert.ok(!JSON.stringify(disks).includes("pathInDatastore"));
-            assert.deepStrictEqual(vm.options.ignoreChanges, ["disks[0].fileId"]);
+            assert.deepStrictEqual(vm.options.ignoreChanges, ["disks[0].fileId", "initialization.userDataFileId"]);
         });
 
         it("assembles the disks behind the controller under their own by-id names", () => {
