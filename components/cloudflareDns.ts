@@ -15,6 +15,44 @@ export interface DnsAppArgs {
      *   router, which forwards 443 to the proxy).
      */
     exposure?: ProxyExposure;
+    /**
+     * The app's own records: `A`, `AAAA` or `both`, pointing at the proxy (proxied, for a
+     * port-forwarded app). A private app with records is named in the zone instead of being
+     * covered by the wildcard, so it answers only the families asked for. Not for a tunnelled app
+     * (its one CNAME answers both). Defaults to the wildcard for a private app and `A` for a
+     * port-forwarded one.
+     */
+    records?: AppRecords;
+}
+
+/** Which records an app's name gets. */
+export const AppRecords = {
+    a: "A",
+    aaaa: "AAAA",
+    both: "both",
+} as const;
+export type AppRecords = (typeof AppRecords)[keyof typeof AppRecords];
+
+/**
+ * The records of an app's own name (none: the wildcard covers it), or the problem with its
+ * choice, through the guests' rule (hostRecordTypes) against the addresses the name would point
+ * at. The one rule: CloudflareDns and the lab's validation both call it.
+ */
+export function appRecordTypes(
+    app: Pick<DnsAppArgs, "exposure" | "records">,
+    proxy: { address?: unknown; ipv6?: unknown; publicAddress?: unknown },
+): { types: ("A" | "AAAA")[]; problem?: string } {
+    const exposure = app.exposure ?? "private";
+    if (exposure === "tunnel") {
+        return app.records === undefined ? { types: [] } : { types: [], problem: "a tunnelled app's name is one CNAME to the tunnel, which answers A and AAAA alike: drop dns" };
+    }
+    if (exposure === "private" && app.records === undefined) {
+        return { types: [] };
+    }
+    const choice = app.records === undefined ? "A" : app.records === "both" ? true : app.records;
+    const target = exposure === "port-forward" ? { address: proxy.publicAddress ?? proxy.address, ipv6: proxy.ipv6 } : proxy;
+    const r = hostRecordTypes(choice, target);
+    return r.problem === undefined ? r : { types: [], problem: r.problem.replace("the guest's IPv4 `address`", "an IPv4 address of the proxy's host").replace("the guest's `ipv6` address", "an `ipv6` address of the proxy's host") };
 }
 
 /** A guest with a name of its own (`dns:` in the config). Each address given gets its record. */
@@ -182,6 +220,12 @@ export class CloudflareDns extends pulumi.ComponentResource {
                 }
             }
         }
+        for (const a of apps) {
+            const problem = appRecordTypes(a, proxy ?? {}).problem;
+            if (problem !== undefined) {
+                throw new Error(`CloudflareDns: app '${a.subdomain}' records: ${problem}`);
+            }
+        }
         const tunnelled = apps.filter((x) => x.exposure === "tunnel");
         if (tunnelled.length > 0 && proxy?.tunnelTarget === undefined) {
             throw new Error(`CloudflareDns: apps ${tunnelled.map((a) => a.subdomain).join(", ")} are public through the tunnel: give proxy.tunnelTarget`);
@@ -215,7 +259,7 @@ export class CloudflareDns extends pulumi.ComponentResource {
         // Private apps share one wildcard record: no record (and, with the proxy's one wildcard
         // certificate, no certificate) names a private app. Names with records of their own win
         // over the wildcard.
-        if (apps.some((a) => (a.exposure ?? "private") === "private")) {
+        if (apps.some((a) => (a.exposure ?? "private") === "private" && a.records === undefined)) {
             record("wildcard", `*.${args.domain}`, "A", proxy!.address, false);
             if (proxy!.ipv6 !== undefined) {
                 record("wildcard", `*.${args.domain}`, "AAAA", proxy!.ipv6, false);
@@ -223,12 +267,14 @@ export class CloudflareDns extends pulumi.ComponentResource {
         }
         for (const a of apps) {
             const fqdn = `${a.subdomain}.${args.domain}`;
-            // Only proxied records: a public app's address is Cloudflare's, never the lab's (and no
-            // AAAA that would let IPv6 clients skip Cloudflare).
-            if (a.exposure === "port-forward") {
-                record(a.subdomain, fqdn, "A", proxy!.publicAddress ?? proxy!.address, true);
-            } else if (a.exposure === "tunnel") {
+            if (a.exposure === "tunnel") {
                 record(a.subdomain, fqdn, "CNAME", proxy!.tunnelTarget!, true);
+                continue;
+            }
+            // A public app's records are proxied: its address is Cloudflare's, never the lab's.
+            const forwarded = a.exposure === "port-forward";
+            for (const type of appRecordTypes(a, proxy!).types) {
+                record(a.subdomain, fqdn, type, type === "A" ? (forwarded ? (proxy!.publicAddress ?? proxy!.address) : proxy!.address) : proxy!.ipv6!, forwarded);
             }
         }
         for (const h of hosts) {
@@ -254,7 +300,7 @@ export class CloudflareDns extends pulumi.ComponentResource {
             this.acmeToken = pulumi.secret(token.value);
         }
 
-        const named = [...apps.filter((a) => (a.exposure ?? "private") !== "private").map((a) => a.subdomain), ...hosts.map((h) => h.hostname)];
+        const named = [...apps.filter((a) => (a.exposure ?? "private") !== "private" || a.records !== undefined).map((a) => a.subdomain), ...hosts.map((h) => h.hostname)];
         this.names = named.sort().map((l) => `${l}.${args.domain}`);
         this.registerOutputs({ acmeToken: this.acmeToken, names: this.names });
     }

@@ -530,6 +530,12 @@ export const appSchema = z.strictObject({
      * proxy; needs homelab:proxy.publicAddress). Only with public: true. Defaults to tunnel.
      */
     publicVia: z.enum(["tunnel", "port-forward"]).optional(),
+    /**
+     * The app's own DNS records: `true` (A and AAAA), `A` or `AAAA`, pointing at the proxy. A private
+     * app is then named in the zone instead of covered by the wildcard. Not for a tunnelled app.
+     * Defaults to the wildcard (private) or A (port-forward).
+     */
+    dns: z.union([z.literal(true), z.enum(["A", "AAAA"])], { message: "must be true, A or AAAA" }).optional(),
     /** Cloudflare Access in front of a public app: only these people get through, after a login by e-mail code. Only with public: true. */
     access: z
         .strictObject({

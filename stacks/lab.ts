@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BackupJob } from "../components/backupJob";
 import { CloudflareAccess } from "../components/cloudflareAccess";
-import { CloudflareDns, DnsHostArgs, hostRecordTypes } from "../components/cloudflareDns";
+import { AppRecords, CloudflareDns, DnsHostArgs, hostRecordTypes } from "../components/cloudflareDns";
 import { CloudflareTunnel } from "../components/cloudflareTunnel";
 import { cloudflareRanges, ProxyExposure } from "../components/reverseProxy/caddyfile";
 import { App, appOrder, AppRoute } from "../components/app";
@@ -193,6 +193,11 @@ export function firewallArgs(cfg: LabConfig): FirewallArgs {
         inputPolicy: fw.inputPolicy,
         managementSources: cfg.networks.filter((n) => nodeNets.has(n.name)).map((n) => n.cidr),
     };
+}
+
+/** The records an app's `dns` asks for (CloudflareDns' AppRecords). */
+export function appRecordsOf(app: { dns?: true | "A" | "AAAA" }): AppRecords | undefined {
+    return app.dns === true ? "both" : app.dns;
 }
 
 /** An app's exposure: private, or public through the tunnel (the default) or a port forward. */
@@ -531,7 +536,7 @@ function createProxyAndDns(
                 apiToken: secret(cfg.cloudflare.apiToken),
                 ttl: cfg.cloudflare.ttl,
                 proxy: proxyHost && { address: proxyHost.address, ipv6: proxyHost.ipv6, publicAddress: cfg.proxy?.publicAddress, tunnelTarget: tunnel?.target },
-                apps: proxyHost ? exposed.map((e) => ({ subdomain: e.route.subdomain, exposure: e.exposure })) : [],
+                apps: proxyHost ? exposed.map((e) => ({ subdomain: e.route.subdomain, exposure: e.exposure, records: appRecordsOf(configOf(e.route)) })) : [],
                 hosts: dnsHosts(cfg),
                 acmeToken: cfg.proxy !== undefined,
             },

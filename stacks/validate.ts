@@ -4,7 +4,7 @@ import { z } from "zod";
 import { appContainerFields, appFieldIssues, appOrder, databaseEngineIssue, envProblem } from "../components/app";
 import { catalog } from "../components/catalog";
 import { accessIssues } from "../components/cloudflareAccess";
-import { hostRecordTypes, HostRecords, isNonRoutable } from "../components/cloudflareDns";
+import { appRecordTypes, hostRecordTypes, HostRecords, isNonRoutable } from "../components/cloudflareDns";
 import { defaultInternalPool, dockerHostOsRule } from "../components/dockerHost";
 import { defaultBridgeIp } from "../components/dockerHost/daemonJson";
 import { diskSerial } from "../components/nasVm";
@@ -17,7 +17,7 @@ import { haReplication, replicationJobNumberProblem } from "../components/highAv
 import { hasProvisioning, provisionOsRule, provisionProblems } from "../components/provision";
 import { Cidr, contains, hostAddressProblem, isReserved, overlaps, parseCidr, parseIpv6 } from "../components/ip";
 import { defaultDockerHost, defaultRoutePort } from "./routes";
-import { dockerHostOrder, exposureOf, firewallArgs } from "./lab";
+import { appRecordsOf, dockerHostOrder, exposureOf, firewallArgs } from "./lab";
 import { planFirewall } from "../components/firewall";
 import { GuestSize, guestFitProblems, nodeLoad } from "../components/proxmoxHost/capacity";
 import { imageFileProblem } from "../components/proxmoxHost";
@@ -935,6 +935,21 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
                 for (const issue of accessIssues(a.access)) {
                     add(`homelab:apps[${i}].${issue.field}`, issue.message);
                 }
+            }
+        });
+        // CloudflareDns's own rule for an app's records, against the proxy's host (the same one lab.ts uses).
+        const proxyGuest = proxyHost !== undefined && ok("dockerHosts") ? cfg.dockerHosts.find((h) => h.hostname === proxyHost) : undefined;
+        cfg.apps.forEach((a, i) => {
+            if (a.dns === undefined) {
+                return;
+            }
+            if (!routed.some((r) => r.i === i)) {
+                add(`homelab:apps[${i}].dns`, "only an app with a route has a name: set port (and expose: true), or remove dns");
+                return;
+            }
+            const problem = proxyGuest && appRecordTypes({ exposure: exposureOf(a), records: appRecordsOf(a) }, { address: proxyGuest.address, ipv6: proxyGuest.ipv6, publicAddress: cfg.proxy?.publicAddress }).problem;
+            if (problem) {
+                add(`homelab:apps[${i}].dns`, problem);
             }
         });
         const forwarded = routed.filter(({ a }) => exposureOf(a) === "port-forward");

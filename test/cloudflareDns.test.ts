@@ -6,7 +6,7 @@
 import * as assert from "node:assert/strict";
 import { parse, stringify } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { CloudflareDns, CloudflareDnsArgs, isNonRoutable } from "../components/cloudflareDns";
+import { appRecordTypes, CloudflareDns, CloudflareDnsArgs, isNonRoutable } from "../components/cloudflareDns";
 import { CapturedResource, captureProgram, captureStack, childrenOf, homeYaml, ofType, one } from "./helpers/mocks";
 
 const T = {
@@ -225,4 +225,20 @@ describe("the home stack's DNS", () => {
         );
         assert.equal(one(result.resources, T.record, "dns-wildcard-aaaa").inputs.content, "2001:db8:1::4");
     });
+});
+
+describe("appRecordTypes (an app's own records, the guests' rule)", () => {
+    const proxy = { address: "192.168.1.4", ipv6: "2001:db8::4", publicAddress: "198.51.100.7" };
+    const cases: [string, Parameters<typeof appRecordTypes>[0], Parameters<typeof appRecordTypes>[1], ReturnType<typeof appRecordTypes>][] = [
+        ["a private app: the wildcard", { exposure: "private" }, proxy, { types: [] }],
+        ["a private app asking for AAAA", { exposure: "private", records: "AAAA" }, proxy, { types: ["AAAA"] }],
+        ["a private app asking for both", { records: "both" }, proxy, { types: ["A", "AAAA"] }],
+        ["a port-forwarded app: A by default", { exposure: "port-forward" }, proxy, { types: ["A"] }],
+        ["a port-forwarded app asking for both", { exposure: "port-forward", records: "both" }, proxy, { types: ["A", "AAAA"] }],
+        ["AAAA without an IPv6 proxy", { records: "AAAA" }, { address: "192.168.1.4" }, { types: [], problem: "an AAAA record needs an `ipv6` address of the proxy's host: give one (on a network with ipv6), or use `dns: A`" }],
+        ["a tunnelled app with records", { exposure: "tunnel", records: "A" }, proxy, { types: [], problem: "a tunnelled app's name is one CNAME to the tunnel, which answers A and AAAA alike: drop dns" }],
+    ];
+    for (const [what, app, p, expected] of cases) {
+        it(what, () => assert.deepStrictEqual(appRecordTypes(app, p), expected));
+    }
 });

@@ -91,6 +91,14 @@ describe("other labs from config alone", function () {
             ]);
         });
 
+        it("gives the app that asks for AAAA its own AAAA record only, the other private app the wildcard", () => {
+            const records = ofType(resources, "cloudflare:index/dnsRecord:DnsRecord")
+                .filter((r) => ["*", "grafana", "heimdall"].some((h) => r.inputs.name === `${h}.lab.example.org`))
+                .map((r) => `${r.inputs.name} ${r.inputs.type} ${r.inputs.content}${r.inputs.proxied ? " proxied" : ""}`)
+                .sort();
+            assert.deepStrictEqual(records, ["*.lab.example.org A 10.0.20.10", "*.lab.example.org AAAA 2001:db8:20::10", "grafana.lab.example.org AAAA 2001:db8:20::10"]);
+        });
+
         it("sets a network-to-network rule on every guest of the destination network, through cluster IP sets", () => {
             // `from: iot, to: mgmt` covers legacy, the one guest on mgmt; its own policy is ACCEPT, so
             // the DROP rules are what keeps the IoT VLAN out.
