@@ -11,13 +11,39 @@ import type { ConfigIssue } from "./validate";
  * the problems of the imports. Paths are read from `dir` (the project directory) when relative.
  */
 export function importCompose(raw: Record<string, unknown>, dir: string = process.cwd()): { raw: Record<string, unknown>; origins: string[]; issues: ConfigIssue[] } {
-    const apps = raw.apps;
-    if (!Array.isArray(apps) || !apps.some((a) => a && typeof a === "object" && "compose" in a)) {
-        return { raw, origins: Array.isArray(apps) ? apps.map((_, i) => `homelab:apps[${i}]`) : [], issues: [] };
+    const apps = Array.isArray(raw.apps) ? raw.apps : [];
+    // A Docker host's own `compose:` is an app entry { compose, host: <it> } after the apps.
+    const hosts = Array.isArray(raw.dockerHosts) ? raw.dockerHosts : [];
+    const hostImports = hosts.flatMap((h, i) => (h && typeof h === "object" && "compose" in h ? [{ h: h as Record<string, unknown>, i }] : []));
+    if (!apps.some((a) => a && typeof a === "object" && "compose" in a) && hostImports.length === 0) {
+        return { raw, origins: apps.map((_, i) => `homelab:apps[${i}]`), issues: [] };
     }
     const issues: ConfigIssue[] = [];
     const out: unknown[] = [];
     const origins: string[] = [];
+    /** Adds the services of `compose` as apps of `host`; problems are reported at `at`.compose. */
+    const importFile = (compose: unknown, host: unknown, at: string) => {
+        if (typeof compose !== "string") {
+            issues.push({ path: `${at}.compose`, message: "must be the path of a docker-compose.yml" });
+            return;
+        }
+        const file = path.resolve(dir, compose);
+        let text: string;
+        try {
+            text = fs.readFileSync(file, "utf8");
+        } catch (e) {
+            issues.push({ path: `${at}.compose`, message: `cannot read ${compose} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): give the path from the project directory (beside Pulumi.yaml) or an absolute one` });
+            return;
+        }
+        const imported = composeApps(text);
+        for (const issue of imported.issues) {
+            issues.push({ path: `${at}.compose`, message: `${compose}: ${issue.path}: ${issue.message}` });
+        }
+        for (const app of imported.apps) {
+            out.push(host === undefined ? app : { ...app, host });
+            origins.push(`${at}.compose (${compose} service ${String(app.name)})`);
+        }
+    };
     apps.forEach((a, i) => {
         const at = `homelab:apps[${i}]`;
         if (!a || typeof a !== "object" || !("compose" in a)) {
@@ -31,27 +57,11 @@ export function importCompose(raw: Record<string, unknown>, dir: string = proces
             issues.push({ path: `${at}.${extra[0]}`, message: "a compose import holds only compose and host: set the other fields in the compose file" });
             return;
         }
-        if (typeof entry.compose !== "string") {
-            issues.push({ path: `${at}.compose`, message: "must be the path of a docker-compose.yml" });
-            return;
-        }
-        const file = path.resolve(dir, entry.compose);
-        let text: string;
-        try {
-            text = fs.readFileSync(file, "utf8");
-        } catch (e) {
-            issues.push({ path: `${at}.compose`, message: `cannot read ${entry.compose} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): give the path from the project directory (beside Pulumi.yaml) or an absolute one` });
-            return;
-        }
-        const imported = composeApps(text);
-        for (const issue of imported.issues) {
-            issues.push({ path: `${at}.compose`, message: `${entry.compose}: ${issue.path}: ${issue.message}` });
-        }
-        for (const app of imported.apps) {
-            out.push(entry.host === undefined ? app : { ...app, host: entry.host });
-            origins.push(`${at}.compose (${entry.compose} service ${String(app.name)})`);
-        }
+        importFile(entry.compose, entry.host, at);
     });
+    for (const { h, i } of hostImports) {
+        importFile(h.compose, h.hostname, `homelab:dockerHosts[${i}]`);
+    }
     return { raw: { ...raw, apps: out }, origins, issues };
 }
 

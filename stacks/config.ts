@@ -435,6 +435,11 @@ export const dockerHostSchema = z.strictObject({
     mounts: z.array(shareMountSchema).default([]),
     /** Folders this host serves to others (SMB; NFS from a `vm` host). Defaults to none. */
     exports: exportsSchema.optional(),
+    /**
+     * A docker-compose.yml (from the project directory, or absolute) whose every service becomes an
+     * app of this host, as an app entry `{ compose, host }` would. Defaults to none.
+     */
+    compose: z.string().optional(),
     /** The internal Docker network all apps on this host join. Defaults to 10.10.10.0/24. */
     appNetwork: ruled(cidr4(), appNetworkSizeProblem).default("10.10.10.0/24"),
     /** Keep it running on the cluster (see haSchema). Defaults to none. */

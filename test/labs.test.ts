@@ -441,6 +441,14 @@ describe("other labs from config alone", function () {
             assert.deepStrictEqual(command("player-mount-media").dependsOn.sort(), [one(resources, "proxmoxve:index/vmLegacy:VmLegacy", "player").urn, command("files-shares-nfs").urn].sort());
         });
 
+        it("imports every service of the file server's own compose file as an app of that host", () => {
+            const filebrowser = one(resources, "docker:index/container:Container", "filebrowser");
+            assert.match(filebrowser.provider, /pulumi:providers:docker::files::/);
+            assert.strictEqual(filebrowser.inputs.user, "1000:1000");
+            assert.deepStrictEqual((filebrowser.inputs.volumes as Record<string, unknown>[]).map((v) => `${v.hostPath}:${v.containerPath}:${v.readOnly ? "ro" : "rw"}`), ["/srv/shares/media:/srv/media:ro"]);
+            assert.match(one(resources, "docker:index/container:Container", "restic-server").provider, /pulumi:providers:docker::files::/);
+        });
+
         it("the apps find the shares where their hosts mount them", () => {
             const binds = (name: string) => (one(resources, "docker:index/container:Container", name).inputs.volumes as Record<string, unknown>[]).filter((v) => v.hostPath).map((v) => `${v.hostPath}:${v.containerPath}:${v.readOnly ? "ro" : "rw"}`);
             assert.deepStrictEqual(binds("paperless"), ["/mnt/scans:/usr/src/paperless/consume:rw", "/mnt/projects:/projects:rw", "/mnt/media:/media:rw"]);
