@@ -100,7 +100,7 @@ function volumeIssues(volumes: AppVolume[], at: string): FieldIssue[] {
         if (kinds !== 1) {
             issues.push({ field: `${at}[${j}]`, message: "give exactly one of name (a Docker volume), share (a NAS share) or hostPath (a path of the Docker host)" });
         }
-        if (v.hostPath !== undefined && (!/^\/[^\s:]*$/.test(v.hostPath) || path.posix.normalize(v.hostPath) !== v.hostPath || (v.hostPath.length > 1 && v.hostPath.endsWith("/")))) {
+        if (typeof v.hostPath === "string" && (!/^\/[^\s:]*$/.test(v.hostPath) || path.posix.normalize(v.hostPath) !== v.hostPath || (v.hostPath.length > 1 && v.hostPath.endsWith("/")))) {
             issues.push({ field: `${at}[${j}].hostPath`, message: `'${v.hostPath}' is not a plain absolute path of the Docker host: use one such as /srv/app/config (no '..', spaces or ':')` });
         }
     });
@@ -190,10 +190,10 @@ export type DatabaseEngine = (typeof DatabaseEngine)[keyof typeof DatabaseEngine
 
 /** A port published on the Docker host's LAN address. */
 export interface AppPort {
-    /** Port on the Docker host. */
-    host: number;
+    /** Port on the Docker host (never 80 or 443 over TCP, the proxy's; checked when plain). */
+    host: pulumi.Input<number>;
     /** Port in the container. */
-    container: number;
+    container: pulumi.Input<number>;
     /** Protocol. Defaults to tcp. */
     protocol?: PortProtocol;
 }
@@ -204,17 +204,17 @@ export interface AppPort {
  */
 export interface AppVolume {
     /** Where it is mounted in the container. */
-    path: string;
+    path: pulumi.Input<string>;
     /** Role of a Docker volume of the app's own, e.g. `config`: the volume is `<container>-<name>`. */
     name?: string;
     /** A NAS share the Docker host mounts (`AppHost.sharePaths`). */
     share?: string;
     /** Folder inside the share. Defaults to the share's root. */
-    subPath?: string;
-    /** A folder or file of the Docker host (an absolute path, such as /proc or /etc/localtime). */
-    hostPath?: string;
+    subPath?: pulumi.Input<string>;
+    /** A folder or file of the Docker host (an absolute path, such as /proc or /etc/localtime); checked when plain. */
+    hostPath?: pulumi.Input<string>;
     /** Mount it read-only. Defaults to false for a share, true for a host path. */
-    readOnly?: boolean;
+    readOnly?: pulumi.Input<boolean>;
     /** The user id (inside the container) that writes to a share; the lab mounts the share as that user. Defaults to none. */
     uid?: number;
 }

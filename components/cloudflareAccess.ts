@@ -5,17 +5,17 @@ export interface CloudflareAccessArgs {
     /** The Cloudflare account (32 hex digits). */
     accountId: pulumi.Input<string>;
     /** The public name Access guards, e.g. `nextcloud.thehomelab.site`. */
-    hostname: string;
+    hostname: pulumi.Input<string>;
     /** E-mail addresses let in. Defaults to none. */
-    emails?: string[];
+    emails?: pulumi.Input<string>[];
     /** E-mail domains whose every address is let in. Defaults to none. */
-    emailDomains?: string[];
+    emailDomains?: pulumi.Input<string>[];
     /** How long a login lasts. Defaults to 24h. */
-    sessionDuration?: string;
+    sessionDuration?: pulumi.Input<string>;
 }
 
 /** Who Access lets in, as the field and what is wrong; empty when the rule holds. Pure: CloudflareAccess and validate.ts call it. */
-export function accessIssues(access: { emails?: string[]; emailDomains?: string[] }): { field: string; message: string }[] {
+export function accessIssues(access: { emails?: unknown[]; emailDomains?: unknown[] }): { field: string; message: string }[] {
     if ((access.emails ?? []).length === 0 && (access.emailDomains ?? []).length === 0) {
         return [{ field: "access", message: "lets no one in: list emails or emailDomains" }];
     }
@@ -43,7 +43,7 @@ export class CloudflareAccess extends pulumi.ComponentResource {
             name,
             {
                 accountId: args.accountId,
-                name: `homelab ${args.hostname}`,
+                name: pulumi.interpolate`homelab ${args.hostname}`,
                 decision: "allow",
                 // Include rules are ORed: any listed address or domain gets in.
                 includes: [
@@ -57,7 +57,7 @@ export class CloudflareAccess extends pulumi.ComponentResource {
             name,
             {
                 accountId: args.accountId,
-                name: `homelab ${args.hostname}`,
+                name: pulumi.interpolate`homelab ${args.hostname}`,
                 type: "self_hosted",
                 domain: args.hostname,
                 sessionDuration: args.sessionDuration ?? "24h",

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
+import { whenKnown } from "./inputs";
 
 /** The connector image, pinned. */
 export const cloudflaredImage = "cloudflare/cloudflared:2024.12.2";
@@ -13,8 +14,8 @@ export interface CloudflareTunnelArgs {
     apiToken: pulumi.Input<string>;
     /** The public names served through the tunnel, e.g. `nextcloud.thehomelab.site`. At least one. */
     hostnames: string[];
-    /** Where the connector sends every name: the reverse proxy on the Docker network, e.g. `https://proxy:443`. */
-    service: string;
+    /** Where the connector sends every name: the reverse proxy on the Docker network, e.g. `https://proxy:443`. Checked when known. */
+    service: pulumi.Input<string>;
     /** Docker provider of the host that runs the connector (the proxy's host). */
     dockerProvider: docker.Provider;
     /** Docker networks the connector joins: the proxy's app network. */
@@ -44,9 +45,12 @@ export class CloudflareTunnel extends pulumi.ComponentResource {
         if (new Set(args.hostnames).size !== args.hostnames.length) {
             throw new Error(`CloudflareTunnel ${name}: hostnames lists a name twice: ${args.hostnames.join(", ")}`);
         }
-        if (!/^https?:\/\/[A-Za-z0-9_.-]+:\d+$/.test(args.service)) {
-            throw new Error(`CloudflareTunnel ${name}: service '${args.service}' must be http(s)://<container>:<port>, such as https://proxy:443`);
-        }
+        const service = whenKnown({ service: args.service }, (v) => {
+            if (!/^https?:\/\/[A-Za-z0-9_.-]+:\d+$/.test(v.service)) {
+                throw new Error(`CloudflareTunnel ${name}: service '${v.service}' must be http(s)://<container>:<port>, such as https://proxy:443`);
+            }
+            return v.service;
+        });
         super("homelab:index:CloudflareTunnel", name, {}, opts);
         const provider = new cloudflare.Provider(name, { apiToken: pulumi.secret(args.apiToken) }, { parent: this });
         const cf = { parent: this, provider };
@@ -76,7 +80,7 @@ export class CloudflareTunnel extends pulumi.ComponentResource {
                     ingresses: [
                         // Sorted: the order of the apps in config changes nothing. The proxy's
                         // certificate is for *.<domain>: the connector checks it against the name.
-                        ...[...args.hostnames].sort().map((hostname) => ({ hostname, service: args.service, originRequest: { originServerName: hostname } })),
+                        ...[...args.hostnames].sort().map((hostname) => ({ hostname, service, originRequest: { originServerName: hostname } })),
                         // Cloudflare requires a last rule without a hostname: anything else is 404.
                         { service: "http_status:404" },
                     ],

@@ -2,6 +2,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as command from "@pulumi/command";
+import { whenKnown } from "./inputs";
 import { remoteScript, SshLogin } from "./remoteScript";
 import { caddyfilePath, defaultTokenEnv, ProxyRoute, proxyImage, renderCaddyfile } from "./reverseProxy/caddyfile";
 
@@ -12,16 +13,16 @@ export const installCaddyfileScriptPath = path.join(__dirname, "reverseProxy", "
 export const letsEncryptStagingCa = "https://acme-staging-v02.api.letsencrypt.org/directory";
 
 export interface ReverseProxyArgs {
-    /** The lab's domain (a Cloudflare zone): every route is served as `https://<subdomain>.<domain>`. */
-    domain: string;
-    /** ACME account e-mail: Let's Encrypt sends certificate expiry warnings there. */
-    email: string;
+    /** The lab's domain (a Cloudflare zone): every route is served as `https://<subdomain>.<domain>`. Checked when known. */
+    domain: pulumi.Input<string>;
+    /** ACME account e-mail: Let's Encrypt sends certificate expiry warnings there. Checked when known. */
+    email: pulumi.Input<string>;
     /** The apps behind the proxy, each with its exposure (defaults to private). Their order does not matter (the Caddyfile is sorted). */
     routes: pulumi.Input<pulumi.Input<ProxyRoute>[]>;
     /** The lab's own networks (LAN, VPN, VLANs; CIDRs): the only sources a private route answers. At least one. */
-    labNetworks: string[];
+    labNetworks: pulumi.Input<string>[];
     /** Where the Cloudflare Tunnel connector's requests come from (the proxy's app network). Needed by tunnelled routes. Defaults to none. */
-    tunnelSources?: string[];
+    tunnelSources?: pulumi.Input<string>[];
     /** The Docker host's LAN address: ports 80 and 443 are published on it only, and the Caddyfile is uploaded to it over SSH. */
     address: pulumi.Input<string>;
     /** The Docker host's global IPv6 address, when it has one: 80 and 443 are published on it too (the AAAA records point there). */
@@ -78,11 +79,19 @@ export class ReverseProxy extends pulumi.ComponentResource {
         if (args.networks.length === 0) {
             throw new Error("ReverseProxy: networks must list the app network the upstream containers are on");
         }
-        const tls = { mode: "acme-cloudflare", email: args.email, ca: args.staging ? letsEncryptStagingCa : undefined } as const;
-        // Renders once with no routes so that a bad domain or e-mail fails here, with the renderer's
-        // own message, instead of later inside an apply.
-        const sources = { labNetworks: args.labNetworks, tunnelSources: args.tunnelSources, http3: args.http3 ?? false };
-        renderCaddyfile({ domain: args.domain, routes: [], tls, ...sources });
+        const settings = { domain: args.domain, email: args.email, labNetworks: args.labNetworks, tunnelSources: args.tunnelSources ?? [] };
+        const render = (s: pulumi.Unwrap<typeof settings>, routes: ProxyRoute[]) =>
+            renderCaddyfile({
+                domain: s.domain,
+                routes,
+                tls: { mode: "acme-cloudflare", email: s.email, ca: args.staging ? letsEncryptStagingCa : undefined },
+                labNetworks: s.labNetworks,
+                tunnelSources: s.tunnelSources,
+                http3: args.http3 ?? false,
+            });
+        // Renders once with no routes so that a bad domain, e-mail or network fails here (when
+        // they are plain), with the renderer's own message, instead of later inside an apply.
+        whenKnown(settings, (s) => render(s, []));
 
         // Registered only now: bad args above leave nothing in the stack.
         super("homelab:index:ReverseProxy", name, {}, opts);
@@ -95,15 +104,8 @@ export class ReverseProxy extends pulumi.ComponentResource {
         const caddyConfig = new docker.Volume(`${name}-caddyconfig`, { name: `${containerName}-config` }, own);
 
         this.caddyfile = pulumi
-            .output(args.routes)
-            .apply((routes) =>
-                renderCaddyfile({
-                    domain: args.domain,
-                    routes: routes.map((r) => ({ subdomain: r.subdomain, upstream: r.upstream, exposure: r.exposure })),
-                    tls,
-                    ...sources,
-                }),
-            );
+            .all([pulumi.output(args.routes), pulumi.output(settings)])
+            .apply(([routes, s]) => render(s, routes.map((r) => ({ subdomain: r.subdomain, upstream: r.upstream, exposure: r.exposure }))));
         this.config = remoteScript(
             `${name}-config`,
             {

@@ -8,7 +8,7 @@ import { databaseImages } from "../components/catalog";
 import { AppConfig, appSchema, SecretValue } from "../stacks/config";
 import { capture } from "../scripts/capture";
 import { standInAppHost } from "./helpers/appHost";
-import { captureStack, CapturedResource, childrenOf, homeConfig, homeYaml, ofType, one } from "./helpers/mocks";
+import { captureStack, CapturedResource, childrenOf, homeConfig, homeYaml, ofType, one, outputOf } from "./helpers/mocks";
 
 /** An app as the config loader hands it over (defaults filled). */
 const appConfig = (raw: Record<string, unknown>): AppConfig => appSchema.parse(raw);
@@ -438,5 +438,36 @@ describe("home stack: Docker hosts and apps", () => {
             "urn:pulumi:S::homelab::homelab:index:App$docker:index/remoteImage:RemoteImage::whoami",
             "urn:pulumi:S::homelab::homelab:index:Lab$homelab:index:App::whoami",
         ]);
+    });
+});
+
+describe("App args from other resources (a consumer's program)", () => {
+    it("takes Outputs for the image, env values, ports and host paths; a secret env value stays secret", async () => {
+        let raw = new Map<string, Raw>();
+        const { resources } = await capture(
+            () => {
+                raw = recordRawInputs();
+                new App("api", {
+                    containerName: "api",
+                    image: outputOf("image", "ghcr.io/example/api:1.2.3"),
+                    port: 8080,
+                    route: { subdomain: "api" },
+                    // What `config.requireSecret("token")` gives: a secret Output.
+                    env: { TOKEN: pulumi.secret(outputOf("token", "s3cret")), MODE: "prod" },
+                    ports: [{ host: outputOf("port", 9000), container: 9000 }],
+                    volumes: [{ hostPath: outputOf("path", "/srv/api"), path: "/data", readOnly: false }],
+                    host: standInAppHost(),
+                });
+            },
+            { stack: "test", config: {}, preview: false },
+        );
+        const container = one(resources, "docker:index/container:Container", "api");
+        assert.strictEqual(one(resources, "docker:index/remoteImage:RemoteImage", "api").inputs.name, "ghcr.io/example/api:1.2.3");
+        assert.deepStrictEqual(envKeys(raw.get("docker:index/container:Container api")!), ["MODE", "TOKEN (secret)"]);
+        assert.deepStrictEqual((raw.get("docker:index/container:Container api")!.envs as Raw[]).map((e) => (isSecret(e) ? e.value : e)), ["MODE=prod", "TOKEN=s3cret"]);
+        assert.deepStrictEqual(container.inputs.ports, [{ internal: 9000, external: 9000, protocol: "tcp" }]);
+        assert.deepStrictEqual(volumes(container.inputs), ["/srv/api:/data"]);
+        // Each Output's source resource is a dependency of what uses it.
+        assert.ok(container.dependsOn.includes(one(resources, "random:index/randomId:RandomId", "dependency-token").urn));
     });
 });
