@@ -1,8 +1,10 @@
 // Writes homelab.schema.json: the JSON Schema of a Pulumi.<stack>.yaml file, generated from the
-// zod schema in stacks/config.ts, so editors complete and check stack files. `npm run schema`.
+// zod schema in stacks/config.ts, so editors complete and check stack files; and stacks/labConfig.ts,
+// the same config as plain interfaces for the package's public types. `npm run schema`.
 import * as fs from "fs";
 import * as path from "path";
 import { stackFileJsonSchema } from "../stacks/config";
+import { labConfigFile, labConfigText } from "./publicTypes";
 
 export const schemaFile = path.join(__dirname, "..", "homelab.schema.json");
 
@@ -12,5 +14,6 @@ export function schemaText(): string {
 
 if (require.main === module) {
     fs.writeFileSync(schemaFile, schemaText());
-    process.stdout.write(`wrote ${schemaFile}\n`);
+    fs.writeFileSync(labConfigFile, labConfigText());
+    process.stdout.write(`wrote ${schemaFile} and ${labConfigFile}\n`);
 }

@@ -14,20 +14,10 @@ import { linuxUserNameProblem, shareCommentProblem, shareNameProblem } from "../
 import { exportIdProblem, exportPathProblem, nfsClientProblem } from "../components/shareServer/exports";
 import { sshPublicKeyProblem } from "../components/nasVm/userData";
 import { emailProblem } from "../components/reverseProxy/caddyfile";
+import { LabConfig } from "./labConfig";
+import { SecretValue } from "./secretValue";
 
-/**
- * A value that was stored encrypted (`pulumi config set --secret`). The loader wraps every
- * `secure:` value in this class, so a password or token given in plain text is caught by type.
- */
-export class SecretValue {
-    constructor(readonly value: string) {}
-    toString(): string {
-        return "[secret]";
-    }
-    toJSON(): string {
-        return "[secret]";
-    }
-}
+export { LabConfig, SecretValue };
 
 /**
  * Why a secret's value cannot be used (undefined when it can): empty, or, unless it may span lines
@@ -704,7 +694,12 @@ export const labSchema = z.strictObject({
     haRules: z.array(haRuleSchema).default([]),
 });
 
-export type LabConfig = z.output<typeof labSchema>;
+/** What the schema parses a stack's config into; scripts/publicTypes.ts writes it out as plain interfaces (labConfig.ts). */
+type ParsedLabConfig = z.output<typeof labSchema>;
+/** True when A and B are the same type (not only assignable both ways: an extra optional field differs). */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+/** labConfig.ts is the schema's output: when this fails to compile, run `npm run schema`. */
+export const labConfigInStep: Same<ParsedLabConfig, LabConfig> = true;
 export type NetworkConfig = LabConfig["networks"][number];
 export type NodeConfig = LabConfig["nodes"][number];
 export type ImageConfig = LabConfig["images"][number];

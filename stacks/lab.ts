@@ -17,7 +17,9 @@ import { NasVm } from "../components/nasVm";
 import { ProxmoxHost } from "../components/proxmoxHost";
 import { ReverseProxy } from "../components/reverseProxy";
 import { ShareServer } from "../components/shareServer";
-import { haPlacement, imageOs, LabConfig, NetworkConfig, SecretValue } from "./config";
+import { haPlacement, imageOs } from "./config";
+import { LabConfig, NetworkConfig } from "./labConfig";
+import { SecretValue } from "./secretValue";
 
 type ExportsConfig = NonNullable<LabConfig["containers"][number]["exports"]>;
 import { defaultDockerHost, defaultRoutePort } from "./routes";

@@ -5,7 +5,9 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { closest, distance } from "fastest-levenshtein";
 import { parse, parseDocument } from "yaml";
-import { configKeys, LabConfig, SecretValue } from "./config";
+import { configKeys } from "./config";
+import { LabConfig } from "./labConfig";
+import { SecretValue } from "./secretValue";
 import { ConfigError, ConfigIssue, validateLab } from "./validate";
 
 export const namespace = "homelab";
@@ -26,8 +28,11 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
     return distance(word, best) <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
 }
 
-/** Issues for config keys (`ns:key`) that nobody reads: no namespace, or one the program does not use. */
-export function namespaceIssues(keys: readonly string[]): ConfigIssue[] {
+/**
+ * Issues for config keys (`ns:key`) that nobody reads: no namespace, or one not in `known` (the
+ * namespaces the program uses).
+ */
+export function namespaceIssues(keys: readonly string[], known: readonly string[] = knownNamespaces): ConfigIssue[] {
     const issues: ConfigIssue[] = [];
     for (const key of keys) {
         const colon = key.indexOf(":");
@@ -40,11 +45,11 @@ export function namespaceIssues(keys: readonly string[]): ConfigIssue[] {
             continue;
         }
         const ns = key.slice(0, colon);
-        if (!knownNamespaces.includes(ns)) {
-            const near = didYouMean(ns, knownNamespaces);
+        if (!known.includes(ns)) {
+            const near = didYouMean(ns, known);
             issues.push({
                 path: key,
-                message: `unknown namespace '${ns}': ${near !== undefined ? `did you mean ${near}:${key.slice(colon + 1)}? ` : ""}nothing reads it; the namespaces are ${knownNamespaces.join(", ")}`,
+                message: `unknown namespace '${ns}': ${near !== undefined ? `did you mean ${near}:${key.slice(colon + 1)}? ` : ""}nothing reads it; the namespaces are ${known.join(", ")}`,
             });
         }
     }
@@ -55,8 +60,8 @@ export function namespaceIssues(keys: readonly string[]): ConfigIssue[] {
  * validateLab, with the issues of the config's keys themselves (namespaceIssues) listed first:
  * every problem is reported at once.
  */
-export function validateStack(raw: Record<string, unknown>, keys: readonly string[]): LabConfig {
-    const keyIssues = namespaceIssues(keys);
+export function validateStack(raw: Record<string, unknown>, keys: readonly string[], known: readonly string[] = knownNamespaces): LabConfig {
+    const keyIssues = namespaceIssues(keys, known);
     let cfg: LabConfig;
     try {
         cfg = validateLab(raw);
@@ -234,9 +239,11 @@ export function holdsSecure(value: unknown): boolean {
  * stack file (see stackFilePath); a top-level key that Pulumi marks secret counts as secret as a
  * whole. Throws ConfigError with every problem, and a RunError naming the stack file when it is
  * needed (Pulumi handed over decrypted secrets) but missing: without it every secret would be
- * refused as plain text.
+ * refused as plain text. A config key of a namespace nobody reads is refused: besides homelab's,
+ * its providers' and the project's own (`new pulumi.Config()`), name in `otherNamespaces` those
+ * your program reads (e.g. `["aws"]` for `aws:region`).
  */
-export function loadLabConfig(dir: string = process.cwd()): LabConfig {
+export function loadLabConfig(dir: string = process.cwd(), otherNamespaces: readonly string[] = []): LabConfig {
     const raw = rawConfig();
     // Not in the SDK's typings, but exported: whether Pulumi holds a whole key as secret.
     const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret(k: string): boolean }).isConfigSecret;
@@ -254,7 +261,8 @@ export function loadLabConfig(dir: string = process.cwd()): LabConfig {
             paths.add(key);
         }
     }
-    return validateStack(markSecrets(raw, paths), Object.keys(pulumi.runtime.allConfig()));
+    const known = [...new Set([...knownNamespaces, pulumi.getProject(), ...otherNamespaces])];
+    return validateStack(markSecrets(raw, paths), Object.keys(pulumi.runtime.allConfig()), known);
 }
 
 /** A config secret as a Pulumi secret Output. */

@@ -1,4 +1,4 @@
-import { spawnSync, SpawnSyncOptions } from "child_process";
+import { spawn, SpawnOptions, spawnSync, SpawnSyncOptions } from "child_process";
 
 export interface RunResult {
     status: number;
@@ -30,6 +30,19 @@ export function runOk(cmd: string, args: string[], opts: SpawnSyncOptions & { ti
         throw new Error(`${cmd} ${args.join(" ")} exited ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
     }
     return r;
+}
+
+/** Like `run`, without blocking: for programs that may run side by side. */
+export function runAsync(cmd: string, args: string[], opts: SpawnOptions & { timeoutMs?: number } = {}): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(cmd, args, { timeout: opts.timeoutMs ?? 300_000, ...opts, stdio: ["ignore", "pipe", "pipe"] });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout!.on("data", (b: Buffer) => out.push(b));
+        child.stderr!.on("data", (b: Buffer) => err.push(b));
+        child.on("error", (e) => reject(new Error(`${cmd} ${args.join(" ")}: ${e.message}`)));
+        child.on("close", (status) => resolve({ status: status ?? -1, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }));
+    });
 }
 
 /** True when `cmd` is on the PATH. */
