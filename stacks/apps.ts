@@ -5,7 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppArgs, appContainerArgs, appContainerFields, appFieldIssues, databaseEngineIssue } from "../components/app";
 import { ContainerFields } from "../components/app/containerFields";
 import { catalog, CatalogDatabase, CatalogEntry, CatalogPort, CatalogVolume, proxyEnvFor } from "../components/catalog";
-import { AppConfig, SecretValue } from "./config";
+import { AppConfig } from "./labConfig";
+import { SecretValue } from "./secretValue";
 
 /** A container beside its app, on the app's networks: `<app>-<name>`. */
 export interface Sidecar extends ContainerFields {
