@@ -288,11 +288,12 @@ describe("the packed package in a fresh consumer project", function () {
             // Outputs in the args arrive resolved: the bridge the other component made, the address.
             assert.strictEqual(container.inputs.networkInterfaces[0].bridge, "vmbr7");
             assert.strictEqual(container.inputs.initialization.ipConfigs[0].ipv4.address, "10.0.0.20/24");
-        // The Docker set-up logs in at the address that came as an Output, with the key from the
-        // consumer's secret config: the connection arrives as a secret (Pulumi's secret signature).
+        // The Docker set-up runs from the node, logged in at the node address that came as an
+        // Output, with the key from the consumer's secret config: the connection arrives as a
+        // secret (Pulumi's secret signature).
         const connection = named("command:remote:Command", "edge-docker-docker").inputs.connection;
         assert.strictEqual(connection["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270");
-        assert.strictEqual(connection.value.host, "10.0.0.20");
+        assert.strictEqual(connection.value.host, "10.0.0.6");
             // The scripts and templates the components read came from the installed package.
             const reads = JSON.parse(fs.readFileSync(path.join(consumer, "reads.json"), "utf8")) as string[];
             const read = ["nasVm/storage.sh", "nasVm/samba.sh", "nasVm/user-data.yaml", "dockerHost/install-docker.sh", "dockerHost/mount-shares.sh"];
