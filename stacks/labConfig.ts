@@ -301,6 +301,12 @@ export interface AppConfig {
      */
     publicVia?: "tunnel" | "port-forward";
     /**
+     * The app's own DNS records: `true` (A and AAAA), `A` or `AAAA`, pointing at the proxy. A private
+     * app is then named in the zone instead of covered by the wildcard. Not for a tunnelled app.
+     * Defaults to the wildcard (private) or A (port-forward).
+     */
+    dns?: true | "A" | "AAAA";
+    /**
      * Cloudflare Access in front of a public app: only these people get through, after a login by e-mail code. Only with public: true.
      */
     access?: {
