@@ -189,6 +189,11 @@ export interface DockerHostConfig {
     vmId: number;
     /** Folders this host serves to others (SMB; NFS from a `vm` host). Defaults to none. */
     exports?: ExportsConfig;
+    /**
+     * A docker-compose.yml (from the project directory, or absolute) whose every service becomes an
+     * app of this host, as an app entry `{ compose, host }` would. Defaults to none.
+     */
+    compose?: string;
     /** Keep it running on the cluster (see haSchema). Defaults to none. */
     ha?: HaConfig;
     /** Node the guest runs on. Defaults to the first node. */
