@@ -205,7 +205,7 @@ describe("the packed package in a fresh consumer project", function () {
     });
 
     it("ships the build, the license, the changelog and the schema, and nothing of the sources or tests", () => {
-        assert.deepStrictEqual(fs.readdirSync(installed).sort(), ["CHANGELOG.md", "LICENSE", "README.md", "dist", "homelab.schema.json", "package.json"]);
+        assert.deepStrictEqual(fs.readdirSync(installed).sort(), ["CHANGELOG.md", "LICENSE", "PulumiPlugin.yaml", "README.md", "dist", "homelab.schema.json", "package.json"]);
         const shipped = JSON.parse(fs.readFileSync(path.join(installed, "package.json"), "utf8")) as Record<string, unknown>;
         assert.strictEqual(shipped.private, undefined);
         assert.deepStrictEqual(Object.keys(shipped.dependencies as object).filter((d) => d === "@viz-js/viz" || d === "typescript"), []);
