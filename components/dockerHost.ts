@@ -8,6 +8,7 @@ import { remoteScript } from "./remoteScript";
 import { authorizedKeys, authorizedKeysScriptPath, guestIpConfig, LxcOsType } from "./lxcContainer";
 import { installDockerArgs, renderDaemonJson } from "./dockerHost/daemonJson";
 import { hostAddressProblem, overlaps, parseCidr, parseIpv4WithPrefix } from "./ip";
+import { imageSeedsOnly } from "./proxmoxHost";
 
 /** The node-side CIFS mount script beside this file. */
 export const mountSharesScriptPath = path.join(__dirname, "dockerHost", "mount-shares.sh");
@@ -369,8 +370,9 @@ export class DockerHost extends pulumi.ComponentResource {
                     // replaces the container on any difference. Replacing would wipe /var/lib/docker.
                     // Row "ContainerLegacy initialization.userAccount": the keys are sent at creation
                     // only and never read back, yet a change of them replaces the container; later
-                    // keys are written by authorized-keys.sh (below).
-                    ignoreChanges: ["mountPoints", "initialization.userAccount"],
+                    // keys are written by authorized-keys.sh (below). The template seeds the root disk
+                    // at creation only (imageSeedsOnly).
+                    ignoreChanges: ["mountPoints", "initialization.userAccount", imageSeedsOnly.container],
                 },
             );
             keys = remoteScript(
@@ -439,7 +441,8 @@ export class DockerHost extends pulumi.ComponentResource {
                     started: true,
                     startup,
                 },
-                { parent: this },
+                // The cloud image seeds the disk at creation only: /var/lib/docker lives on it.
+                { parent: this, ignoreChanges: [imageSeedsOnly.vm] },
             );
             for (const m of mounts) {
                 shareReady[m.share] = remoteScript(

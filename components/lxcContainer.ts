@@ -8,6 +8,7 @@ import { hasProvisioning, ProvisionArgs, renderProvisionSpec } from "./provision
 import { commandConnection, remoteScript, shellQuote, SshConnection } from "./remoteScript";
 import { StorageInfo, storageProblem } from "./storage";
 import { whenKnown } from "./inputs";
+import { imageSeedsOnly } from "./proxmoxHost";
 
 /** The script that sets a container up from inside (run with `pct exec` on the node). */
 export const provisionScriptPath = path.join(__dirname, "lxcContainer", "provision.sh");
@@ -240,21 +241,22 @@ export class LxcContainer extends pulumi.ComponentResource {
                     userAccount: { keys: args.sshPublicKeys },
                 },
             },
-            convertLater
-                ? {
-                      parent: this,
-                      // make-template.sh turns it into a stopped template; the provider reads that
-                      // back, and `template` forces replacement (container.go, Container() schema):
-                      // both are this component's doing, not drift.
-                      ignoreChanges: ["template", "started"],
-                      replaceOnChanges: ["description"],
-                      deleteBeforeReplace: true,
-                  }
-                : // test/providerTruth.ts, row "ContainerLegacy initialization.userAccount": keys are
-                  // sent at creation only, never read back, and a change replaces the container.
-                  keysInPlace
-                  ? { parent: this, ignoreChanges: ["initialization.userAccount"] }
-                  : { parent: this },
+            {
+                parent: this,
+                ignoreChanges: [
+                    // The template seeds the root disk at creation only (imageSeedsOnly); a linked
+                    // clone of a template also needs the template's disk to stay.
+                    ...(args.template === undefined ? [] : [imageSeedsOnly.container]),
+                    // make-template.sh turns it into a stopped template; the provider reads that
+                    // back, and `template` forces replacement (container.go, Container() schema):
+                    // both are this component's doing, not drift.
+                    ...(convertLater ? ["template", "started"] : []),
+                    // test/providerTruth.ts, row "ContainerLegacy initialization.userAccount": keys are
+                    // sent at creation only, never read back, and a change replaces the container.
+                    ...(keysInPlace ? ["initialization.userAccount"] : []),
+                ],
+                ...(convertLater ? { replaceOnChanges: ["description"], deleteBeforeReplace: true } : {}),
+            },
         );
         containers.set(this, container);
         if (keysInPlace) {

@@ -8,6 +8,7 @@ import { whenKnown } from "./inputs";
 import { commandConnection, remoteScript, shellQuote, SshConnection } from "./remoteScript";
 import { hasProvisioning, ProvisionArgs, provisionProblems } from "./provision";
 import { guestIpConfig } from "./lxcContainer";
+import { imageSeedsOnly } from "./proxmoxHost";
 import { renderSmbConf } from "./nasVm/smbConf";
 import { renderUserData } from "./nasVm/userData";
 
@@ -469,9 +470,8 @@ export function sambaAccountsProblem(users: { name: string }[], shares: { name: 
  */
 export function nasVmIgnoreChanges(passthroughDisks: number): string[] {
     const paths = [
-        // The image only seeds the OS disk when the VM is created. A newer image for the lab's other
-        // guests must not re-import or replace the NAS's OS disk. (A design choice, not a provider quirk.)
-        "disks[0].fileId",
+        // The image only seeds the OS disk when the VM is created (imageSeedsOnly).
+        imageSeedsOnly.vm,
         // Provider-truth row "VmLegacy initialization.userDataFileId" (force-new). A rotated SSH key
         // or a changed provisioning replaces the snippet; its id (the same file name) is unknown
         // during a preview, and an unknown force-new field plans a replacement of this protected

@@ -231,7 +231,15 @@ export class ProxmoxHost extends pulumi.ComponentResource {
                         // server's copy changed size or date.
                         overwrite: false,
                     },
-                    own,
+                    // A new URL or checksum under the same file name is the same volume: created first,
+                    // the new download would fail on the old file (bpg fwprovider/nodes/
+                    // resource_download_file.go, Create: "File already exists in the datastore" unless
+                    // overwrite_unmanaged), and the old one's delete would then remove the new file.
+                    // Guests are not replaced with it: they ignore their image after creation
+                    // (imageSeedsOnly), and Pulumi's delete-before-replace cascades only to dependents
+                    // whose own diff, under their ignoreChanges, replaces them (pulumi/pulumi
+                    // pkg/resource/deploy/step_generator.go, calculateDependentReplacements).
+                    { ...own, deleteBeforeReplace: true },
                 );
                 this.images[image.name][node.name] = file.id;
             }
@@ -292,6 +300,18 @@ export class ProxmoxHost extends pulumi.ComponentResource {
         return id;
     }
 }
+
+/**
+ * The input by which each kind of guest names its image, for `ignoreChanges`. An image (an LXC
+ * template or a VM's cloud image) only seeds a guest's disk when the guest is created. A newer
+ * image, re-pinned under the same file name or under a new one, is for guests created after it: the
+ * provider would replace a guest whose image changed (test/providerTruth.ts, rows
+ * "ContainerLegacy operatingSystem.templateFileId" and "VmLegacy disks.fileId": force-new), and a
+ * guest's disk holds its data. During a preview a re-pinned image's id is unknown, and an unknown
+ * force-new input would plan that replacement too. To rebuild a guest from a newer image on
+ * purpose: `pulumi up --replace <the guest's URN>`.
+ */
+export const imageSeedsOnly = { container: "operatingSystem.templateFileId", vm: "disks[0].fileId" } as const;
 
 /** Throws an exact message for args that cannot describe a Proxmox installation. */
 export function validateProxmoxHostArgs(args: ProxmoxHostArgs): void {

@@ -88,10 +88,20 @@ interface MonitorRequest {
     getAliasurnsList(): string[];
 }
 
-/** Mock ids and outputs: each resource's state is its inputs plus a stable id derived from its name. */
+/**
+ * A downloaded file's id as Proxmox gives it, `<storage>:<content>/<file name>` (bpg
+ * fwprovider/nodes/resource_download_file.go, Create: the id is the volume id), so that a new
+ * build of an image changes the id its guests see, as it does on a real node.
+ */
+function downloadFileId(inputs: Record<string, unknown>): string {
+    const file = (inputs.fileName as string | undefined) ?? String(inputs.url).split("/").pop()!;
+    return `${inputs.datastoreId}:${inputs.contentType}/${file}`;
+}
+
+/** Mock ids and outputs: each resource's state is its inputs plus a stable id derived from its name (a download's from its volume). */
 const mocks: pulumi.runtime.Mocks = {
     newResource: (args) => ({
-        id: `${args.name}-id`,
+        id: args.type === "proxmoxve:download/file:File" ? downloadFileId(args.inputs) : `${args.name}-id`,
         // Generated passwords are provider outputs, not inputs: give them a stand-in value.
         state: args.type === "random:index/randomPassword:RandomPassword" ? { ...args.inputs, result: `generated-${args.name}` } : args.inputs,
     }),

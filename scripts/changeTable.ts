@@ -61,6 +61,15 @@ export const scenarios: Scenario[] = [
         change: (c) => Object.assign(c["homelab:ssh"] as Obj, { publicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIRotatedAdminKey admin@new-laptop"], privateKey: { secure: "v1:rotated-ssh-private-key" } }),
     },
     { what: "rotate an app secret", change: (c) => Object.assign(find(c, "apps", "name", "nextcloud").env as Obj, { NEXTCLOUD_ADMIN_PASSWORD: { secure: "v1:rotated" } }) },
+    {
+        what: "newer template and cloud image builds (re-pinned: new URLs and checksums)",
+        change: (c) => {
+            const [lxc, vm] = ["debian-12-lxc", "debian-12-cloud"].map((n) => find(c, "images", "name", n));
+            Object.assign(lxc, { url: String(lxc.url).replace("12.12-1", "12.13-1"), checksum: `sha512:${"a".repeat(128)}` });
+            // The cloud image keeps its fileName: the same volume, downloaded again.
+            Object.assign(vm, { url: String(vm.url).replace(/20250210-2019/g, "20250601-2100"), checksum: `sha512:${"b".repeat(128)}` });
+        },
+    },
     { what: "change the Docker host's vmId (its identity)", change: (c) => Object.assign(list(c, "dockerHosts")[0], { vmId: 111 }), identity: ["ContainerLegacy::docker"] },
 ];
 

@@ -22,6 +22,9 @@ const expected: Record<string, { added?: string[]; removed?: string[]; replaced?
     "Docker host data disk grown": {},
     "Docker host root disk grown": {},
     "NAS cores, memory and OS disk": {},
+    // Only the downloads (delete first: the cloud image keeps its volume id); the NAS and the Docker
+    // host were seeded by the old builds and keep them (imageSeedsOnly).
+    "newer template and cloud image builds (re-pinned: new URLs and checksums)": { replaced: ["File::proxmox-proxmox1-debian-12-lxc", "File::proxmox-proxmox1-debian-12-cloud"] },
     "change the Docker host's vmId (its identity)": { replaced: ["ContainerLegacy::docker"] },
 };
 

@@ -81,7 +81,8 @@ describe("DockerHost (lxc)", () => {
         const ct = one(resources, "proxmoxve:index/containerLegacy:ContainerLegacy", "docker");
         assert.deepStrictEqual(ct.inputs.mountPoints, [{ volume: "local-lvm", size: "64G", path: "/var/lib/docker", backup: true }]);
         // The provider replaces a container on any mount point or key change (test/providerTruth.ts).
-        assert.deepStrictEqual(ct.options.ignoreChanges, ["mountPoints", "initialization.userAccount"]);
+        // The template seeds the root disk at creation only (imageSeedsOnly).
+        assert.deepStrictEqual(ct.options.ignoreChanges, ["mountPoints", "initialization.userAccount", "operatingSystem.templateFileId"]);
         // The container waits for no share mount, so not for the NAS.
         assert.deepStrictEqual(ct.dependsOn, []);
     });
@@ -226,8 +227,11 @@ describe("DockerHost (vm)", () => {
         ]);
     });
 
-    it("boots the cloud image with root's keys and one disk for system and Docker data", () => {
-        const vm = one(resources, "proxmoxve:index/vmLegacy:VmLegacy", "isolated").inputs as Record<string, any>;
+    it("boots the cloud image with root's keys and one disk for system and Docker data, seeded by the image at creation only", () => {
+        const vmResource = one(resources, "proxmoxve:index/vmLegacy:VmLegacy", "isolated");
+        // A newer cloud image must not replace the VM and its Docker data (imageSeedsOnly).
+        assert.deepStrictEqual(vmResource.options.ignoreChanges, ["disks[0].fileId"]);
+        const vm = vmResource.inputs as Record<string, any>;
         assert.deepStrictEqual(vm.disks, [
             { interface: "scsi0", datastoreId: "local-lvm", fileId: "local:iso/debian-12-genericcloud-amd64.img", size: 72, discard: "on", iothread: true },
         ]);

@@ -149,7 +149,7 @@ describe("other labs from config alone", function () {
             assert.strictEqual(base.inputs.started, true);
             assert.strictEqual((base.inputs.operatingSystem as { type: string }).type, "ubuntu");
             assert.strictEqual(base.options.deleteBeforeReplace, true);
-            assert.deepStrictEqual(base.options.ignoreChanges, ["template", "started"]);
+            assert.deepStrictEqual(base.options.ignoreChanges, ["operatingSystem.templateFileId", "template", "started"]);
             const provision = one(resources, "command:remote:Command", "base-provision");
             const convert = one(resources, "command:remote:Command", "base-template");
             assert.deepStrictEqual(provision.dependsOn, [base.urn]);

@@ -66,6 +66,8 @@ describe("LxcContainer", () => {
         const clone = one(resources, ct, "web2").inputs;
         assert.strictEqual(clone.operatingSystem, undefined);
         assert.deepStrictEqual(clone.clone, { vmId: 900, nodeName: "pve1" });
+        // No template of its own: nothing to ignore (an ignored path missing from the inputs would fail the update).
+        assert.deepStrictEqual(one(resources, ct, "web2").options.ignoreChanges, []);
     });
 
     it("sends the DNS servers it is given", () => {
@@ -145,13 +147,14 @@ describe("LxcContainer", () => {
             new LxcContainer("bare", args({ vmId: 202 }), pve());
         });
         const web = one(rs, ct, "web");
-        assert.deepStrictEqual(web.options.ignoreChanges, ["initialization.userAccount"]);
+        assert.deepStrictEqual(web.options.ignoreChanges, ["operatingSystem.templateFileId", "initialization.userAccount"]);
         const keys = one(rs, "command:remote:Command", "web-keys");
         assert.deepStrictEqual(keys.dependsOn, [web.urn]);
         assert.strictEqual(keys.inputs.stdin, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKey admin@laptop\n");
         assert.ok(String(keys.inputs.create).endsWith('bash "$f" --vmid 201; rc=$?; rm -f "$f"; exit $rc'));
         for (const other of ["tpl", "bare"]) {
-            assert.deepStrictEqual(one(rs, ct, other).options.ignoreChanges, [], other);
+            // Only the template, which seeds the root disk at creation (imageSeedsOnly).
+            assert.deepStrictEqual(one(rs, ct, other).options.ignoreChanges, ["operatingSystem.templateFileId"], other);
             assert.ok(!rs.some((r) => r.name === `${other}-keys`), other);
         }
     });

@@ -89,7 +89,7 @@ export const rows: ProviderTruthRow[] = [
             "force-new on the list (any added or removed mount point) and on size and volume; read-back: containerRead sets every mpN of the container, so bind mounts added with pct show as a diff too. Hence ignoreChanges on the block",
         cite: `${lxc} Container(): mount_point ForceNew, size ForceNew, volume ForceNew; containerRead: mount points from containerConfig.MountPoints`,
     },
-    { type: ct, input: "operatingSystem.templateFileId", sent: "the downloaded template's volume id", replaces: "always", behaviour: "force-new; not read back (kept from state)", cite: `${lxc} Container(): template_file_id ForceNew; containerRead keeps it from the current state` },
+    { type: ct, input: "operatingSystem.templateFileId", sent: "the downloaded template's volume id", replaces: "always", behaviour: "force-new; not read back (kept from state); guests ignore it after creation (imageSeedsOnly)", cite: `${lxc} Container(): template_file_id ForceNew; containerRead keeps it from the current state` },
     {
         type: ct,
         input: "operatingSystem.type",
@@ -133,7 +133,7 @@ export const rows: ProviderTruthRow[] = [
     // --- VMs (NasVm, DockerHost vm) ---
     { type: vmt, input: "vmId", sent: "the id from config", replaces: "always", behaviour: "force-new when it differs from the resource id", cite: `${vm} VM(): CustomizeDiff ForceNewIf(vm_id)` },
     { type: vmt, input: "nodeName", sent: "the node from config", replaces: "always", behaviour: "force-new unless migrate is set (it is not)", cite: `${vm} VM(): CustomizeDiff ForceNewIf(node_name, !migrate)` },
-    { type: vmt, input: "disks.fileId", sent: "the cloud image (OS disk)", replaces: "always", behaviour: "force-new (NasVm ignores it: the image only seeds the OS disk)", cite: `${bpg} proxmoxtf/resource/vm/disk/schema.go Schema(): file_id ForceNew` },
+    { type: vmt, input: "disks.fileId", sent: "the cloud image (OS disk)", replaces: "always", behaviour: "force-new (the NAS and a Docker host VM ignore it: the image only seeds the OS disk, imageSeedsOnly)", cite: `${bpg} proxmoxtf/resource/vm/disk/schema.go Schema(): file_id ForceNew` },
     { type: vmt, input: "disks.size", sent: "osDiskGb, rootDiskGb + dataDiskGb", replaces: "never", behaviour: "grown in place; a smaller size is refused with an error (never a replacement)", cite: `${vm} vmPlanDiskLocationAndSizeChanges: "Cannot shrink"` },
     { type: vmt, input: "initialization.userDataFileId", sent: "the user-data snippet's id (stable: its file name is the hostname's)", replaces: "always", behaviour: "force-new", cite: `${vm} VM(): initialization user_data_file_id ForceNew` },
     ...inPlace(
