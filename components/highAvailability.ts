@@ -4,8 +4,46 @@ import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import { isShared, StorageInfo } from "./storage";
 
 /** States Proxmox's HA manager keeps a guest in (bpg provider, proxmox/types/ha_resource_state.go). */
-export const haStates = ["started", "stopped", "disabled", "ignored"] as const;
-export type HaState = (typeof haStates)[number];
+export const HaState = {
+    /** Kept running: restarted, or relocated when its node fails. */
+    started: "started",
+    /** Kept stopped. */
+    stopped: "stopped",
+    /** Stopped, and not relocated when its node fails. */
+    disabled: "disabled",
+    /** Left alone by the HA manager, as if not managed. */
+    ignored: "ignored",
+} as const;
+export type HaState = (typeof HaState)[keyof typeof HaState];
+/** Every HaState, for the config schema. */
+export const haStates = Object.values(HaState) as [HaState, ...HaState[]];
+
+/** What a highly available guest is. */
+export const HaGuestKind = {
+    /** An LXC container (HA resource `ct:<id>`). */
+    lxc: "lxc",
+    /** A VM (HA resource `vm:<id>`). */
+    vm: "vm",
+} as const;
+export type HaGuestKind = (typeof HaGuestKind)[keyof typeof HaGuestKind];
+
+/** What an HA rule (Proxmox VE 9) does. */
+export const HaRuleType = {
+    /** The nodes its guests prefer (`nodes`, `strict`), like an HA group. */
+    nodeAffinity: "node-affinity",
+    /** Guests (`guests`) kept on one node or on different nodes (`affinity`). */
+    resourceAffinity: "resource-affinity",
+} as const;
+export type HaRuleType = (typeof HaRuleType)[keyof typeof HaRuleType];
+
+/** Whether a resource-affinity rule keeps its guests together or apart. */
+export const HaAffinity = {
+    /** On one node. */
+    positive: "positive",
+    /** On different nodes. */
+    negative: "negative",
+} as const;
+export type HaAffinity = (typeof HaAffinity)[keyof typeof HaAffinity];
 
 /** An HA group: the nodes a guest may run on, preferred first. */
 export interface HaGroupArgs {
@@ -22,30 +60,30 @@ export interface HaGroupArgs {
 /**
  * An HA rule (Proxmox VE 9, which replaced HA groups with rules). `node-affinity`: the nodes its
  * guests prefer (most preferred first), like a group; `resource-affinity`: guests kept on one node
- * (`positive`) or on different nodes (`negative`).
+ * (`positive`) or on different nodes (`negative`). The fields of the other type are refused.
  */
-export type HaRuleArgs =
-    | {
-          name: string;
-          type: "node-affinity";
-          /** Nodes, most preferred first (they get priorities n, n-1, ..., 1). */
-          nodes: string[];
-          /** Run its guests on these nodes only. Defaults to false. */
-          strict?: boolean;
-      }
-    | {
-          name: string;
-          type: "resource-affinity";
-          affinity: "positive" | "negative";
-          /** The guests (by `HaGuestArgs.name`, at least two) it keeps together or apart. */
-          guests: string[];
-      };
+export interface HaRuleArgs {
+    /** Rule id, e.g. `prefer-pve1`: a letter first, then letters, digits, '-', '_' and '.' (at least 2). */
+    name: string;
+    /** `node-affinity` or `resource-affinity` (see HaRuleType). */
+    type: HaRuleType;
+    /** node-affinity: nodes, most preferred first (they get priorities n, n-1, ..., 1). At least one. */
+    nodes?: string[];
+    /** node-affinity: run its guests on these nodes only. Defaults to false. */
+    strict?: boolean;
+    /** resource-affinity: `positive` (together) or `negative` (apart). Required for that type. */
+    affinity?: HaAffinity;
+    /** resource-affinity: the guests (by `HaGuestArgs.name`, at least two) it keeps together or apart. */
+    guests?: string[];
+}
 
 /** One highly available guest. */
 export interface HaGuestArgs {
     /** Name of the guest, for the resource names. */
     name: string;
-    kind: "lxc" | "vm";
+    /** `lxc` or `vm` (see HaGuestKind). */
+    kind: HaGuestKind;
+    /** Proxmox guest id. */
     vmId: number;
     /** HA group (from `groups`; Proxmox VE 8). Defaults to none: any node of the cluster. */
     group?: string;
@@ -71,6 +109,7 @@ export interface HighAvailabilityArgs {
     groups?: HaGroupArgs[];
     /** HA rules, for Proxmox VE 9 (which has no groups). Not with `groups`. Defaults to none. */
     rules?: HaRuleArgs[];
+    /** The highly available guests. */
     guests: HaGuestArgs[];
     /** Every node of the cluster (a replication job's number comes from its target's name: {@link replicationJobNumber}). */
     nodes: string[];
@@ -85,10 +124,24 @@ export interface HighAvailabilityArgs {
  * /: the lab passes the root one).
  */
 export class HighAvailability extends pulumi.ComponentResource {
-    readonly groups: Record<string, proxmoxve.Hagroup> = {};
-    readonly rules: Record<string, proxmoxve.Harule> = {};
-    readonly resources: Record<string, proxmoxve.Haresource> = {};
-    readonly replications: Record<string, proxmoxve.Replication[]> = {};
+    // Getters: proxmoxve resources are not in the multi-language schema (the analyzer takes
+    // resource references of @pulumi packages only).
+    /** HA groups by name. */
+    get groups(): Record<string, proxmoxve.Hagroup> {
+        return handles.get(this)!.groups;
+    }
+    /** HA rules by name (those some guest uses). */
+    get rules(): Record<string, proxmoxve.Harule> {
+        return handles.get(this)!.rules;
+    }
+    /** HA resources by guest name. */
+    get resources(): Record<string, proxmoxve.Haresource> {
+        return handles.get(this)!.resources;
+    }
+    /** Replication jobs by guest name. */
+    get replications(): Record<string, proxmoxve.Replication[]> {
+        return handles.get(this)!.replications;
+    }
 
     constructor(name: string, args: HighAvailabilityArgs, opts?: pulumi.ComponentResourceOptions) {
         const problem = highAvailabilityProblem(args);
@@ -96,6 +149,7 @@ export class HighAvailability extends pulumi.ComponentResource {
             throw new Error(`HighAvailability ${name}: ${problem}`);
         }
         super("homelab:index:HighAvailability", name, {}, opts);
+        handles.set(this, { groups: {}, rules: {}, resources: {}, replications: {} });
         for (const g of args.groups ?? []) {
             this.groups[g.name] = new proxmoxve.Hagroup(
                 `${name}-${g.name}`,
@@ -151,7 +205,7 @@ export class HighAvailability extends pulumi.ComponentResource {
         // managed by HA"). Its `rule` and `type` force a new rule when they change (same Schema()).
         const haId = (g: HaGuestArgs) => `${g.kind === "lxc" ? "ct" : "vm"}:${g.vmId}`;
         for (const r of args.rules ?? []) {
-            const members = args.guests.filter((g) => (r.type === "node-affinity" ? g.rule === r.name : r.guests.includes(g.name)));
+            const members = args.guests.filter((g) => (r.type === HaRuleType.nodeAffinity ? g.rule === r.name : (r.guests ?? []).includes(g.name)));
             if (members.length === 0) {
                 continue;
             }
@@ -161,8 +215,8 @@ export class HighAvailability extends pulumi.ComponentResource {
                     rule: r.name,
                     type: r.type,
                     resources: members.map(haId).sort(),
-                    ...(r.type === "node-affinity"
-                        ? { nodes: Object.fromEntries(r.nodes.map((n, i) => [n, r.nodes.length - i])), strict: r.strict ?? false }
+                    ...(r.type === HaRuleType.nodeAffinity
+                        ? { nodes: Object.fromEntries(r.nodes!.map((n, i, all) => [n, all.length - i])), strict: r.strict ?? false }
                         : { affinity: r.affinity }),
                     comment: "Managed by Pulumi (homelab)",
                 },
@@ -172,6 +226,11 @@ export class HighAvailability extends pulumi.ComponentResource {
         this.registerOutputs({});
     }
 }
+
+const handles = new WeakMap<
+    HighAvailability,
+    { groups: Record<string, proxmoxve.Hagroup>; rules: Record<string, proxmoxve.Harule>; resources: Record<string, proxmoxve.Haresource>; replications: Record<string, proxmoxve.Replication[]> }
+>();
 
 /**
  * The number of the replication job to `target`, from its name alone (the first 32 bits of its
@@ -212,14 +271,27 @@ export function highAvailabilityProblem(args: HighAvailabilityArgs): string | un
         if (!/^[a-zA-Z][a-zA-Z0-9\-_.]*[a-zA-Z0-9]$/.test(r.name)) {
             return `rule '${r.name}' must start with a letter and hold letters, digits, '-', '_' and '.' (at least 2)`;
         }
-        if (r.type === "node-affinity") {
-            const unknown = r.nodes.find((n) => !args.nodes.includes(n));
-            if (r.nodes.length === 0 || unknown !== undefined) {
+        if (!Object.values(HaRuleType).includes(r.type)) {
+            return `rule '${r.name}': type '${r.type}' is none of ${Object.values(HaRuleType).join(", ")}`;
+        }
+        // A field of the other type: an arg nobody would read is a mistake.
+        const foreign = (r.type === HaRuleType.nodeAffinity ? (["affinity", "guests"] as const) : (["nodes", "strict"] as const)).find((f) => r[f] !== undefined);
+        if (foreign !== undefined) {
+            return `rule '${r.name}': ${foreign} is not a field of a ${r.type} rule: remove it or change the type`;
+        }
+        if (r.type === HaRuleType.nodeAffinity) {
+            const nodes = r.nodes ?? [];
+            const unknown = nodes.find((n) => !args.nodes.includes(n));
+            if (nodes.length === 0 || unknown !== undefined) {
                 return `rule '${r.name}' needs nodes of the cluster (${args.nodes.join(", ")})${unknown ? `, not '${unknown}'` : ""}`;
             }
         } else {
-            const unknown = r.guests.find((g) => !args.guests.some((x) => x.name === g));
-            if (r.guests.length < 2 || unknown !== undefined) {
+            if (r.affinity === undefined) {
+                return `rule '${r.name}' needs affinity: positive (together) or negative (apart)`;
+            }
+            const guests = r.guests ?? [];
+            const unknown = guests.find((g) => !args.guests.some((x) => x.name === g));
+            if (guests.length < 2 || unknown !== undefined) {
                 return `rule '${r.name}' needs at least two of the highly available guests (${args.guests.map((g) => g.name).join(", ")})${unknown ? `, not '${unknown}'` : ""}`;
             }
         }
@@ -237,8 +309,8 @@ export function highAvailabilityProblem(args: HighAvailabilityArgs): string | un
         if (guest.group !== undefined && !groups.has(guest.group)) {
             return `guest '${guest.name}': unknown HA group '${guest.group}': use one of ${[...groups].join(", ") || "(none defined)"}`;
         }
-        if (guest.rule !== undefined && rules.get(guest.rule)?.type !== "node-affinity") {
-            const known = [...rules.values()].filter((r) => r.type === "node-affinity").map((r) => r.name);
+        if (guest.rule !== undefined && rules.get(guest.rule)?.type !== HaRuleType.nodeAffinity) {
+            const known = [...rules.values()].filter((r) => r.type === HaRuleType.nodeAffinity).map((r) => r.name);
             return `guest '${guest.name}': '${guest.rule}' is not a node-affinity HA rule: use one of ${known.join(", ") || "(none defined)"}`;
         }
         for (const [field, value] of [["maxRestart", guest.maxRestart], ["maxRelocate", guest.maxRelocate]] as const) {

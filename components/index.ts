@@ -6,6 +6,9 @@ export { DockerHost, DockerHostArgs, ShareMountArgs, ShareProtocol, nodeMountPat
 export * from "./app";
 export * from "./reverseProxy";
 export * from "./cloudflareDns";
+export * from "./cloudflareTunnel";
+export * from "./cloudflareAccess";
+export * from "./highAvailability";
 export * from "./lxcContainer";
 export { ShareServer, ShareServerArgs, ShareServerKind, NfsShareArgs, nfsScriptPath, shareServerProblem } from "./shareServer";
 export * from "./firewall";

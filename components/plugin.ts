@@ -7,9 +7,12 @@
 // exported component is here.
 export { App } from "./app";
 export { BackupJob } from "./backupJob";
+export { CloudflareAccess } from "./cloudflareAccess";
 export { CloudflareDns } from "./cloudflareDns";
+export { CloudflareTunnel } from "./cloudflareTunnel";
 export { DockerHost } from "./dockerHost";
 export { Firewall } from "./firewall";
+export { HighAvailability } from "./highAvailability";
 export { LxcContainer } from "./lxcContainer";
 export { NasVm } from "./nasVm";
 export { ProxmoxHost } from "./proxmoxHost";

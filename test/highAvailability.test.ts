@@ -38,6 +38,11 @@ describe("HighAvailability", () => {
             [{ nodes, rules: [{ name: "apart", type: "resource-affinity", affinity: "negative", guests: ["web"] }], guests: [{ name: "web", kind: "lxc", vmId: 201 }] }, "HighAvailability ha: rule 'apart' needs at least two of the highly available guests (web)"],
             [{ nodes, rules: [{ name: "apart", type: "resource-affinity", affinity: "negative", guests: ["web", "db"] }], guests: [{ name: "web", kind: "lxc", vmId: 201, rule: "apart" }] }, "HighAvailability ha: rule 'apart' needs at least two of the highly available guests (web), not 'db'"],
             [{ nodes, rules: [{ name: "apart", type: "resource-affinity", affinity: "negative", guests: ["web", "db"] }], guests: [{ name: "web", kind: "lxc", vmId: 201, rule: "apart" }, { name: "db", kind: "vm", vmId: 202 }] }, "HighAvailability ha: guest 'web': 'apart' is not a node-affinity HA rule: use one of (none defined)"],
+            // One rule shape for both types (the multi-language schema has no unions): the other type's fields are refused.
+            [{ nodes, rules: [{ name: "prefer", type: "node-affinity", nodes, guests: ["web", "db"] }], guests: [] }, "HighAvailability ha: rule 'prefer': guests is not a field of a node-affinity rule: remove it or change the type"],
+            [{ nodes, rules: [{ name: "apart", type: "resource-affinity", strict: true, affinity: "negative", guests: ["web", "db"] }], guests: [] }, "HighAvailability ha: rule 'apart': strict is not a field of a resource-affinity rule: remove it or change the type"],
+            [{ nodes, rules: [{ name: "apart", type: "resource-affinity", guests: ["web", "db"] }], guests: [] }, "HighAvailability ha: rule 'apart' needs affinity: positive (together) or negative (apart)"],
+            [{ nodes, rules: [{ name: "prefer", type: "node-affinity" }], guests: [] }, "HighAvailability ha: rule 'prefer' needs nodes of the cluster (pve1, pve2)"],
         ];
         for (const [args, message] of cases) {
             const { error, registered } = await captureRefusal(() => new HighAvailability("ha", args));
