@@ -4,7 +4,8 @@ import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
 import * as path from "path";
 import { CatalogDatabase, CatalogEntry, databaseImages } from "./catalog";
-import { ContainerFields, containerFieldInputs, ContainerOptions, containerFieldIssues, FieldIssue } from "./app/containerFields";
+import { ContainerFieldInputs, ContainerFields, ContainerOptions, containerFieldIssues, containerOptionInputs, FieldIssue } from "./app/containerFields";
+import { knownPart, whenKnown } from "./inputs";
 
 
 const fieldNames = ["command", "entrypoint", "user", "capabilities", "devices", "networkMode", "privileged", "memory", "cpus", "sysctls", "shmSize", "extraHosts", "labels", "init"] as const;
@@ -337,9 +338,9 @@ export interface AppArgs {
 }
 
 /** App's container fields in the shape the rules and `containerFieldInputs` take. Pure. */
-export function containerFieldsOf(c: AppContainer): ContainerFields {
+export function containerFieldsOf(c: AppContainer): ContainerFieldInputs {
     const { hostNetwork, privileged, privilegedReason, ...rest } = c;
-    const fields: ContainerFields = { ...rest };
+    const fields: ContainerFieldInputs = { ...rest };
     if (hostNetwork) {
         fields.networkMode = "host";
     }
@@ -407,15 +408,21 @@ export class App extends pulumi.ComponentResource {
             }
         }
         // Ports of a host-network app are the ones it occupies there (catalog), never published.
-        const issue = appFieldIssues(
-            fields,
-            0,
-            volumesOf(args.volumes),
-            sidecars.map((s) => ({ ...s.fields, name: s.name, image: s.image, volumes: s.volumes })),
-        )[0];
-        if (issue) {
-            throw new Error(`App ${name}: ${issue.field}: ${issue.message}`);
-        }
+        // The plain fields are checked now, all of them again once the Outputs among them are known.
+        const check = (app: ContainerFields, sidecarFields: ContainerFields[]) => {
+            const issue = appFieldIssues(
+                app,
+                0,
+                volumesOf(args.volumes),
+                sidecars.map((s, i) => ({ ...sidecarFields[i], name: s.name, image: s.image, volumes: s.volumes })),
+            )[0];
+            if (issue) {
+                throw new Error(`App ${name}: ${issue.field}: ${issue.message}`);
+            }
+            return true as const;
+        };
+        check(knownPart(fields) as ContainerFields, sidecars.map((s) => knownPart(s.fields) as ContainerFields));
+        const checked = whenKnown({ app: fields, sidecars: sidecars.map((s) => s.fields) }, (v) => check(v.app as ContainerFields, v.sidecars as ContainerFields[]));
         const envNames: [string, unknown][] = [
             ...Object.entries(args.env ?? {}),
             ...(args.sidecars ?? []).flatMap((s) => Object.entries(s.env ?? {})),
@@ -480,7 +487,7 @@ export class App extends pulumi.ComponentResource {
         this.container = new docker.Container(
             name,
             {
-                ...containerFieldInputs(fields),
+                ...containerOptionInputs(fields, checked),
                 name: containerName,
                 image: image.imageId,
                 restart: "unless-stopped",
@@ -511,7 +518,7 @@ export class App extends pulumi.ComponentResource {
             this.sidecars[s.name] = new docker.Container(
                 `${name}-${s.name}`,
                 {
-                    ...containerFieldInputs(s.fields),
+                    ...containerOptionInputs(s.fields, checked),
                     name: `${containerName}-${s.name}`,
                     image: sidecarImage.imageId,
                     restart: "unless-stopped",

@@ -30,6 +30,26 @@ export function whenKnown<T extends Record<string, unknown>, R>(values: T, f: (v
 }
 
 /**
+ * The entries of `values` that are known: a rule run on them at construction refuses a bad plain
+ * value even when other values beside it are Outputs (those are checked again, all together, in
+ * `apply`).
+ */
+export function knownPart<T extends object>(values: T): Partial<T> {
+    return Object.fromEntries(Object.entries(values).filter(([, v]) => isKnown(v))) as Partial<T>;
+}
+
+/**
+ * `f` of `value` once `checked` (a `whenKnown` result) has passed: plain when both are known, else
+ * an Output that waits for the check and keeps `value`'s own secretness (not the check's inputs').
+ */
+export function afterCheck<T, R>(checked: true | pulumi.Output<true>, value: pulumi.Input<T>, f: (v: pulumi.Unwrap<T>) => R): R | pulumi.Output<R> {
+    if (checked === true && isKnown(value)) {
+        return f(value as pulumi.Unwrap<T>);
+    }
+    return pulumi.all([pulumi.unsecret(pulumi.output(checked)), value]).apply(([, v]) => f(v as pulumi.Unwrap<T>)) as pulumi.Output<R>;
+}
+
+/**
  * The provider of package `pkg` (e.g. `proxmoxve`) that a component gets through `opts.provider`,
  * `opts.providers` or its parent, as the SDK resolves it for the component's children; `is` is
  * the provider class's `isInstance`. Usable before `super()`, so that a missing one is refused

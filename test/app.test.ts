@@ -2,13 +2,13 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { parse, stringify } from "yaml";
-import { App, AppHost } from "../components/app";
+import { App, AppContainer, AppHost } from "../components/app";
 import { appArgs, ResolvedApp, resolveApp, shareOwners } from "../stacks/apps";
 import { databaseImages } from "../components/catalog";
 import { AppConfig, appSchema, SecretValue } from "../stacks/config";
 import { capture } from "../scripts/capture";
 import { standInAppHost } from "./helpers/appHost";
-import { captureStack, CapturedResource, childrenOf, homeConfig, homeYaml, ofType, one, outputOf } from "./helpers/mocks";
+import { captureApplyError, captureRefusal, captureStack, CapturedResource, childrenOf, homeConfig, homeYaml, ofType, one, outputOf } from "./helpers/mocks";
 
 /** An app as the config loader hands it over (defaults filled). */
 const appConfig = (raw: Record<string, unknown>): AppConfig => appSchema.parse(raw);
@@ -470,4 +470,79 @@ describe("App args from other resources (a consumer's program)", () => {
         // Each Output's source resource is a dependency of what uses it.
         assert.ok(container.dependsOn.includes(one(resources, "random:index/randomId:RandomId", "dependency-token").urn));
     });
+
+    it("takes Outputs for the container's and a sidecar's options; a secret option stays secret and makes no other one secret", async () => {
+        const { resources } = await capture(
+            () => {
+                new App("api", {
+                    containerName: "api",
+                    image: "ghcr.io/example/api:1.2.3",
+                    container: {
+                        command: outputOf("command", ["serve", "--port", "8080"]),
+                        entrypoint: [outputOf("entrypoint", "/bin/api")],
+                        user: pulumi.secret(outputOf("user", "1000:1000")),
+                        capabilities: { add: outputOf("add", ["sys_ptrace"]), drop: ["ALL"] },
+                        memory: outputOf("memory", "512m"),
+                        cpus: outputOf("cpus", 1.5),
+                        sysctls: { "net.core.somaxconn": outputOf("somaxconn", "1024") },
+                        extraHosts: outputOf("hosts", ["printer.lan:192.168.1.30"]),
+                        labels: outputOf("labels", { "org.example.role": "api" }),
+                        init: outputOf("init", true),
+                    },
+                    sidecars: [{ name: "worker", image: "ghcr.io/example/worker:1.2.3", devices: outputOf("devices", ["/dev/dri"]), shmSize: outputOf("shm", "256m") }],
+                    host: standInAppHost(),
+                });
+            },
+            { stack: "test", config: {}, preview: false },
+        );
+        const container = one(resources, "docker:index/container:Container", "api");
+        assert.deepStrictEqual(
+            {
+                command: container.inputs.command,
+                entrypoints: container.inputs.entrypoints,
+                capabilities: container.inputs.capabilities,
+                memory: container.inputs.memory,
+                cpus: container.inputs.cpus,
+                sysctls: container.inputs.sysctls,
+                hosts: container.inputs.hosts,
+                labels: container.inputs.labels,
+                init: container.inputs.init,
+            },
+            {
+                command: ["serve", "--port", "8080"],
+                entrypoints: ["/bin/api"],
+                capabilities: { adds: ["CAP_SYS_PTRACE"], drops: ["ALL"] },
+                memory: 512,
+                cpus: "1.5",
+                sysctls: { "net.core.somaxconn": "1024" },
+                hosts: [{ host: "printer.lan", ip: "192.168.1.30" }],
+                labels: [{ label: "org.example.role", value: "api" }],
+                init: true,
+            },
+        );
+        assert.strictEqual(container.inputs.user, "[secret]");
+        assert.deepStrictEqual(container.secretPaths, ["user"]);
+        const worker = one(resources, "docker:index/container:Container", "api-worker");
+        assert.deepStrictEqual(worker.inputs.devices, [{ hostPath: "/dev/dri", containerPath: "/dev/dri", permissions: "rwm" }]);
+        assert.strictEqual(worker.inputs.shmSize, 256);
+        assert.deepStrictEqual(worker.secretPaths, []);
+        // Each Output's source resource is a dependency of the container it sets.
+        assert.ok(container.dependsOn.includes(one(resources, "random:index/randomId:RandomId", "dependency-memory").urn));
+    });
+
+    // The same bad value, plain and as an Output: the same message, at construction or inside apply.
+    const badOptions: [string, (v: <T>(name: string, x: T) => T | pulumi.Output<T>) => AppContainer][] = [
+        ["a memory limit under 6 MiB", (v) => ({ memory: v("memory", "5m") })],
+        ["an unknown capability", (v) => ({ capabilities: { add: v("add", ["NOT_A_CAP"]) } })],
+        ["a capability both added and dropped", (v) => ({ capabilities: { add: v("add", ["NET_ADMIN"]), drop: ["NET_ADMIN"] } })],
+        ["a net.* sysctl on the host's network", (v) => ({ hostNetwork: true, sysctls: v("sysctls", { "net.core.somaxconn": "1024" }) })],
+    ];
+    for (const [what, container] of badOptions) {
+        it(`refuses ${what} when plain at construction and as an Output inside apply, with one message`, async () => {
+            const app = (c: AppContainer) => new App("api", { containerName: "api", image: "x:1", container: c, host: standInAppHost() });
+            const { error } = await captureRefusal(() => app(container((_, x) => x)));
+            assert.match(error?.message ?? "", /^App api: /);
+            assert.strictEqual(await captureApplyError(() => app(container((name, x) => outputOf(name, x)))), error!.message);
+        });
+    }
 });

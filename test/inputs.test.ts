@@ -30,7 +30,9 @@ describe("components' Args", function () {
             ["AppArgs.env", true],
             ["AppArgs.image", true],
             ["AppVolume.hostPath", true],
-            ["AppContainer.user", false],
+            ["AppContainer.user", true],
+            ["Capabilities.add", true],
+            ["AppContainer.hostNetwork", false],
             ["AppArgs.containerName", false],
         ] as const) {
             assert.strictEqual(byName.get(field), input, `${field} should${input ? "" : " not"} count as an Input`);

@@ -4,47 +4,56 @@
 // (`containerFieldIssues`, called by App and by the stack's validation) and one mapping turns them
 // into `docker.Container` inputs (`containerFieldInputs`).
 import { isIP } from "net";
+import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { guestLimits } from "../proxmoxHost/capacity";
+import { afterCheck, isKnown } from "../inputs";
 
 /** Linux capabilities to add to or drop from Docker's default set. */
 export interface Capabilities {
     /** Capabilities to add, e.g. `SYS_PTRACE` or `CAP_NET_ADMIN`. Defaults to none. */
-    add?: string[];
+    add?: pulumi.Input<pulumi.Input<string>[]>;
     /** Capabilities to drop; `ALL` for every one. Defaults to none. */
-    drop?: string[];
+    drop?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
-/** The container fields that App takes as they are (ContainerFields and App's AppContainer add networking and privileges). */
+/**
+ * The container fields that App takes as they are (ContainerFields and App's AppContainer add
+ * networking and privileges). Each may come from another resource: App checks a plain value at
+ * construction and an Output when it is known (`containerOptionInputs`).
+ */
 export interface ContainerOptions {
     /** Replace the image's command (`CMD`). Each element one argument; none empty. */
-    command?: string[];
+    command?: pulumi.Input<pulumi.Input<string>[]>;
     /** Replace the image's entrypoint. */
-    entrypoint?: string[];
+    entrypoint?: pulumi.Input<pulumi.Input<string>[]>;
     /** User (and group) of the first process: `1000`, `1000:1000`, `nobody`, `app:app`. Defaults to the image's. */
-    user?: string;
+    user?: pulumi.Input<string>;
     /** Linux capabilities to add to or drop from Docker's default set, e.g. `SYS_PTRACE` or `CAP_NET_ADMIN`; `ALL` for every one. */
     capabilities?: Capabilities;
     /** Host devices, as Compose writes them: `/dev/dri`, `/dev/ttyUSB0:/dev/zigbee`, `/dev/sda:/dev/xvda:r`. Paths under /dev. */
-    devices?: string[];
+    devices?: pulumi.Input<pulumi.Input<string>[]>;
     /** Memory limit in whole MiB: `512m`, `2g`. Defaults to none. */
-    memory?: string;
+    memory?: pulumi.Input<string>;
     /** CPU limit in CPUs, e.g. 1.5. Defaults to none. */
-    cpus?: number;
+    cpus?: pulumi.Input<number>;
     /** Namespaced kernel parameters, e.g. `net.ipv4.ip_unprivileged_port_start: "0"`. */
-    sysctls?: Record<string, string>;
+    sysctls?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Size of /dev/shm in whole MiB: `256m`, `1g`. Defaults to Docker's 64m. */
-    shmSize?: string;
+    shmSize?: pulumi.Input<string>;
     /** Extra /etc/hosts entries `name:address`, e.g. `printer.lan:192.168.1.30`. */
-    extraHosts?: string[];
+    extraHosts?: pulumi.Input<pulumi.Input<string>[]>;
     /** Container labels. */
-    labels?: Record<string, string>;
+    labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Run an init process as PID 1 that reaps zombies and forwards signals (Compose `init`). Defaults to false. */
-    init?: boolean;
+    init?: pulumi.Input<boolean>;
 }
 
+/** The container options with their values known: what catalog entries and the config hold, and what the rules check. */
+export type KnownContainerOptions = pulumi.UnwrappedObject<ContainerOptions>;
+
 /** Container fields shared by catalog entries, app config, sidecars and Compose services. */
-export interface ContainerFields extends ContainerOptions {
+export interface ContainerFields extends KnownContainerOptions {
     /** `host`: run in the Docker host's network namespace (nothing published; the proxy cannot reach it). Defaults to the apps' network. */
     networkMode?: "host";
     /**
@@ -281,4 +290,45 @@ export function containerFieldInputs(f: ContainerFields): Partial<docker.Contain
     }
     if (f.init) inputs.init = true;
     return inputs;
+}
+
+/** The `docker.Container` input each container field sets (`containerFieldInputs`). */
+const dockerInputOf = {
+    command: "command",
+    entrypoint: "entrypoints",
+    user: "user",
+    capabilities: "capabilities",
+    devices: "devices",
+    networkMode: "networkMode",
+    privileged: "privileged",
+    memory: "memory",
+    cpus: "cpus",
+    sysctls: "sysctls",
+    shmSize: "shmSize",
+    extraHosts: "hosts",
+    labels: "labels",
+    init: "init",
+} as const satisfies Record<keyof ContainerFields, keyof docker.ContainerArgs>;
+
+/** Container fields whose options may still be Outputs (App's args). */
+export type ContainerFieldInputs = ContainerOptions & Pick<ContainerFields, "networkMode" | "privileged">;
+
+/**
+ * `containerFieldInputs` of fields that may hold Outputs, once `checked` (the rules over them, a
+ * `whenKnown` result) has passed: all plain when every field is known; else each field's input is
+ * an Output of that field alone, so that a secret field stays secret and makes no other one secret.
+ */
+export function containerOptionInputs(f: ContainerFieldInputs, checked: true | pulumi.Output<true>): Partial<docker.ContainerArgs> {
+    if (checked === true && isKnown(f)) {
+        return containerFieldInputs(f as ContainerFields);
+    }
+    const inputs: Record<string, unknown> = {};
+    for (const key of Object.keys(dockerInputOf) as (keyof ContainerFields)[]) {
+        const value = f[key];
+        if (value !== undefined) {
+            const input = dockerInputOf[key];
+            inputs[input] = afterCheck(checked, value as pulumi.Input<unknown>, (v) => containerFieldInputs({ [key]: v } as ContainerFields)[input]);
+        }
+    }
+    return inputs as Partial<docker.ContainerArgs>;
 }

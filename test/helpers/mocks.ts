@@ -81,3 +81,24 @@ export function one(resources: CapturedResource[], type: string, name: string): 
 export function childrenOf(resources: CapturedResource[], urn: string): string[] {
     return resources.filter((r) => r.parent === urn).map((r) => `${r.type} ${r.name}`).sort();
 }
+
+/**
+ * Runs `program` under mocks where a check inside `apply` is expected to fail: the first error
+ * raised while registering, without the SDK's `error serializing property "<input>": ` prefix
+ * (the SDK reports it as an unhandled rejection, and that registration never completes);
+ * undefined when the program ran through.
+ */
+export function captureApplyError(program: () => unknown): Promise<string | undefined> {
+    return new Promise((resolve) => {
+        const done = (message: string | undefined) => {
+            process.off("unhandledRejection", listener);
+            resolve(message?.replace(/^error serializing property "[^"]*": /, ""));
+        };
+        const listener = (e: unknown) => done(e instanceof Error ? e.message : String(e));
+        process.on("unhandledRejection", listener);
+        capture(program, { stack: "test", config: {}, preview: false }).then(
+            () => done(undefined),
+            (e: Error) => done(e.message),
+        );
+    });
+}
