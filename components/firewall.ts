@@ -304,11 +304,14 @@ export class Firewall extends pulumi.ComponentResource {
             // Cluster level (no node or guest id), so every guest's rules can reference `+<name>`.
             // bpg provider, proxmoxtf/resource/firewall/ipset.go `IPSet`: `cidr` is force-new and
             // compared ignoring order (SuppressIfListsOfMapsAreEqualIgnoringOrderByKey); `ipSetRead`
-            // reads each entry back as the API lists it. Only a network's own prefix change replaces it.
+            // reads each entry back as the API lists it. Only a change of a network's prefixes
+            // replaces it, and then the old set goes first: its id is its name, and `ipSetCreate`
+            // adopts an existing set of that name without adding the new entries, after which
+            // `ipSetDelete` of the old one would empty and remove the set the new one points to.
             ipSets[s.network] = new proxmoxve.firewall.IpsetLegacy(
                 s.name,
                 { name: s.name, comment: `homelab: network ${s.network}`, cidrs: s.cidrs.map((c) => ({ name: c })) },
-                { ...own, dependsOn: [cluster] },
+                { ...own, dependsOn: [cluster], deleteBeforeReplace: true },
             );
         }
 

@@ -69,6 +69,16 @@ describe("planFirewall", () => {
 });
 
 describe("Firewall", () => {
+    it("replaces a network's IP set by deleting it first: a new one under the same name would be adopted empty, then deleted with the old", async () => {
+        const { resources } = await captureProgram(() => {
+            const root = new proxmoxve.Provider("root", { endpoint: "https://192.168.1.6:8006/" });
+            new Firewall("fw", { ...lab, rules: [{ from: "iot", to: "lan", action: "DROP" }], managementSources: ["192.168.1.0/24"] }, { provider: root });
+        });
+        const set = one(resources, "proxmoxve:firewall/ipsetLegacy:IpsetLegacy", "fw-iot");
+        assert.deepStrictEqual(set.inputs.cidrs, [{ name: "10.0.30.0/24" }]);
+        assert.strictEqual(set.options.deleteBeforeReplace, true);
+    });
+
     it("sets the rules through the provider given in opts, with node, id, port and SSH sources from other resources' outputs", async () => {
         const { resources } = await captureProgram(() => {
             const root = new proxmoxve.Provider("root", { endpoint: "https://192.168.1.6:8006/" });
