@@ -5,7 +5,7 @@ import * as random from "@pulumi/random";
 import * as path from "path";
 import { CatalogDatabase, CatalogEntry, databaseImages } from "./catalog";
 import { ContainerFieldInputs, ContainerFields, ContainerOptions, containerFieldIssues, containerOptionInputs, FieldIssue } from "./app/containerFields";
-import { knownPart, whenKnown } from "./inputs";
+import { knownPart, providerIn, whenKnown } from "./inputs";
 
 
 const fieldNames = ["command", "entrypoint", "user", "capabilities", "devices", "networkMode", "privileged", "memory", "cpus", "sysctls", "shmSize", "extraHosts", "labels", "init"] as const;
@@ -153,12 +153,13 @@ export function appOrder(apps: { name: string; host?: string; dependsOn?: string
     return { order, issues };
 }
 
-/** What an App needs of its Docker host (a DockerHost has all of it). */
+/**
+ * What an App needs of its Docker host (a DockerHost has all of it). The host's Docker provider
+ * comes through the App's `opts` (`{ providers: [dockerHost.provider] }`), as Pulumi passes providers.
+ */
 export interface AppHost {
     /** Host name of the Docker host. */
     hostname: pulumi.Input<string>;
-    /** Docker provider of the host. */
-    provider: docker.Provider;
     /** The network every app on the host joins. */
     appNetwork: docker.Network;
     /** Where each mounted share is inside the host, by share name. */
@@ -447,9 +448,13 @@ export class App extends pulumi.ComponentResource {
                 throw new Error(`App ${name}: port ${p.host}/tcp belongs to the reverse proxy: route the app through the proxy instead`);
             }
         }
+        const provider = providerIn(opts, "docker", docker.Provider.isInstance);
+        if (!provider) {
+            throw new Error(`App ${name}: no Docker provider: pass the Docker host's in opts, e.g. { providers: [dockerHost.provider] }`);
+        }
         // Registered only now: bad args above leave nothing in the stack.
         super("homelab:index:App", name, {}, opts);
-        const own = { parent: this, provider: host.provider };
+        const own = { parent: this, provider };
 
         // A private registry's credentials belong to the pull only: a provider of its own for
         // this one image, so that no other app's pulls see them.
@@ -462,9 +467,9 @@ export class App extends pulumi.ComponentResource {
                       sshOpts: host.sshOpts,
                       registryAuth: [{ address: registry.server, username: registry.username, password: pulumi.secret(registry.password) }],
                   },
-                  { parent: this, dependsOn: [host.provider] },
+                  { parent: this, dependsOn: [provider] },
               )
-            : host.provider;
+            : provider;
         // keepLocally: removing the resource must not delete an image a running container uses.
         const image = new docker.RemoteImage(name, { name: args.image, keepLocally: true }, { parent: this, provider: pullProvider });
 

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
-import { whenKnown } from "./inputs";
+import { providerIn, whenKnown } from "./inputs";
 
 /** The connector image, pinned. */
 export const cloudflaredImage = "cloudflare/cloudflared:2024.12.2";
@@ -16,8 +16,6 @@ export interface CloudflareTunnelArgs {
     hostnames: string[];
     /** Where the connector sends every name: the reverse proxy on the Docker network, e.g. `https://proxy:443`. Checked when known. */
     service: pulumi.Input<string>;
-    /** Docker provider of the host that runs the connector (the proxy's host). */
-    dockerProvider: docker.Provider;
     /** Docker networks the connector joins: the proxy's app network. */
     networks: pulumi.Input<string>[];
     /** Name of the connector container. Defaults to `name`. */
@@ -51,6 +49,10 @@ export class CloudflareTunnel extends pulumi.ComponentResource {
             }
             return v.service;
         });
+        const dockerProvider = providerIn(opts, "docker", docker.Provider.isInstance);
+        if (!dockerProvider) {
+            throw new Error(`CloudflareTunnel ${name}: no Docker provider: pass the proxy host's in opts, e.g. { providers: [dockerHost.provider] }`);
+        }
         super("homelab:index:CloudflareTunnel", name, {}, opts);
         const provider = new cloudflare.Provider(name, { apiToken: pulumi.secret(args.apiToken) }, { parent: this });
         const cf = { parent: this, provider };
@@ -90,7 +92,7 @@ export class CloudflareTunnel extends pulumi.ComponentResource {
         );
         const token = cloudflare.getZeroTrustTunnelCloudflaredTokenOutput({ accountId: args.accountId, tunnelId: this.tunnel.id }, cf).token;
 
-        const own = { parent: this, provider: args.dockerProvider };
+        const own = { parent: this, provider: dockerProvider };
         const image = new docker.RemoteImage(name, { name: cloudflaredImage, keepLocally: true }, own);
         this.container = new docker.Container(
             name,

@@ -2,7 +2,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as command from "@pulumi/command";
-import { whenKnown } from "./inputs";
+import { providerIn, whenKnown } from "./inputs";
 import { remoteScript, SshLogin } from "./remoteScript";
 import { caddyfilePath, defaultTokenEnv, ProxyRoute, proxyImage, renderCaddyfile } from "./reverseProxy/caddyfile";
 
@@ -27,8 +27,6 @@ export interface ReverseProxyArgs {
     address: pulumi.Input<string>;
     /** The Docker host's global IPv6 address, when it has one: 80 and 443 are published on it too (the AAAA records point there). */
     ipv6Address?: pulumi.Input<string>;
-    /** Docker provider of the host that runs the proxy. */
-    provider: docker.Provider;
     /** Docker networks the proxy joins: the app network of its host, where every upstream container is reachable by name. */
     networks: pulumi.Input<string>[];
     /** SSH login on the Docker host (at `address`), for uploading the Caddyfile. */
@@ -52,6 +50,7 @@ const containerNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
  * container publishing 80 and 443 on the Docker host's LAN address, with Let's Encrypt
  * certificates by DNS-01 through Cloudflare. Routes live in a Caddyfile on the host: changing
  * them rewrites the file and reloads Caddy in place, without restarting any container.
+ * The Docker provider of the host comes through `opts` (`{ providers: [dockerHost.provider] }`).
  */
 export class ReverseProxy extends pulumi.ComponentResource {
     /** The proxy container. */
@@ -92,10 +91,14 @@ export class ReverseProxy extends pulumi.ComponentResource {
         // Renders once with no routes so that a bad domain, e-mail or network fails here (when
         // they are plain), with the renderer's own message, instead of later inside an apply.
         whenKnown(settings, (s) => render(s, []));
+        const provider = providerIn(opts, "docker", docker.Provider.isInstance);
+        if (!provider) {
+            throw new Error(`ReverseProxy ${name}: no Docker provider: pass the proxy host's in opts, e.g. { providers: [dockerHost.provider] }`);
+        }
 
         // Registered only now: bad args above leave nothing in the stack.
         super("homelab:index:ReverseProxy", name, {}, opts);
-        const own = { parent: this, provider: args.provider };
+        const own = { parent: this, provider };
         const image = new docker.RemoteImage(name, { name: proxyImage, keepLocally: true }, own);
         // Certificates, ACME account and OCSP staples: on volumes, so a re-created container does
         // not order new certificates (Let's Encrypt allows 5 duplicate certificates a week).
@@ -120,7 +123,7 @@ export class ReverseProxy extends pulumi.ComponentResource {
             // Docker provider stands for "the host is up and Docker is installed" (it waits for
             // the host's set-up), and the script needs both. The image's own caddy checks the
             // file before it is put in place, so the image must be pulled first.
-            { parent: this, dependsOn: [args.provider, image] },
+            { parent: this, dependsOn: [provider, image] },
         );
 
         const binds = [args.address, ...(args.ipv6Address !== undefined ? [args.ipv6Address] : [])];

@@ -479,7 +479,8 @@ function createApps({ cfg, name, opts }: Parts, dockerHosts: Record<string, Dock
         const host = cfg.dockerHosts.find((h) => h.hostname === hostOfApp(cfg, a))!;
         const remoteRoute = remote.includes(a) ? { hostAddress: host.address, hostPort: remotePort(a) } : undefined;
         const dependsOn = a.dependsOn.map((d) => created[d]);
-        created[a.name] = new App(name(a.name), { ...appArgs(a), host: dockerHosts[hostOfApp(cfg, a)], remoteRoute, dependsOn }, opts());
+        const dockerHost = dockerHosts[hostOfApp(cfg, a)];
+        created[a.name] = new App(name(a.name), { ...appArgs(a), host: dockerHost, remoteRoute, dependsOn }, opts({ providers: [dockerHost.provider] }));
     }
     const routes: AppRoute[] = [];
     for (const a of apps) {
@@ -522,10 +523,9 @@ function createProxyAndDns(
                 hostnames: tunnelled.map((e) => `${e.route.subdomain}.${cfg.domain}`),
                 // The proxy container by name on its app network (the ReverseProxy below).
                 service: `https://${name("proxy")}:443`,
-                dockerProvider: host.provider,
                 networks: [host.appNetwork.name],
             },
-            opts(),
+            opts({ providers: [host.provider] }),
         );
     }
     let dns: CloudflareDns | undefined;
@@ -563,7 +563,6 @@ function createProxyAndDns(
                 routes: exposed.map((e) => ({ subdomain: e.route.subdomain, upstream: e.route.upstream, exposure: e.exposure })),
                 address: host.address,
                 ipv6Address: proxyHost.ipv6,
-                provider: host.provider,
                 networks: [host.appNetwork.name],
                 connection: { privateKey: secret(cfg.ssh.privateKey) },
                 // validate.ts requires homelab:cloudflare whenever there is a proxy.
@@ -573,7 +572,7 @@ function createProxyAndDns(
                 // The tunnel's connector reaches the proxy over the proxy's app network.
                 tunnelSources: tunnel ? [proxyHost.appNetwork] : undefined,
             },
-            opts(),
+            opts({ providers: [host.provider] }),
         );
     }
     return {

@@ -54,7 +54,6 @@ describe("App container fields on a real dockerd", function () {
             const provider = new docker.Provider("host", { host: "unix:///var/run/docker.sock" });
             const host: AppHost = {
                 hostname: "docker",
-                provider,
                 appNetwork: new docker.Network("host-apps", { name: "apps" }, { provider }),
                 sharePaths: {},
                 dockerHostUrl: "unix:///var/run/docker.sock",
@@ -85,7 +84,7 @@ describe("App container fields on a real dockerd", function () {
                     sidecars: [{ name: "helper", image, entrypoint: ["/bin/busybox"], command: ["sleep", "600"], user: "2000" }],
                 }),
             );
-            const app = new App("tools", { ...appArgs(tools), host });
+            const app = new App("tools", { ...appArgs(tools), host }, { provider });
             const hostnet = resolveApp(
                 appSchema.parse({
                     name: "hostnet",
@@ -98,7 +97,7 @@ describe("App container fields on a real dockerd", function () {
                     dependsOn: ["tools"],
                 }),
             );
-            new App("hostnet", { ...appArgs(hostnet), host, dependsOn: [app] });
+            new App("hostnet", { ...appArgs(hostnet), host, dependsOn: [app] }, { provider });
             const privileged = resolveApp(
                 appSchema.parse({
                     name: "privileged",
@@ -109,7 +108,7 @@ describe("App container fields on a real dockerd", function () {
                     privileged: { reason: "reads every counter of the host for its dashboard" },
                 }),
             );
-            new App("privileged", { ...appArgs(privileged), host });
+            new App("privileged", { ...appArgs(privileged), host }, { provider });
         }));
         // In the order the plan creates them: the app, its sidecar, then the app that waits for it.
         // The privileged one is created, not started, when this machine cannot grant every

@@ -217,6 +217,7 @@ describe("App with container fields (mocks)", () => {
                     )),
                     host,
                 },
+                { provider: host.provider },
             );
             const netdata = new App(
                 "netdata",
@@ -236,6 +237,7 @@ describe("App with container fields (mocks)", () => {
                     host,
                     dependsOn: [jellyfin],
                 },
+                { provider: host.provider },
             );
             void netdata;
         }));

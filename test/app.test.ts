@@ -151,7 +151,7 @@ async function referenceApps(): Promise<{ resources: CapturedResource[]; raw: Ma
             raw = recordRawInputs();
             const host = standInAppHost();
             for (const a of homeConfig().apps) {
-                apps[a.name] = new App(a.name, { ...appArgs(resolveApp(a)), host });
+                apps[a.name] = new App(a.name, { ...appArgs(resolveApp(a)), host }, { provider: host.provider });
             }
         },
         { stack: "test", config: {}, preview: false },
@@ -357,8 +357,8 @@ describe("App (the reference lab's apps)", () => {
             capture(
                 () => {
                     const provider = new docker.Provider("host", {});
-                    const host: AppHost = { hostname: "docker", provider, appNetwork: new docker.Network("n", {}, { provider }), sharePaths: {}, dockerHostUrl: "ssh://root@h", sshOpts: [] };
-                    new App("minidlna", { ...appArgs(resolveApp(appConfig({ name: "minidlna" }))), host });
+                    const host: AppHost = { hostname: "docker", appNetwork: new docker.Network("n", {}, { provider }), sharePaths: {}, dockerHostUrl: "ssh://root@h", sshOpts: [] };
+                    new App("minidlna", { ...appArgs(resolveApp(appConfig({ name: "minidlna" }))), host }, { provider });
                 },
                 { stack: "test", config: {} },
             ),
@@ -447,6 +447,7 @@ describe("App args from other resources (a consumer's program)", () => {
         const { resources } = await capture(
             () => {
                 raw = recordRawInputs();
+                const host = standInAppHost();
                 new App("api", {
                     containerName: "api",
                     image: outputOf("image", "ghcr.io/example/api:1.2.3"),
@@ -456,8 +457,8 @@ describe("App args from other resources (a consumer's program)", () => {
                     env: { TOKEN: pulumi.secret(outputOf("token", "s3cret")), MODE: "prod" },
                     ports: [{ host: outputOf("port", 9000), container: 9000 }],
                     volumes: [{ hostPath: outputOf("path", "/srv/api"), path: "/data", readOnly: false }],
-                    host: standInAppHost(),
-                });
+                    host,
+                }, { provider: host.provider });
             },
             { stack: "test", config: {}, preview: false },
         );

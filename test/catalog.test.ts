@@ -83,7 +83,7 @@ describe("catalog: every entry plans as an App", () => {
             const host = standInAppHost();
             for (const [name, e] of entries) {
                 const env = Object.fromEntries((e.secretEnv ?? []).map((k) => [k, new SecretValue(`placeholder-${k}`)]));
-                new App(name, { ...appArgs(resolveApp(appSchema.parse({ name, env }))), host });
+                new App(name, { ...appArgs(resolveApp(appSchema.parse({ name, env }))), host }, { provider: host.provider });
             }
         }));
     });

@@ -41,7 +41,6 @@ function args(over: Partial<ReverseProxyArgs> = {}): ReverseProxyArgs {
         email: "admin@thehomelab.site",
         routes,
         address: "192.168.1.4",
-        provider: new docker.Provider("docker", { host: "ssh://root@192.168.1.4" }),
         networks: ["apps"],
         connection: { privateKey: "PRIVATE KEY" },
         cloudflareApiToken: "cf-token",
@@ -50,9 +49,14 @@ function args(over: Partial<ReverseProxyArgs> = {}): ReverseProxyArgs {
     };
 }
 
+/** The Docker host's provider, as a ReverseProxy takes it: through its opts. */
+function hostOpts(): pulumi.ComponentResourceOptions {
+    return { providers: [new docker.Provider("docker", { host: "ssh://root@192.168.1.4" })] };
+}
+
 async function proxy(over: Partial<ReverseProxyArgs> = {}): Promise<CapturedResource[]> {
     const { resources } = await captureProgram(() => {
-        new ReverseProxy("proxy", args(over));
+        new ReverseProxy("proxy", args(over), hostOpts());
     });
     return resources;
 }
@@ -147,7 +151,7 @@ describe("ReverseProxy", () => {
         let connection: unknown;
         let envs: unknown;
         await captureProgram(async () => {
-            const p = new ReverseProxy("proxy", args());
+            const p = new ReverseProxy("proxy", args(), hostOpts());
             connection = await valueOf(p.config.connection);
             envs = await valueOf(p.container.envs);
         });
@@ -185,7 +189,7 @@ describe("ReverseProxy", () => {
         ["a bad domain", { domain: "Home.Lab" }, 'renderCaddyfile: domain "Home.Lab" is not a lower-case DNS name'],
     ] as [string, Partial<ReverseProxyArgs>, string][]) {
         it(`refuses ${what} with an exact message`, async () => {
-            await assert.rejects(captureProgram(() => new ReverseProxy("proxy", args(over))), { message });
+            await assert.rejects(captureProgram(() => new ReverseProxy("proxy", args(over), hostOpts())), { message });
         });
     }
 });
