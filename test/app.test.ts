@@ -475,6 +475,7 @@ describe("App args from other resources (a consumer's program)", () => {
     it("takes Outputs for the container's and a sidecar's options; a secret option stays secret and makes no other one secret", async () => {
         const { resources } = await capture(
             () => {
+                const host = standInAppHost();
                 new App("api", {
                     containerName: "api",
                     image: "ghcr.io/example/api:1.2.3",
@@ -491,8 +492,8 @@ describe("App args from other resources (a consumer's program)", () => {
                         init: outputOf("init", true),
                     },
                     sidecars: [{ name: "worker", image: "ghcr.io/example/worker:1.2.3", devices: outputOf("devices", ["/dev/dri"]), shmSize: outputOf("shm", "256m") }],
-                    host: standInAppHost(),
-                });
+                    host,
+                }, { provider: host.provider });
             },
             { stack: "test", config: {}, preview: false },
         );
@@ -540,7 +541,10 @@ describe("App args from other resources (a consumer's program)", () => {
     ];
     for (const [what, container] of badOptions) {
         it(`refuses ${what} when plain at construction and as an Output inside apply, with one message`, async () => {
-            const app = (c: AppContainer) => new App("api", { containerName: "api", image: "x:1", container: c, host: standInAppHost() });
+            const app = (c: AppContainer) => {
+                const host = standInAppHost();
+                return new App("api", { containerName: "api", image: "x:1", container: c, host }, { provider: host.provider });
+            };
             const { error } = await captureRefusal(() => app(container((_, x) => x)));
             assert.match(error?.message ?? "", /^App api: /);
             assert.strictEqual(await captureApplyError(() => app(container((name, x) => outputOf(name, x)))), error!.message);
