@@ -47,8 +47,8 @@ export type GuestKind = (typeof GuestKind)[keyof typeof GuestKind];
 export interface FirewallNetwork {
     /** The name rules use. */
     name: string;
-    /** Its prefixes, IPv4 and IPv6 (`10.0.20.0/24`, `2001:db8:20::/64`). */
-    cidrs: string[];
+    /** Its prefixes, IPv4 and IPv6 (`10.0.20.0/24`, `2001:db8:20::/64`): the entries of its IP set. */
+    cidrs: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /** A guest that rules may protect (`to`) or name as a source (`from`). */
@@ -66,15 +66,15 @@ export interface FirewallGuest {
     /** The network (of `networks`) its NIC joins: a rule `to` that network protects it. Defaults to none. */
     network?: string;
     /** What reaches it when no rule matches, once protected. Defaults to the firewall's `inputPolicy`. */
-    inputPolicy?: InputPolicy;
+    inputPolicy?: pulumi.Input<InputPolicy>;
 }
 
 /** A host that rules may name as a source only (a Proxmox node keeps its own firewall). */
 export interface FirewallHost {
     /** The name rules use. */
     name: string;
-    /** Its addresses, IPv4 and IPv6. */
-    addresses: string[];
+    /** Its addresses, IPv4 and IPv6: a rule from the host is set once per address. */
+    addresses: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /** One rule: traffic from `from` to `to` on `proto`/`port`. */
@@ -88,8 +88,8 @@ export interface FirewallRuleArgs {
     to: string;
     /** What the rule does with matching traffic. Defaults to ACCEPT. */
     action?: pulumi.Input<FirewallAction>;
-    /** Protocol. Defaults to any. Plain: a port is checked against it. */
-    proto?: FirewallProto;
+    /** Protocol. Defaults to any. A port needs tcp or udp (checked when both are known). */
+    proto?: pulumi.Input<FirewallProto>;
     /** Destination port or range (`443`, `8000:8100`); needs proto tcp or udp. Defaults to any. */
     port?: pulumi.Input<string>;
     /** Shown beside the rule in the Proxmox UI. Defaults to none. */
@@ -107,7 +107,7 @@ export interface FirewallArgs {
     /** The rules, in order; each guest they cover gets its firewall turned on. */
     rules: FirewallRuleArgs[];
     /** What reaches a protected guest when no rule matches (unless the guest says otherwise). Defaults to DROP. */
-    inputPolicy?: InputPolicy;
+    inputPolicy?: pulumi.Input<InputPolicy>;
     /** Networks from which SSH (22/tcp) always reaches a protected guest: Pulumi configures guests over SSH. */
     managementSources: pulumi.Input<pulumi.Input<string>[]>;
 }
@@ -115,10 +115,10 @@ export interface FirewallArgs {
 /** One rule as set on one guest's firewall. */
 export interface GuestRule {
     action: pulumi.Input<FirewallAction>;
-    proto?: string;
+    proto?: pulumi.Input<string>;
     dport?: pulumi.Input<string>;
-    /** An address, a CIDR or `+<ip set>`. */
-    source: string;
+    /** An address, a CIDR or `+<ip set>`; a host's addresses still to come (an Output): the rule once per address. */
+    source: string | pulumi.Output<string[]>;
     comment?: pulumi.Input<string>;
 }
 
@@ -129,7 +129,7 @@ export interface FirewallPlan {
     /** Protected guests (by hostname, sorted) and the configured rules on each, in config order. */
     rules: Map<string, GuestRule[]>;
     /** Cluster IP sets the rules reference: one per network named as a source. */
-    ipSets: { name: string; network: string; cidrs: string[] }[];
+    ipSets: { name: string; network: string; cidrs: pulumi.Input<pulumi.Input<string>[]> }[];
 }
 
 /** Parses `address/prefix` for a BlockList, or undefined. */
@@ -195,7 +195,7 @@ export function planFirewall(name: string, args: Pick<FirewallArgs, "networks" |
     const plan: FirewallPlan = { problems: [], rules: new Map(), ipSets: [] };
     const setName = (network: string) => `${name}-${network}`;
 
-    const sourcesOf = (ref: string): string[] | undefined => {
+    const sourcesOf = (ref: string): GuestRule["source"][] | undefined => {
         if (networks.has(ref)) {
             if (!plan.ipSets.some((s) => s.network === ref)) {
                 plan.ipSets.push({ name: setName(ref), network: ref, cidrs: networks.get(ref)!.cidrs });
@@ -204,7 +204,7 @@ export function planFirewall(name: string, args: Pick<FirewallArgs, "networks" |
         }
         const holder = guests.get(ref)?.addresses ?? hosts.get(ref)?.addresses;
         if (holder) {
-            return holder;
+            return isKnown(holder) ? (holder as string[]) : [pulumi.output(holder)];
         }
         return cidrOf(ref) ? [ref] : undefined;
     };
@@ -231,22 +231,22 @@ export function planFirewall(name: string, args: Pick<FirewallArgs, "networks" |
         } else if (targets.length === 0) {
             plan.problems.push({ rule: i, field: "to", message: `no guest of the lab is in '${r.to}', and Proxmox filters at guests' NICs: this rule would protect nothing; name a network or CIDR with guests in it` });
         }
-        // A port from an output is checked once known, where the rule takes it.
-        const portProblem = r.port !== undefined && isKnown(r.port) ? firewallPortProblem(r.port as string) : undefined;
+        // A port or proto from an output is checked once known, where the rule takes the port.
+        const portProblem = (port: string, proto: string | undefined) =>
+            firewallPortProblem(port) ?? (proto === undefined || proto === "icmp" ? "a port needs proto tcp or udp: add `proto: tcp` or `proto: udp`" : undefined);
+        const plainProblem = r.port !== undefined && isKnown(r.port) && isKnown(r.proto) ? portProblem(r.port as string, r.proto as string | undefined) : undefined;
         const dport =
-            r.port === undefined || portProblem !== undefined
+            r.port === undefined || plainProblem !== undefined
                 ? r.port
-                : whenKnown({ port: r.port }, (v) => {
-                      const problem = firewallPortProblem(v.port);
+                : whenKnown({ port: r.port, proto: r.proto }, (v) => {
+                      const problem = portProblem(v.port, v.proto);
                       if (problem !== undefined) {
                           throw new Error(`Firewall: rules[${i}].port: ${problem}`);
                       }
                       return v.port;
                   });
-        if (portProblem !== undefined) {
-            plan.problems.push({ rule: i, field: "port", message: portProblem });
-        } else if (r.port !== undefined && (r.proto === undefined || r.proto === "icmp")) {
-            plan.problems.push({ rule: i, field: "port", message: "a port needs proto tcp or udp: add `proto: tcp` or `proto: udp`" });
+        if (plainProblem !== undefined) {
+            plan.problems.push({ rule: i, field: "port", message: plainProblem });
         }
         for (const host of targets ?? []) {
             const list = plan.rules.get(host) ?? [];
@@ -270,7 +270,7 @@ export function planFirewall(name: string, args: Pick<FirewallArgs, "networks" |
  */
 export class Firewall extends pulumi.ComponentResource {
     /** Input policy of each protected guest, by hostname. */
-    readonly policies: Record<string, string>;
+    readonly policies: Record<string, pulumi.Input<string>>;
 
     /** The datacenter firewall. A getter: proxmoxve resources are not in the multi-language schema. */
     get cluster(): proxmoxve.cluster.FirewallLegacy {
@@ -310,12 +310,12 @@ export class Firewall extends pulumi.ComponentResource {
             // `ipSetDelete` of the old one would empty and remove the set the new one points to.
             ipSets[s.network] = new proxmoxve.firewall.IpsetLegacy(
                 s.name,
-                { name: s.name, comment: `homelab: network ${s.network}`, cidrs: s.cidrs.map((c) => ({ name: c })) },
+                { name: s.name, comment: `homelab: network ${s.network}`, cidrs: whenKnown({ cidrs: s.cidrs }, (v) => v.cidrs.map((c) => ({ name: c }))) },
                 { ...own, dependsOn: [cluster], deleteBeforeReplace: true },
             );
         }
 
-        const policies: Record<string, InputPolicy> = {};
+        const policies: Record<string, pulumi.Input<InputPolicy>> = {};
         for (const [host, configured] of plan.rules) {
             const g = byName.get(host)!;
             const id = g.kind === "lxc" ? { containerId: g.vmId } : { vmId: g.vmId };
@@ -333,7 +333,10 @@ export class Firewall extends pulumi.ComponentResource {
             // field (source `+<set>` included) is read back as the API returns the rule at its position.
             rules[host] = new proxmoxve.firewall.RulesLegacy(
                 `${name}-${host}-rules`,
-                { nodeName: g.node, ...id, rules: pulumi.all([ssh, configured.map((r) => ({ type: "in", ...r }))]).apply(([a, b]) => [...a, ...b]) },
+                { nodeName: g.node, ...id, rules: pulumi
+                    .all([ssh, configured.map((r) => ({ type: "in", ...r }))])
+                    // A host's addresses that came as an Output: one rule per address, as when plain.
+                    .apply(([a, b]) => [...a, ...b.flatMap((r) => (Array.isArray(r.source) ? r.source.map((source) => ({ ...r, source })) : [{ ...r, source: r.source }]))]) },
                 { ...own, dependsOn: [cluster, ...Object.values(ipSets)] },
             );
             // The policy only once the rules are in place: a DROP turned on first would cut the

@@ -1,6 +1,7 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
+import { isKnown, whenKnown } from "./inputs";
 import { isShared, StorageInfo } from "./storage";
 
 /** States Proxmox's HA manager keeps a guest in (bpg provider, proxmox/types/ha_resource_state.go). */
@@ -49,12 +50,12 @@ export type HaAffinity = (typeof HaAffinity)[keyof typeof HaAffinity];
 export interface HaGroupArgs {
     /** Group id, e.g. `web`. */
     name: string;
-    /** Member nodes, most preferred first (they get priorities n, n-1, ..., 1). */
-    nodes: string[];
+    /** Member nodes, most preferred first (they get priorities n, n-1, ..., 1); nodes of the cluster. */
+    nodes: pulumi.Input<pulumi.Input<string>[]>;
     /** Run the group's guests on its nodes only, never elsewhere. Defaults to false. */
-    restricted?: boolean;
+    restricted?: pulumi.Input<boolean>;
     /** Stay on a node after a failover instead of moving back to a preferred one. Defaults to false. */
-    noFailback?: boolean;
+    noFailback?: pulumi.Input<boolean>;
 }
 
 /**
@@ -67,10 +68,10 @@ export interface HaRuleArgs {
     name: string;
     /** `node-affinity` or `resource-affinity` (see HaRuleType). */
     type: HaRuleType;
-    /** node-affinity: nodes, most preferred first (they get priorities n, n-1, ..., 1). At least one. */
-    nodes?: string[];
+    /** node-affinity: nodes of the cluster, most preferred first (they get priorities n, n-1, ..., 1). At least one. */
+    nodes?: pulumi.Input<pulumi.Input<string>[]>;
     /** node-affinity: run its guests on these nodes only. Defaults to false. */
-    strict?: boolean;
+    strict?: pulumi.Input<boolean>;
     /** resource-affinity: `positive` (together) or `negative` (apart). Required for that type. */
     affinity?: HaAffinity;
     /** resource-affinity: the guests (by `HaGuestArgs.name`, at least two) it keeps together or apart. */
@@ -84,20 +85,20 @@ export interface HaGuestArgs {
     /** `lxc` or `vm` (see HaGuestKind). */
     kind: HaGuestKind;
     /** Proxmox guest id. */
-    vmId: number;
+    vmId: pulumi.Input<number>;
     /** HA group (from `groups`; Proxmox VE 8). Defaults to none: any node of the cluster. */
     group?: string;
     /** Node-affinity HA rule (from `rules`; Proxmox VE 9) it belongs to. Defaults to none: any node. */
     rule?: string;
     /** Defaults to started. */
-    state?: HaState;
+    state?: pulumi.Input<HaState>;
     /** Restarts on its node before it is relocated, 0-10. Defaults to 1 (Proxmox's). */
-    maxRestart?: number;
+    maxRestart?: pulumi.Input<number>;
     /** Relocations to other nodes before HA gives up, 0-10. Defaults to 1 (Proxmox's). */
-    maxRelocate?: number;
+    maxRelocate?: pulumi.Input<number>;
     /**
      * Nodes its local ZFS volumes are copied to, so that it can start there ({@link haReplication}).
-     * Defaults to none (its storage is shared).
+     * Defaults to none (its storage is shared). Plain: each target names a replication job.
      */
     replicateTo?: string[];
     /** The guest resource: HA and replication wait for it. */
@@ -111,10 +112,13 @@ export interface HighAvailabilityArgs {
     rules?: HaRuleArgs[];
     /** The highly available guests. */
     guests: HaGuestArgs[];
-    /** Every node of the cluster (a replication job's number comes from its target's name: {@link replicationJobNumber}). */
+    /**
+     * Every node of the cluster (a replication job's number comes from its target's name: {@link replicationJobNumber}).
+     * Plain: the other args are checked against it.
+     */
     nodes: string[];
     /** Replication schedule (systemd calendar event). Defaults to every 15 minutes, Proxmox's own. */
-    replicationSchedule?: string;
+    replicationSchedule?: pulumi.Input<string>;
 }
 
 /**
@@ -150,12 +154,23 @@ export class HighAvailability extends pulumi.ComponentResource {
         }
         super("homelab:index:HighAvailability", name, {}, opts);
         handles.set(this, { groups: {}, rules: {}, resources: {}, replications: {} });
+        // What highAvailabilityProblem could not check yet (Outputs) is checked here once known.
+        const checked = <T>(problem: string | undefined, value: T): T => {
+            if (problem !== undefined) {
+                throw new Error(`HighAvailability ${name}: ${problem}`);
+            }
+            return value;
+        };
+        const priorities = (owner: string, nodes: pulumi.Input<pulumi.Input<string>[]>) =>
+            whenKnown({ nodes }, (v) => checked(haNodesProblem(owner, v.nodes, args.nodes), Object.fromEntries(v.nodes.map((n, i, all) => [n, all.length - i]))));
+        const retries = (guest: HaGuestArgs, field: "maxRestart" | "maxRelocate") =>
+            whenKnown({ value: guest[field] ?? 1 }, (v) => checked(haRetriesProblem(guest.name, field, v.value), v.value));
         for (const g of args.groups ?? []) {
             this.groups[g.name] = new proxmoxve.Hagroup(
                 `${name}-${g.name}`,
                 {
                     group: g.name,
-                    nodes: Object.fromEntries(g.nodes.map((n, i) => [n, g.nodes.length - i])),
+                    nodes: priorities(`group '${g.name}'`, g.nodes),
                     restricted: g.restricted ?? false,
                     noFailback: g.noFailback ?? false,
                     comment: "Managed by Pulumi (homelab)",
@@ -163,6 +178,7 @@ export class HighAvailability extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
+        const haId = (g: HaGuestArgs) => whenKnown({ vmId: g.vmId }, (v) => `${g.kind === "lxc" ? "ct" : "vm"}:${v.vmId}`);
         for (const guest of args.guests) {
             const after = guest.guest ? [guest.guest] : [];
             // Replicated first: HA may start the guest on a target only once its volumes are there.
@@ -175,7 +191,7 @@ export class HighAvailability extends pulumi.ComponentResource {
                             // (<guest>-<job>), target and type force a new job when they change.
                             // The job number comes from the target's name, not its place in the
                             // node list: adding or reordering nodes replaces no job.
-                            resourceId: `${guest.vmId}-${replicationJobNumber(target)}`,
+                            resourceId: whenKnown({ vmId: guest.vmId }, (v) => `${v.vmId}-${replicationJobNumber(target)}`),
                             target,
                             type: "local",
                             schedule: args.replicationSchedule ?? "*/15",
@@ -187,11 +203,11 @@ export class HighAvailability extends pulumi.ComponentResource {
             this.resources[guest.name] = new proxmoxve.Haresource(
                 `${name}-${guest.name}`,
                 {
-                    resourceId: `${guest.kind === "lxc" ? "ct" : "vm"}:${guest.vmId}`,
+                    resourceId: haId(guest),
                     state: guest.state ?? "started",
                     group: guest.group,
-                    maxRestart: guest.maxRestart ?? 1,
-                    maxRelocate: guest.maxRelocate ?? 1,
+                    maxRestart: retries(guest, "maxRestart"),
+                    maxRelocate: retries(guest, "maxRelocate"),
                     comment: "Managed by Pulumi (homelab)",
                 },
                 {
@@ -203,7 +219,6 @@ export class HighAvailability extends pulumi.ComponentResource {
         // A rule names HA resources, which must exist first (bpg provider,
         // fwprovider/cluster/ha/resource_harule.go, Schema(): "The resources must already be
         // managed by HA"). Its `rule` and `type` force a new rule when they change (same Schema()).
-        const haId = (g: HaGuestArgs) => `${g.kind === "lxc" ? "ct" : "vm"}:${g.vmId}`;
         for (const r of args.rules ?? []) {
             const members = args.guests.filter((g) => (r.type === HaRuleType.nodeAffinity ? g.rule === r.name : (r.guests ?? []).includes(g.name)));
             if (members.length === 0) {
@@ -214,9 +229,9 @@ export class HighAvailability extends pulumi.ComponentResource {
                 {
                     rule: r.name,
                     type: r.type,
-                    resources: members.map(haId).sort(),
+                    resources: whenKnown({ ids: members.map(haId) }, (v) => [...v.ids].sort()),
                     ...(r.type === HaRuleType.nodeAffinity
-                        ? { nodes: Object.fromEntries(r.nodes!.map((n, i, all) => [n, all.length - i])), strict: r.strict ?? false }
+                        ? { nodes: priorities(`rule '${r.name}'`, r.nodes!), strict: r.strict ?? false }
                         : { affinity: r.affinity }),
                     comment: "Managed by Pulumi (homelab)",
                 },
@@ -256,7 +271,18 @@ export function replicationJobNumberProblem(nodes: readonly string[]): string | 
     return undefined;
 }
 
-/** What is wrong with the args, or undefined. */
+/** Why `nodes` of `owner` (`group 'web'`, `rule 'prefer-pve1'`) are not nodes of the `cluster`, or undefined. */
+function haNodesProblem(owner: string, nodes: readonly string[], cluster: readonly string[]): string | undefined {
+    const unknown = nodes.find((n) => !cluster.includes(n));
+    return nodes.length === 0 || unknown !== undefined ? `${owner} needs nodes of the cluster (${cluster.join(", ")})${unknown ? `, not '${unknown}'` : ""}` : undefined;
+}
+
+/** Why a guest's maxRestart or maxRelocate cannot be `value`, or undefined. */
+function haRetriesProblem(guest: string, field: "maxRestart" | "maxRelocate", value: number): string | undefined {
+    return Number.isInteger(value) && value >= 0 && value <= 10 ? undefined : `guest '${guest}': ${field} must be from 0 to 10, got ${value}`;
+}
+
+/** What is wrong with the args (those known yet: the component checks Outputs once known), or undefined. */
 export function highAvailabilityProblem(args: HighAvailabilityArgs): string | undefined {
     const groups = new Set((args.groups ?? []).map((g) => g.name));
     const rules = new Map((args.rules ?? []).map((r) => [r.name, r]));
@@ -281,9 +307,9 @@ export function highAvailabilityProblem(args: HighAvailabilityArgs): string | un
         }
         if (r.type === HaRuleType.nodeAffinity) {
             const nodes = r.nodes ?? [];
-            const unknown = nodes.find((n) => !args.nodes.includes(n));
-            if (nodes.length === 0 || unknown !== undefined) {
-                return `rule '${r.name}' needs nodes of the cluster (${args.nodes.join(", ")})${unknown ? `, not '${unknown}'` : ""}`;
+            const problem = isKnown(nodes) ? haNodesProblem(`rule '${r.name}'`, nodes as string[], args.nodes) : undefined;
+            if (problem !== undefined) {
+                return problem;
             }
         } else {
             if (r.affinity === undefined) {
@@ -300,9 +326,9 @@ export function highAvailabilityProblem(args: HighAvailabilityArgs): string | un
         if (!/^[a-zA-Z][a-zA-Z0-9\-_.]*[a-zA-Z0-9]$/.test(g.name)) {
             return `group '${g.name}' must start with a letter and hold letters, digits, '-', '_' and '.' (at least 2)`;
         }
-        const unknown = g.nodes.find((n) => !args.nodes.includes(n));
-        if (g.nodes.length === 0 || unknown !== undefined) {
-            return `group '${g.name}' needs nodes of the cluster (${args.nodes.join(", ")})${unknown ? `, not '${unknown}'` : ""}`;
+        const problem = isKnown(g.nodes) ? haNodesProblem(`group '${g.name}'`, g.nodes as string[], args.nodes) : undefined;
+        if (problem !== undefined) {
+            return problem;
         }
     }
     for (const guest of args.guests) {
@@ -313,9 +339,11 @@ export function highAvailabilityProblem(args: HighAvailabilityArgs): string | un
             const known = [...rules.values()].filter((r) => r.type === HaRuleType.nodeAffinity).map((r) => r.name);
             return `guest '${guest.name}': '${guest.rule}' is not a node-affinity HA rule: use one of ${known.join(", ") || "(none defined)"}`;
         }
-        for (const [field, value] of [["maxRestart", guest.maxRestart], ["maxRelocate", guest.maxRelocate]] as const) {
-            if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= 10)) {
-                return `guest '${guest.name}': ${field} must be from 0 to 10, got ${value}`;
+        for (const field of ["maxRestart", "maxRelocate"] as const) {
+            const value = guest[field];
+            const problem = value !== undefined && isKnown(value) ? haRetriesProblem(guest.name, field, value as number) : undefined;
+            if (problem !== undefined) {
+                return problem;
             }
         }
         const target = (guest.replicateTo ?? []).find((t) => !args.nodes.includes(t));

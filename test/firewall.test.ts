@@ -3,7 +3,8 @@
 import * as assert from "assert";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import { Firewall, FirewallArgs, planFirewall } from "../components/firewall";
-import { captureProgram, one, outputOf } from "./helpers/mocks";
+import * as pulumi from "@pulumi/pulumi";
+import { captureApplyError, captureProgram, captureRefusal, one, outputOf } from "./helpers/mocks";
 
 const lab: Pick<FirewallArgs, "networks" | "guests" | "hosts" | "rules"> = {
     networks: [
@@ -102,5 +103,59 @@ describe("Firewall", () => {
         for (const r of resources.filter((x) => x.type.startsWith("proxmoxve:"))) {
             assert.match(r.provider, /pulumi:providers:proxmoxve::root::/, r.name);
         }
+    });
+
+    it("takes a network's prefixes, a node's addresses, a proto and the input policies from Outputs; a secret node address stays secret", async () => {
+        const { resources } = await captureProgram(() => {
+            new Firewall("fw", {
+                ...lab,
+                networks: [{ name: "iot", cidrs: outputOf("cidrs", ["10.0.30.0/24", "2001:db8:30::/64"]) }],
+                guests: [
+                    { hostname: "web", node: "pve", vmId: 101, kind: "lxc", addresses: ["192.168.1.4"], network: "lan", inputPolicy: outputOf("policy", "ACCEPT" as const) },
+                    { hostname: "nas", node: "pve", vmId: 100, kind: "vm", addresses: ["192.168.1.5"], network: "lan" },
+                ],
+                hosts: [{ name: "pve", addresses: pulumi.secret(outputOf("pve", ["192.168.1.6", "2001:db8:1::6"])) }],
+                rules: [
+                    { from: "iot", to: "web", action: "DROP" },
+                    { from: "pve", to: "nas", proto: outputOf("proto", "tcp" as const), port: "8006" },
+                ],
+                inputPolicy: outputOf("default", "DROP" as const),
+                managementSources: ["192.168.1.0/24"],
+            });
+        });
+        const ipSet = one(resources, "proxmoxve:firewall/ipsetLegacy:IpsetLegacy", "fw-iot");
+        assert.deepStrictEqual(ipSet.inputs.cidrs, [{ name: "10.0.30.0/24" }, { name: "2001:db8:30::/64" }]);
+        const nas = one(resources, "proxmoxve:firewall/rulesLegacy:RulesLegacy", "fw-nas-rules");
+        // The secret addresses make the rules that carry them secret, and nothing else.
+        assert.deepStrictEqual(nas.secretPaths, ["rules"]);
+        assert.deepStrictEqual(one(resources, "proxmoxve:firewall/rulesLegacy:RulesLegacy", "fw-web-rules").secretPaths, []);
+        assert.deepStrictEqual(
+            [one(resources, "proxmoxve:firewall/optionsLegacy:OptionsLegacy", "fw-web").inputs.inputPolicy, one(resources, "proxmoxve:firewall/optionsLegacy:OptionsLegacy", "fw-nas").inputs.inputPolicy],
+            ["ACCEPT", "DROP"],
+        );
+    });
+
+    it("sets a rule from a node whose addresses come from an Output once per address, with the proto given", async () => {
+        const { resources } = await captureProgram(() => {
+            new Firewall("fw", {
+                ...lab,
+                hosts: [{ name: "pve", addresses: outputOf("pve", ["192.168.1.6", "2001:db8:1::6"]) }],
+                rules: [{ from: "pve", to: "nas", proto: outputOf("proto", "tcp" as const), port: "8006" }],
+                managementSources: ["192.168.1.0/24"],
+            });
+        });
+        const rules = one(resources, "proxmoxve:firewall/rulesLegacy:RulesLegacy", "fw-nas-rules");
+        assert.deepStrictEqual(
+            (rules.inputs.rules as { source: string; proto: string; dport: string }[]).map((r) => `${r.source} ${r.proto}/${r.dport}`),
+            ["192.168.1.0/24 tcp/22", "192.168.1.6 tcp/8006", "2001:db8:1::6 tcp/8006"],
+        );
+    });
+
+    it("refuses a port without tcp or udp when the proto is plain at construction, and as an Output inside apply, with one message", async () => {
+        const fw = (proto: pulumi.Input<"icmp">) =>
+            new Firewall("fw", { ...lab, rules: [{ from: "pve", to: "nas", proto, port: "8006" }], managementSources: ["192.168.1.0/24"] });
+        const { error } = await captureRefusal(() => fw("icmp"));
+        assert.strictEqual(error?.message, "Firewall: rules[0].port: a port needs proto tcp or udp: add `proto: tcp` or `proto: udp`");
+        assert.strictEqual(await captureApplyError(() => fw(outputOf("proto", "icmp" as const))), error.message);
     });
 });

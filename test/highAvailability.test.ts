@@ -1,8 +1,9 @@
 // HighAvailability's pure rules (where a guest's disks must be copied) and its refusals.
 import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import { haReplication, HighAvailability, replicationJobNumber, replicationJobNumberProblem } from "../components/highAvailability";
 import { StorageInfo } from "../components/storage";
-import { captureProgram, captureRefusal, one, ofType } from "./helpers/mocks";
+import { captureApplyError, captureProgram, captureRefusal, one, ofType, outputOf } from "./helpers/mocks";
 
 const zfs: StorageInfo = { id: "local-zfs", type: "zfspool", content: ["images", "rootdir"] };
 const nfs: StorageInfo = { id: "vmstore", type: "nfs", content: ["images", "rootdir"] };
@@ -99,4 +100,64 @@ describe("HA rules (Proxmox VE 9)", () => {
         assert.deepStrictEqual(ofType(resources, "proxmoxve:index/harule:Harule").map((r) => r.name).sort(), ["ha-apart", "ha-prefer"]);
         assert.strictEqual(one(resources, "proxmoxve:index/haresource:Haresource", "ha-web").inputs.group, undefined);
     });
+});
+
+describe("HighAvailability args from other resources", () => {
+    it("takes Outputs for guest ids, states, retries, group and rule nodes and switches, and the schedule; a secret id stays secret", async () => {
+        const { resources } = await captureProgram(() => {
+            new HighAvailability("ha", {
+                nodes: ["pve1", "pve2"],
+                groups: [{ name: "pair", nodes: outputOf("pair", ["pve2", "pve1"]), restricted: outputOf("restricted", true), noFailback: outputOf("noFailback", true) }],
+                guests: [
+                    {
+                        name: "web",
+                        kind: "lxc",
+                        vmId: pulumi.secret(outputOf("vmId", 201)),
+                        group: "pair",
+                        state: outputOf("state", "stopped" as const),
+                        maxRestart: outputOf("maxRestart", 3),
+                        maxRelocate: outputOf("maxRelocate", 0),
+                        replicateTo: ["pve2"],
+                    },
+                ],
+                replicationSchedule: outputOf("schedule", "*/5"),
+            });
+        });
+        const group = one(resources, "proxmoxve:index/hagroup:Hagroup", "ha-pair");
+        assert.deepStrictEqual([group.inputs.nodes, group.inputs.restricted, group.inputs.noFailback], [{ pve2: 2, pve1: 1 }, true, true]);
+        const web = one(resources, "proxmoxve:index/haresource:Haresource", "ha-web");
+        assert.deepStrictEqual([web.inputs.state, web.inputs.maxRestart, web.inputs.maxRelocate, web.secretPaths], ["stopped", 3, 0, ["resourceId"]]);
+        const job = one(resources, "proxmoxve:index/replication:Replication", "ha-web-to-pve2");
+        assert.deepStrictEqual([job.inputs.schedule, job.secretPaths], ["*/5", ["resourceId"]]);
+        assert.ok(web.dependsOn.includes(one(resources, "random:index/randomId:RandomId", "dependency-maxRestart").urn));
+    });
+
+    it("takes a node-affinity rule's nodes and strictness from Outputs, and sorts ids from Outputs", async () => {
+        const { resources } = await captureProgram(() => {
+            new HighAvailability("ha", {
+                nodes: ["pve1", "pve2"],
+                rules: [{ name: "prefer", type: "node-affinity", nodes: outputOf("prefer", ["pve2", "pve1"]), strict: outputOf("strict", true) }],
+                guests: [
+                    { name: "web", kind: "lxc", vmId: outputOf("web", 301), rule: "prefer" },
+                    { name: "db", kind: "vm", vmId: outputOf("db", 300), rule: "prefer" },
+                ],
+            });
+        });
+        const prefer = one(resources, "proxmoxve:index/harule:Harule", "ha-prefer");
+        assert.deepStrictEqual([prefer.inputs.resources, prefer.inputs.nodes, prefer.inputs.strict], [["ct:301", "vm:300"], { pve2: 2, pve1: 1 }, true]);
+    });
+
+    // The same bad value, plain and as an Output: the same message, at construction or inside apply.
+    const bad: [string, (v: <T>(name: string, x: T) => pulumi.Input<T>) => ConstructorParameters<typeof HighAvailability>[1]][] = [
+        ["a retry count out of range", (v) => ({ nodes: ["pve1", "pve2"], guests: [{ name: "web", kind: "lxc", vmId: 201, maxRelocate: v("maxRelocate", 11) }] })],
+        ["a group node outside the cluster", (v) => ({ nodes: ["pve1", "pve2"], groups: [{ name: "pair", nodes: v("pair", ["pve1", "pve7"]) }], guests: [] })],
+        ["a rule without nodes", (v) => ({ nodes: ["pve1", "pve2"], rules: [{ name: "prefer", type: "node-affinity", nodes: v("prefer", [] as string[]) }], guests: [{ name: "web", kind: "lxc", vmId: 201, rule: "prefer" }] })],
+    ];
+    for (const [what, args] of bad) {
+        it(`refuses ${what} when plain at construction and as an Output inside apply, with one message`, async () => {
+            const { error } = await captureRefusal(() => new HighAvailability("ha", args((_, x) => x)));
+            assert.match(error?.message ?? "", /^HighAvailability ha: /);
+            assert.strictEqual(await captureApplyError(() => new HighAvailability("ha", args((name, x) => outputOf(name, x)))), error!.message);
+        });
+    }
 });

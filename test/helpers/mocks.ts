@@ -85,19 +85,24 @@ export function childrenOf(resources: CapturedResource[], urn: string): string[]
 /**
  * Runs `program` under mocks where a check inside `apply` is expected to fail: the first error
  * raised while registering, without the SDK's `error serializing property "<input>": ` prefix
- * (the SDK reports it as an unhandled rejection, and that registration never completes);
+ * (the SDK reports it as an unhandled rejection, and that registration may never complete);
  * undefined when the program ran through.
  */
 export function captureApplyError(program: () => unknown): Promise<string | undefined> {
     return new Promise((resolve) => {
+        let settled = false;
         const done = (message: string | undefined) => {
-            process.off("unhandledRejection", listener);
-            resolve(message?.replace(/^error serializing property "[^"]*": /, ""));
+            if (!settled) {
+                settled = true;
+                process.off("unhandledRejection", listener);
+                resolve(message?.replace(/^error serializing property "[^"]*": /, ""));
+            }
         };
         const listener = (e: unknown) => done(e instanceof Error ? e.message : String(e));
         process.on("unhandledRejection", listener);
         capture(program, { stack: "test", config: {}, preview: false }).then(
-            () => done(undefined),
+            // The rejection is reported on a later turn of the event loop than the failed registration.
+            () => setTimeout(() => done(undefined), 200),
             (e: Error) => done(e.message),
         );
     });
