@@ -1,13 +1,16 @@
 // The published package from a consumer's side. `npm pack` (whose `prepare` is the build) makes
-// the tarball; it is unpacked as node_modules/homelab of a fresh project whose other packages are
-// links to this checkout's installed runtime dependencies (package-lock.json's non-dev entries),
-// so the test runs offline, here and in CI, in seconds: a runtime need that sits in
-// devDependencies is missing there. A strict-TS consumer program that uses `Lab` and single
-// components, with Outputs in their args and providers through `opts`, is compiled under the
-// Pulumi TypeScript template's tsconfig, current and older, without skipLibCheck, and run under
-// Pulumi's mocks.
+// the tarball; `npm install <tarball>` puts it into a fresh project that has the Pulumi TypeScript
+// template's own dependencies, with npm resolving the package's declared dependencies and peer
+// ranges itself, offline: the packages come from npm's cache, filled by the checkout's `npm ci`
+// (here and in CI), their metadata from package-lock.json (serveLockedPackages says why), so a
+// runtime need that sits in devDependencies is missing there. A strict-TS consumer program that
+// uses `Lab` and single components, with Outputs in their args and providers through `opts`, is
+// compiled by the consumer's tsc under the template's tsconfig, current and older, without
+// skipLibCheck, and run under Pulumi's mocks.
 import * as assert from "assert";
 import * as fs from "fs";
+import * as http from "http";
+import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 import { labConfigFile, labConfigText } from "../scripts/publicTypes";
@@ -142,25 +145,62 @@ fs.readFileSync = function (file, ...rest) {
 process.on("exit", () => fs.writeFileSync("reads.json", JSON.stringify([...seen].sort())));
 `;
 
-/** Links the installed runtime dependencies (package-lock.json, non-dev) into `nodeModules`, and @types/node. */
-function linkRuntimeDependencies(nodeModules: string): string[] {
-    const lock = JSON.parse(fs.readFileSync(path.join(repoRoot, "package-lock.json"), "utf8")) as { packages: Record<string, { dev?: boolean; devOptional?: boolean }> };
-    const names = Object.entries(lock.packages)
-        .filter(([key, entry]) => /^node_modules\/(@[^/]+\/)?[^/]+$/.test(key) && !entry.dev && !entry.devOptional)
-        .map(([key]) => key.slice("node_modules/".length))
-        .filter((name) => fs.existsSync(path.join(repoRoot, "node_modules", name)));
-    // The consumer's own dev dependency, as in the template's package.json.
-    if (!names.includes("@types/node")) {
-        names.push("@types/node");
-    }
-    for (const name of names) {
-        fs.mkdirSync(path.dirname(path.join(nodeModules, name)), { recursive: true });
-        fs.symlinkSync(path.join(repoRoot, "node_modules", name), path.join(nodeModules, name), "dir");
-    }
-    return names;
+interface LockEntry {
+    name?: string;
+    version?: string;
+    integrity?: string;
+    link?: boolean;
+    [field: string]: unknown;
 }
 
-const tsc = path.join(repoRoot, "node_modules", "typescript", "bin", "tsc");
+/**
+ * A registry on 127.0.0.1 serving, for every package in this checkout's package-lock.json, the
+ * versions locked there, with each version's metadata as the lock records it (dependencies,
+ * optional and peer dependencies, engines, os, cpu, bin) and its integrity. npm resolves the
+ * consumer's install against it (ranges, peers, dedupe: its own choices), and takes each tarball
+ * from its cache by that integrity: `npm ci` put them there. A tarball request that reaches the
+ * server means one was not in the cache: it is answered 404 and recorded, so the install fails.
+ * Why not `npm install --offline` against the cache alone: `npm ci` caches the abbreviated
+ * packuments (Accept: application/vnd.npm.install-v1+json), while `npm install` asks for full
+ * ones (npm 11's arborist, build-ideal-tree.js #fetchManifest, fullMetadata: true), which a fresh
+ * cache does not have: ENOTCACHED.
+ */
+async function serveLockedPackages(): Promise<{ url: string; tarballRequests: string[]; close: () => Promise<void> }> {
+    const lock = JSON.parse(fs.readFileSync(path.join(repoRoot, "package-lock.json"), "utf8")) as { packages: Record<string, LockEntry> };
+    const packuments = new Map<string, { latest?: string; versions: Record<string, Record<string, unknown>> }>();
+    const tarballRequests: string[] = [];
+    const server = http.createServer((req, res) => {
+        const name = decodeURIComponent((req.url ?? "/").slice(1));
+        const packument = packuments.get(name);
+        res.setHeader("cache-control", "no-store");
+        if (req.method !== "GET" || packument === undefined) {
+            if (name.includes("/-/")) {
+                tarballRequests.push(name);
+            }
+            res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not found"}');
+            return;
+        }
+        const latest = packument.latest ?? Object.keys(packument.versions)[0];
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ name, "dist-tags": { latest }, versions: packument.versions }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    for (const [key, entry] of Object.entries(lock.packages)) {
+        if (key === "" || entry.link || entry.version === undefined || entry.integrity === undefined) {
+            continue;
+        }
+        const name = entry.name ?? key.slice(key.lastIndexOf("node_modules/") + "node_modules/".length);
+        const packument = packuments.get(name) ?? { versions: {} };
+        packuments.set(name, packument);
+        const { integrity, dev, devOptional, optional, peer, inBundle, resolved, license, ...fields } = entry;
+        const file = `${name.slice(name.lastIndexOf("/") + 1)}-${entry.version}.tgz`;
+        packument.versions[entry.version] = { ...fields, name, version: entry.version, dist: { integrity, tarball: `${url}${name}/-/${file}` } };
+        if (key === `node_modules/${name}`) {
+            packument.latest = entry.version;
+        }
+    }
+    return { url, tarballRequests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
 
 describe("the packed package in a fresh consumer project", function () {
     this.timeout(600_000);
@@ -177,15 +217,39 @@ describe("the packed package in a fresh consumer project", function () {
         }
     };
 
-    before(() => {
+    // The consumer's own tsc, installed as the Pulumi TypeScript template installs it.
+    const tsc = path.join(consumer, "node_modules", "typescript", "bin", "tsc");
+    let tarballRequests: string[] = [];
+
+    before(async () => {
         // `prepare` (the build) runs as part of `npm pack`.
         timed("npm pack (build)", () => runOk("npm", ["pack", "--pack-destination", work], { cwd: repoRoot, timeoutMs: 400_000 }));
         const tarball = fs.readdirSync(work).find((f) => f.endsWith(".tgz"));
         assert.ok(tarball, `npm pack left no .tgz in ${work}`);
-        fs.mkdirSync(installed, { recursive: true });
-        runOk("tar", ["-xzf", path.join(work, tarball), "-C", installed, "--strip-components=1"]);
-        linkRuntimeDependencies(path.join(consumer, "node_modules"));
-        fs.writeFileSync(path.join(consumer, "package.json"), JSON.stringify({ name: "consumer", main: "index.ts", dependencies: { homelab: `file:../${tarball}` } }));
+        // The consumer's package.json as the Pulumi TypeScript template writes it, with the
+        // provider SDK the program uses itself.
+        fs.mkdirSync(consumer);
+        const manifest = {
+            name: "consumer",
+            main: "index.ts",
+            dependencies: { "@pulumi/pulumi": "^3.113.0", "@muhlba91/pulumi-proxmoxve": "^8.6.0" },
+            devDependencies: { "@types/node": "^20", typescript: "^5.0.0" },
+        };
+        fs.writeFileSync(path.join(consumer, "package.json"), JSON.stringify(manifest, null, 2));
+        const registry = await serveLockedPackages();
+        try {
+            // --ignore-scripts: the Pulumi provider SDKs' install scripts fetch their plugins with
+            // the Pulumi CLI over the network; a run under mocks needs none.
+            const start = Date.now();
+            const args = ["install", path.join(work, tarball), "--registry", registry.url, "--ignore-scripts", "--no-audit", "--no-fund", "--no-update-notifier"];
+            const install = await runAsync("npm", args, { cwd: consumer, timeoutMs: 400_000 });
+            seconds["npm install"] = (Date.now() - start) / 1000;
+            tarballRequests = registry.tarballRequests;
+            assert.strictEqual(install.status, 0, `npm ${args.join(" ")} exited ${install.status}\n${install.stdout}\n${install.stderr}`);
+            console.log(`      npm install ${tarball}: ${install.stdout.trim()}`);
+        } finally {
+            await registry.close();
+        }
         fs.writeFileSync(path.join(consumer, "Pulumi.yaml"), "name: consumer\nruntime: nodejs\n");
         fs.writeFileSync(path.join(consumer, "Pulumi.dev.yaml"), homeYaml());
         const { config, secretKeys } = stackFileConfig(homeYaml());
@@ -202,6 +266,32 @@ describe("the packed package in a fresh consumer project", function () {
     after(() => {
         console.log(`      seconds: ${Object.entries(seconds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")}`);
         fs.rmSync(work, { recursive: true, force: true });
+    });
+
+    it("installs with npm from the tarball: each declared dependency resolved from npm's cache, one @pulumi/pulumi", async () => {
+        assert.deepStrictEqual(tarballRequests, [], "tarballs npm did not find in its cache: run `npm ci` in the checkout first");
+        const ls = await runAsync("npm", ["ls", "--all", "--json"], { cwd: consumer });
+        const tree = JSON.parse(ls.stdout) as { problems?: string[]; dependencies: Record<string, unknown> };
+        assert.deepStrictEqual([ls.status, tree.problems], [0, undefined], ls.stderr);
+        // No dependency anywhere in the tree is missing or out of its declared range.
+        const faults: string[] = [];
+        const walk = (deps: Record<string, { missing?: boolean; invalid?: string; dependencies?: Record<string, any> }>, at: string) => {
+            for (const [name, dep] of Object.entries(deps)) {
+                if (dep.missing || dep.invalid) {
+                    faults.push(`${at}${name}: ${dep.invalid ?? "missing"}`);
+                }
+                walk(dep.dependencies ?? {}, `${at}${name} > `);
+            }
+        };
+        walk(tree.dependencies as Record<string, any>, "");
+        assert.deepStrictEqual(faults, []);
+        const written = JSON.parse(fs.readFileSync(path.join(consumer, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+        assert.match(written.dependencies.homelab, /^file:\.\.\/homelab-[0-9.]+\.tgz$/);
+        // The package's range for @pulumi/pulumi meets the consumer's: one copy, at the top.
+        const locked = Object.keys((JSON.parse(fs.readFileSync(path.join(consumer, "package-lock.json"), "utf8")) as { packages: object }).packages);
+        assert.deepStrictEqual(locked.filter((k) => k.endsWith("node_modules/@pulumi/pulumi")), ["node_modules/@pulumi/pulumi"]);
+        assert.ok(locked.includes("node_modules/ajv") && locked.includes("node_modules/zod"), "the package's own dependencies are installed");
+        assert.ok(!fs.lstatSync(installed).isSymbolicLink());
     });
 
     it("ships the build, the license, the changelog and the schema, and nothing of the sources or tests", () => {
