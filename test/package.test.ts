@@ -354,7 +354,7 @@ describe("the packed package in a fresh consumer project", function () {
                 registered: { type: string; name: string; provider?: string; inputs: Record<string, any> }[];
                 components: string[];
             };
-            assert.deepStrictEqual(out.components, ["App", "BackupJob", "CloudflareDns", "DockerHost", "Firewall", "Lab", "LxcContainer", "NasVm", "ProxmoxHost", "ReverseProxy", "ShareServer"]);
+            assert.deepStrictEqual(out.components, ["App", "BackupJob", "CloudflareAccess", "CloudflareDns", "CloudflareTunnel", "DockerHost", "Firewall", "HighAvailability", "Lab", "LxcContainer", "NasVm", "ProxmoxHost", "ReverseProxy", "ShareServer"]);
             const named = (type: string, name: string) => {
                 const found = out.registered.filter((r) => r.type === type && r.name === name);
                 assert.strictEqual(found.length, 1, `${type} ${name}: ${found.length} registered`);
