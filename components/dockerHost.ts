@@ -5,7 +5,8 @@ import * as docker from "@pulumi/docker";
 import * as command from "@pulumi/command";
 import { whenKnown } from "./inputs";
 import { remoteScript } from "./remoteScript";
-import { authorizedKeys, authorizedKeysScriptPath, guestIpConfig, LxcOsType } from "./lxcContainer";
+import { authorizedKeys, authorizedKeysScriptPath, guestIpConfig, LxcOsType, provisionScriptPath } from "./lxcContainer";
+import { hasProvisioning, ProvisionArgs, renderProvisionSpec } from "./provision";
 import { installDockerArgs, renderDaemonJson } from "./dockerHost/daemonJson";
 import { hostAddressProblem, overlaps, parseCidr, parseIpv4WithPrefix } from "./ip";
 import { imageSeedsOnly } from "./proxmoxHost";
@@ -133,6 +134,13 @@ export interface DockerHostArgs {
      * Defaults to 172.18.0.0/16, inside Docker's own default ranges.
      */
     internalPool?: pulumi.Input<string>;
+    /**
+     * Packages, files and commands the host is set up with once Docker is (components/provision.ts),
+     * again whenever they change: `lxcContainer/provision.sh` runs inside the host, through
+     * `pct exec` from the node for an `lxc` host and over SSH for a `vm`. The Docker provider, and
+     * so every app, waits for it. Defaults to nothing.
+     */
+    provision?: ProvisionArgs;
     /** Shares the apps use. Defaults to none. */
     mounts?: ShareMountArgs[];
     /**
@@ -238,6 +246,16 @@ export class DockerHost extends pulumi.ComponentResource {
             }
             return v.osType;
         });
+        // A VM host runs the Debian cloud image, set up with apt as a `debian` guest is.
+        const provisionSpec = hasProvisioning(args.provision)
+            ? whenKnown({ osType }, (v) => {
+                  try {
+                      return renderProvisionSpec(kind === DockerHostKind.lxc ? v.osType : "debian", args.provision!);
+                  } catch (e) {
+                      throw new Error(`DockerHost ${name}: ${(e as Error).message}`);
+                  }
+              })
+            : undefined;
         const mounts = args.mounts ?? [];
         const seen = new Set<string>();
         const sharePaths: Record<string, pulumi.Input<string>> = {};
@@ -462,12 +480,13 @@ export class DockerHost extends pulumi.ComponentResource {
 
         this.shareReady = shareReady;
         const setup = pulumi.output(docker_);
+        // An LXC host is set up from its node with `pct exec`: no login into it is needed, so the
+        // set-up does not wait for its keys, which are rotated in place (authorized-keys.sh).
+        const inside = kind === DockerHostKind.lxc ? { connection: nodeConnection, inContainer: args.vmId } : { connection: guestConnection };
         this.install = remoteScript(
             `${name}-docker`,
             {
-                // An LXC host is set up from its node with `pct exec`: no login into it is needed, so
-                // the set-up does not wait for its keys, which are rotated in place (authorized-keys.sh).
-                ...(kind === DockerHostKind.lxc ? { connection: nodeConnection, inContainer: args.vmId } : { connection: guestConnection }),
+                ...inside,
                 scriptPath: installDockerScriptPath,
                 args: setup.installArgs,
                 // daemon.json is what the script writes: showing it in the plan explains a re-run.
@@ -475,6 +494,10 @@ export class DockerHost extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [guest] },
         );
+        const provisioned =
+            provisionSpec === undefined
+                ? undefined
+                : remoteScript(`${name}-provision`, { ...inside, scriptPath: provisionScriptPath, stdin: provisionSpec }, { parent: this, dependsOn: [this.install] });
 
         this.dockerHostUrl = pulumi.interpolate`ssh://root@${address}`;
         this.sshOpts = pulumi.output(whenKnown({ file: args.sshIdentityFile }, (v) => sshOptions(v.file)));
@@ -482,7 +505,7 @@ export class DockerHost extends pulumi.ComponentResource {
             name,
             { host: this.dockerHostUrl, sshOpts: this.sshOpts },
             // The provider logs in over SSH: with the host's keys in place.
-            { parent: this, dependsOn: [this.install, ...(keys ? [keys] : [])] },
+            { parent: this, dependsOn: [this.install, ...(provisioned ? [provisioned] : []), ...(keys ? [keys] : [])] },
         );
         this.appNetwork = new docker.Network(
             `${name}-apps`,

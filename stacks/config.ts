@@ -430,6 +430,11 @@ export const dockerHostSchema = z.strictObject({
      * app of this host, as an app entry `{ compose, host }` would. Defaults to none.
      */
     compose: z.string().optional(),
+    /**
+     * Packages, files and commands the host is set up with once Docker is, again whenever they
+     * change; the apps wait for it. Defaults to nothing.
+     */
+    provision: provisionSchema.optional(),
     /** The internal Docker network all apps on this host join. Defaults to 10.10.10.0/24. */
     appNetwork: ruled(cidr4(), appNetworkSizeProblem).default("10.10.10.0/24"),
     /** Keep it running on the cluster (see haSchema). Defaults to none. */

@@ -443,6 +443,7 @@ function createDockerHosts(parts: Parts, hypervisor: ProxmoxHost, nas: NasVm | u
                 diskStorage: node.diskStorage,
                 rootDiskGb: h.rootDiskGb,
                 dataDiskGb: h.dataDiskGb,
+                provision: h.provision,
                 sshPublicKeys: cfg.ssh.publicKeys,
                 sshPrivateKey: secret(cfg.ssh.privateKey),
                 appNetwork: h.appNetwork,

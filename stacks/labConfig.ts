@@ -194,6 +194,11 @@ export interface DockerHostConfig {
      * app of this host, as an app entry `{ compose, host }` would. Defaults to none.
      */
     compose?: string;
+    /**
+     * Packages, files and commands the host is set up with once Docker is, again whenever they
+     * change; the apps wait for it. Defaults to nothing.
+     */
+    provision?: ProvisionConfig;
     /** Keep it running on the cluster (see haSchema). Defaults to none. */
     ha?: HaConfig;
     /** Node the guest runs on. Defaults to the first node. */
@@ -599,6 +604,23 @@ export interface ExportsConfig {
     })[];
 }
 
+/** Packages, files and commands a guest is set up with after it is made (see components/provision.ts). */
+export interface ProvisionConfig {
+    /** Distribution packages, installed when missing. Defaults to none. */
+    packages: string[];
+    /** Files the guest must hold exactly. Defaults to none. */
+    files: ({
+        path: string;
+        content: string;
+        /** Octal, quoted: "0644". Defaults to 0644. */
+        mode?: string;
+        /** user or user:group. Defaults to root:root. */
+        owner?: string;
+    })[];
+    /** Shell commands, run in order, again whenever the provisioning changes. Defaults to none. */
+    run: string[];
+}
+
 /**
  * High availability of a guest on a cluster: Proxmox restarts it, or starts it on another node
  * when its node fails. Its disks must be on shared storage, or on local ZFS (then replicated to
@@ -617,23 +639,6 @@ export interface HaConfig {
      * Node-affinity HA rule (from homelab:haRules, Proxmox VE 9) of the nodes it may run on. Defaults to none: any node.
      */
     rule?: string;
-}
-
-/** Packages, files and commands a guest is set up with after it is made (see components/provision.ts). */
-export interface ProvisionConfig {
-    /** Distribution packages, installed when missing. Defaults to none. */
-    packages: string[];
-    /** Files the guest must hold exactly. Defaults to none. */
-    files: ({
-        path: string;
-        content: string;
-        /** Octal, quoted: "0644". Defaults to 0644. */
-        mode?: string;
-        /** user or user:group. Defaults to root:root. */
-        owner?: string;
-    })[];
-    /** Shell commands, run in order, again whenever the provisioning changes. Defaults to none. */
-    run: string[];
 }
 
 /** A container that runs beside its app (same networks), named `<app>-<name>`. */

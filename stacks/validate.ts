@@ -634,6 +634,10 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
             if (osProblem !== undefined) {
                 add(`homelab:dockerHosts[${i}].image`, `image '${h.image}': ${osProblem}`);
             }
+            // A VM host runs a Debian cloud image; an LXC host one of the distributions above.
+            for (const p of provisionProblems(h.provision ?? {}, h.kind === "vm" ? "debian" : os)) {
+                add(`homelab:dockerHosts[${i}].provision.${p.field}`, p.message);
+            }
             const pool = parseCidr(h.appNetwork);
             if (!pool) {
                 add(`homelab:dockerHosts[${i}].appNetwork`, "must be a network address with its host bits zero");

@@ -3,11 +3,11 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import { DockerHost, mountSharesScriptPath, ShareMountArgs } from "../components/dockerHost";
 import { scriptCommand } from "../components/remoteScript";
 import { capture } from "../scripts/capture";
 import { have, run, runOk, RunResult } from "./helpers/exec";
+import { dockerHostArgs, pve } from "./helpers/dockerHostArgs";
 import { CapturedResource, one } from "./helpers/mocks";
 import { debianRoot } from "./helpers/debian";
 
@@ -32,23 +32,7 @@ const documents: ShareMountArgs = { share: "documents", server: "192.168.1.5", u
 
 /** The `create` command of every share mount an LXC DockerHost registers, by share (what remote.Command sends to the node). */
 async function mountCommands(mounts: ShareMountArgs[]): Promise<Record<string, string>> {
-    const { resources } = await capture(
-        () =>
-            new DockerHost("docker", {
-                nodeName: "proxmox1",
-                nodeAddress: "192.168.1.6",
-                vmId: 101,
-                imageId: "local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst",
-                ipv4: "192.168.1.4/24",
-                gateway: "192.168.1.1",
-                cores: 3,
-                memoryMb: 4096,
-                sshPublicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKey admin@laptop"],
-                sshPrivateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----"),
-                mounts,
-            }, { provider: new proxmoxve.Provider("pve", { endpoint: "https://192.168.1.6:8006/" }) }),
-        { stack: "test", config: {}, preview: false },
-    );
+    const { resources } = await capture(() => new DockerHost("docker", dockerHostArgs({ mounts }), pve()), { stack: "test", config: {}, preview: false });
     return Object.fromEntries(
         mounts.map((m) => {
             const r: CapturedResource = one(resources, "command:remote:Command", `docker-mount-${m.share}`);

@@ -2,38 +2,20 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
-import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import { containerMountsScriptPath, DockerHost, DockerHostArgs, mountSharesScriptPath, nodeMountPath, sshOptions } from "../components/dockerHost";
 import { installDockerArgs } from "../components/dockerHost/daemonJson";
 import { authorizedKeysScriptPath } from "../components/lxcContainer";
 import { capture } from "../scripts/capture";
 import { have, run, runOk } from "./helpers/exec";
 import { debianRoot } from "./helpers/debian";
+import { dockerHostArgs, pve } from "./helpers/dockerHostArgs";
 import { CapturedResource, captureRefusal, childrenOf, one, outputOf } from "./helpers/mocks";
 
 // Plain passwords: the component, not the caller, must make them secret.
 const documents = { share: "documents", server: "192.168.1.5", username: "docker", password: "smb-pass", uid: 33 };
 const media = { share: "media", server: "192.168.1.5", username: "docker", password: "smb-pass", path: "/srv/media" };
 
-// A function, so that the provider is created inside each mocked program, never at import. It
-// reaches the component through opts, the way Pulumi passes providers.
-const pve = (): pulumi.ComponentResourceOptions => ({ provider: new proxmoxve.Provider("pve", { endpoint: "https://192.168.1.6:8006/" }) });
-const args = (over: Partial<DockerHostArgs> = {}): DockerHostArgs => ({
-    nodeName: "proxmox1",
-    nodeAddress: "192.168.1.6",
-    vmId: 101,
-    imageId: "local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst",
-    ipv4: "192.168.1.4/24",
-    gateway: "192.168.1.1",
-    cores: 3,
-    memoryMb: 4096,
-    dataDiskGb: 64,
-    sshPublicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKey admin@laptop"],
-    sshPrivateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----"),
-    mounts: [documents, media],
-    ...over,
-});
+const args = (over: Partial<DockerHostArgs> = {}): DockerHostArgs => dockerHostArgs({ dataDiskGb: 64, mounts: [documents, media], ...over });
 
 // Update mode, not preview: outputs computed from inputs are then known, so secrets stay visible
 // as secrets in every input that carries them.

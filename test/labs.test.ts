@@ -441,6 +441,14 @@ describe("other labs from config alone", function () {
             assert.deepStrictEqual(command("player-mount-media").dependsOn.sort(), [one(resources, "proxmoxve:index/vmLegacy:VmLegacy", "player").urn, command("files-shares-nfs").urn].sort());
         });
 
+        it("provisions the VM host once Docker is set up, and its apps wait for it through the Docker provider", () => {
+            const provision = command("player-provision");
+            assert.strictEqual(provision.inputs.stdin, "os debian\npackage vainfo\n");
+            assert.deepStrictEqual(provision.dependsOn, [command("player-docker").urn]);
+            assert.ok(one(resources, "pulumi:providers:docker", "player").dependsOn.includes(provision.urn));
+            assert.ok(!resources.some((r) => r.name === "apps-provision" || r.name === "files-provision"));
+        });
+
         it("imports every service of the file server's own compose file as an app of that host", () => {
             const filebrowser = one(resources, "docker:index/container:Container", "filebrowser");
             assert.match(filebrowser.provider, /pulumi:providers:docker::files::/);
