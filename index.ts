@@ -4,6 +4,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { Lab } from "./stacks/lab";
 import { loadLabConfig } from "./stacks/load";
 import { ConfigError } from "./stacks/validate";
+// `pulumi package add` on a checkout runs Pulumi's component analyzer, which reads the sources from
+// the first entry it finds: this file (package.json's main and exports name dist/ files, which it
+// does not map back to their sources). Importing the plugin's entry shows it every served
+// component, the Lab of stacks/labDocument.ts among them (test/analyzer.test.ts).
+import "./components/plugin";
 
 export = async () => {
     let cfg;

@@ -18,6 +18,7 @@ export { catalog, CatalogEntry, databaseImages } from "./catalog";
 export * from "../stacks/labConfig";
 export { SecretValue } from "../stacks/secretValue";
 export { validateLab, ConfigError, ConfigIssue } from "../stacks/validate";
-export { Lab, LabOptions, LabOutputs, buildLab } from "../stacks/lab";
+export { LabArgs, labDocumentConfig } from "../stacks/labDocument";
+export { Lab, LabOptions, LabOutputs, LabRoute, buildLab } from "../stacks/lab";
 export { loadLabConfig } from "../stacks/load";
 export { appArgs, ResolvedApp, resolveApp, shareOwners } from "../stacks/apps";

@@ -160,7 +160,7 @@ export function shareOwners(apps: ResolvedApp[]): Record<string, number> {
 }
 
 /** An environment value of the config as an Input: a SecretValue becomes a secret. */
-const envInput = (v: string | SecretValue): pulumi.Input<string> => (v instanceof SecretValue ? pulumi.secret(v.value) : v);
+const envInput = (v: string | SecretValue): pulumi.Input<string> => (v instanceof SecretValue ? v.output() : v);
 const envOf = (env: Record<string, string | SecretValue>) => Object.fromEntries(Object.entries(env).map(([k, v]) => [k, envInput(v)]));
 
 /** The App args of a resolved app, without its host, remote route and dependencies (the lab's). Pure. */
@@ -178,6 +178,6 @@ export function appArgs(app: ResolvedApp): Omit<AppArgs, "host"> {
         healthcheck: app.healthcheck,
         container: appContainerArgs(app.fields),
         sidecars: app.sidecars.map((s) => ({ ...appContainerArgs(s), name: s.name, image: s.image, env: envOf(s.env), volumes: s.volumes })),
-        registry: app.registry && { server: app.registry.server, username: app.registry.username, password: pulumi.secret(app.registry.password.value) },
+        registry: app.registry && { server: app.registry.server, username: app.registry.username, password: app.registry.password.output() },
     };
 }

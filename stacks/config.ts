@@ -40,7 +40,7 @@ export function secretValueProblem(value: string, multiLine: boolean): string | 
  */
 const secret = (problem: (value: string) => string | undefined = (v) => secretValueProblem(v, false)) =>
     z.custom<SecretValue>((v) => v instanceof SecretValue, { params: { homelab: "secret" } }).superRefine((v, ctx) => {
-        const p = v instanceof SecretValue ? problem(v.value) : undefined;
+        const p = v instanceof SecretValue ? v.check(problem) : undefined;
         if (p !== undefined) {
             ctx.addIssue({ code: "custom", message: p, params: { homelab: "secret-value" } });
         }

@@ -25,16 +25,26 @@ type ExportsConfig = NonNullable<LabConfig["containers"][number]["exports"]>;
 import { defaultDockerHost, defaultRoutePort } from "./routes";
 
 /** A config secret as a Pulumi secret. */
-export const secret = (s: SecretValue): pulumi.Output<string> => pulumi.secret(s.value);
+export const secret = (s: SecretValue): pulumi.Output<string> => s.output();
+
+/** A proxy route of the lab. */
+export interface LabRoute {
+    /** `https://<app>.<domain>`. */
+    url: string;
+    /** What it reaches: `<container>:<port>` (e.g. `nextcloud:80`), or `<address>:<port>` of an app on another host. */
+    upstream: string;
+    /** Reachable from the internet. */
+    public: boolean;
+    /** A public app: through the Cloudflare Tunnel (else a port forward). */
+    tunnel?: boolean;
+    /** A public app: behind Cloudflare Access. */
+    access?: boolean;
+}
 
 /** Stack outputs of the lab. */
 export interface LabOutputs {
-    /**
-     * Every proxy route: `https://<app>.<domain>`, the container it reaches, and its exposure:
-     * `public`, and for a public app `tunnel` (through the Cloudflare Tunnel, else a port forward)
-     * and `access` (behind Cloudflare Access).
-     */
-    routes: { url: string; upstream: string; public: boolean; tunnel?: boolean; access?: boolean }[];
+    /** Every proxy route: `https://<app>.<domain>`, the container it reaches, and its exposure. */
+    routes: LabRoute[];
     /** The least-privilege Proxmox API token, for tools that need no root. */
     guestApiToken?: pulumi.Output<string>;
 }
@@ -64,6 +74,15 @@ interface Parts {
 }
 
 /**
+ * Lab's base, nothing more than a ComponentResource. Pulumi's component analyzer takes, for each
+ * component the plugin serves, the first class of that name it meets that extends
+ * ComponentResource directly: with this step between, that is the served Lab
+ * (stacks/labDocument.ts), whose args it can express, and not this one, whose typed config it
+ * cannot (unions). test/analyzer.test.ts checks which one it took.
+ */
+abstract class TypedLabBase extends pulumi.ComponentResource {}
+
+/**
  * A whole homelab: the Proxmox hosts, the NAS, the Docker hosts and their apps, plain containers,
  * the reverse proxy, Cloudflare DNS, the firewall and the backups, from one config (see
  * `loadLabConfig` for reading it from the stack's config, `validateLab` for checking one).
@@ -73,66 +92,70 @@ interface Parts {
  * `Error.stackTraceLimit` at 0 (or HOMELAB_STACK_TRACE_LIMIT when set, for debugging) and restores
  * it after.
  */
-export class Lab extends pulumi.ComponentResource {
+export class Lab extends TypedLabBase {
     /** The Proxmox side: providers, bridges, images, tokens, UPS. */
-    public readonly hypervisor: ProxmoxHost;
+    public readonly hypervisor!: ProxmoxHost;
     /** The NAS, when the config has one. */
     public readonly nas?: NasVm;
     /** Docker hosts by hostname. */
-    public readonly dockerHosts: Record<string, DockerHost>;
+    public readonly dockerHosts!: Record<string, DockerHost>;
     /** Apps by name. */
-    public readonly apps: Record<string, App>;
+    public readonly apps!: Record<string, App>;
     /** Plain containers by hostname. */
-    public readonly containers: Record<string, LxcContainer>;
+    public readonly containers!: Record<string, LxcContainer>;
     /** What each guest with `exports` serves, by hostname. */
-    public readonly shareServers: Record<string, ShareServer>;
+    public readonly shareServers!: Record<string, ShareServer>;
     /** DNS records and the proxy's token, when the config has `cloudflare`. */
     public readonly dns?: CloudflareDns;
     /** The reverse proxy, when the config has `proxy`. */
     public readonly proxy?: ReverseProxy;
     /** Every proxy route: `https://<app>.<domain>`, the container it reaches, and its exposure (LabOutputs.routes). */
-    public readonly routes: LabOutputs["routes"];
+    public readonly routes!: LabOutputs["routes"];
     /** The least-privilege Proxmox API token, for tools that need no root. */
     public readonly guestApiToken?: pulumi.Output<string>;
 
     constructor(name: string, config: LabConfig, opts: LabOptions = {}) {
         const { adoptRootResources, ...resourceOpts } = opts;
         super("homelab:index:Lab", name, {}, resourceOpts);
-        const parts: Parts = {
-            cfg: config,
-            adopted: adoptRootResources ?? false,
-            name: (role) => (adoptRootResources ? role : `${name}-${role}`),
-            opts: (extra = {}) => ({ ...extra, parent: this, ...(adoptRootResources ? { aliases: [{ parent: pulumi.rootStackResource }] } : {}) }),
-        };
-        const limit = Error.stackTraceLimit;
-        Error.stackTraceLimit = Number(process.env.HOMELAB_STACK_TRACE_LIMIT ?? 0);
-        let routes: AppRoute[];
-        let edgeRoutes: LabOutputs["routes"];
-        try {
-            this.hypervisor = createHypervisor(parts);
-            this.nas = createNas(parts, this.hypervisor);
-            this.containers = createContainers(parts, this.hypervisor);
-            this.shareServers = {};
-            for (const c of config.containers.filter((x) => x.exports)) {
-                this.shareServers[c.hostname] = createShareServer(parts, { ...c, kind: "lxc" }, this.hypervisor, this.containers[c.hostname]);
-            }
-            this.dockerHosts = createDockerHosts(parts, this.hypervisor, this.nas, this.shareServers);
-            const apps = createApps(parts, this.dockerHosts);
-            this.apps = apps.apps;
-            routes = apps.routes;
-            const edge = createProxyAndDns(parts, this.dockerHosts, routes);
-            this.dns = edge.dns;
-            this.proxy = edge.proxy;
-            edgeRoutes = edge.routes;
-            createHighAvailability(parts, this.hypervisor, this.containers, this.dockerHosts);
-            createFirewall(parts, this.hypervisor);
-            createBackup(parts, this.hypervisor, this.nas);
-        } finally {
-            Error.stackTraceLimit = limit;
-        }
-        this.routes = edgeRoutes;
-        this.guestApiToken = this.hypervisor.guestApiToken;
+        Object.assign(this, createLabParts(this, name, config, adoptRootResources ?? false));
         this.registerOutputs({ routes: this.routes, guestApiToken: this.guestApiToken });
+    }
+}
+
+/** What a Lab holds: its parts, routes and token. */
+export type LabParts = Pick<Lab, "hypervisor" | "nas" | "dockerHosts" | "apps" | "containers" | "shareServers" | "dns" | "proxy" | "routes" | "guestApiToken">;
+
+/**
+ * Registers every part of the lab of `config` as children of `lab`: the Lab's own body, shared
+ * with the Lab that the component plugin serves to other languages (stacks/labDocument.ts), so
+ * that both make the same resources. `adoptRootResources`: see LabOptions.
+ */
+export function createLabParts(lab: pulumi.ComponentResource, name: string, config: LabConfig, adoptRootResources: boolean): LabParts {
+    const parts: Parts = {
+        cfg: config,
+        adopted: adoptRootResources,
+        name: (role) => (adoptRootResources ? role : `${name}-${role}`),
+        opts: (extra = {}) => ({ ...extra, parent: lab, ...(adoptRootResources ? { aliases: [{ parent: pulumi.rootStackResource }] } : {}) }),
+    };
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = Number(process.env.HOMELAB_STACK_TRACE_LIMIT ?? 0);
+    try {
+        const hypervisor = createHypervisor(parts);
+        const nas = createNas(parts, hypervisor);
+        const containers = createContainers(parts, hypervisor);
+        const shareServers: Record<string, ShareServer> = {};
+        for (const c of config.containers.filter((x) => x.exports)) {
+            shareServers[c.hostname] = createShareServer(parts, { ...c, kind: "lxc" }, hypervisor, containers[c.hostname]);
+        }
+        const dockerHosts = createDockerHosts(parts, hypervisor, nas, shareServers);
+        const apps = createApps(parts, dockerHosts);
+        const edge = createProxyAndDns(parts, dockerHosts, apps.routes);
+        createHighAvailability(parts, hypervisor, containers, dockerHosts);
+        createFirewall(parts, hypervisor);
+        createBackup(parts, hypervisor, nas);
+        return { hypervisor, nas, containers, shareServers, dockerHosts, apps: apps.apps, dns: edge.dns, proxy: edge.proxy, routes: edge.routes, guestApiToken: hypervisor.guestApiToken };
+    } finally {
+        Error.stackTraceLimit = limit;
     }
 }
 

@@ -83,11 +83,11 @@ function notAStackFile(name: string, message: string): ConfigError {
 }
 
 /**
- * The `config:` mapping of a stack file's text, read as Pulumi reads it: YAML merge keys
- * (`<<: *anchor`) resolved, a key given twice refused. Throws ConfigError (path: the file name,
- * with line and column for a syntax error) when the text is not a stack file.
+ * A YAML (or JSON) text read as Pulumi reads a stack file: merge keys (`<<: *anchor`) resolved, a
+ * key given twice refused. Throws ConfigError (path: `name`, with line and column for a syntax
+ * error) when it is not YAML.
  */
-export function stackFileConfigMap(text: string, name = "the stack file"): Record<string, unknown> {
+export function parseYamlText(text: string, name: string): unknown {
     const doc = parseDocument(text, { merge: true, uniqueKeys: true });
     if (doc.errors.length > 0) {
         const lines = text.split(/\r?\n/);
@@ -110,13 +110,21 @@ export function stackFileConfigMap(text: string, name = "the stack file"): Recor
         });
         throw new ConfigError(issues);
     }
-    let top: unknown;
     try {
-        top = doc.toJS({ maxAliasCount: 1000 });
+        return doc.toJS({ maxAliasCount: 1000 });
     } catch (e) {
         // Found while resolving aliases and merge keys (`<<: *x` of a scalar, an alias loop): no position.
         throw notAStackFile(name, `YAML error, ${(e as Error).message.split("\n")[0]}: fix the anchors (&name), aliases (*name) and merge keys (<<) it names`);
     }
+}
+
+/**
+ * The `config:` mapping of a stack file's text, read as Pulumi reads it (parseYamlText). Throws
+ * ConfigError (path: the file name, with line and column for a syntax error) when the text is
+ * not a stack file.
+ */
+export function stackFileConfigMap(text: string, name = "the stack file"): Record<string, unknown> {
+    const top = parseYamlText(text, name);
     const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
     if (!isMap(top)) {
         throw notAStackFile(name, "is not a stack file: a Pulumi.<stack>.yaml is a mapping whose `config:` key holds the homelab:* keys");
@@ -267,5 +275,5 @@ export function loadLabConfig(dir: string = process.cwd(), otherNamespaces: read
 
 /** A config secret as a Pulumi secret Output. */
 export function secretOf(value: SecretValue): pulumi.Output<string> {
-    return pulumi.secret(value.value);
+    return value.output();
 }

@@ -6,8 +6,15 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/experimental/provider";
-import { repoRoot } from "./helpers/mocks";
+import { stringify } from "yaml";
+import { capture } from "../scripts/capture";
+import { stackFileLab } from "../scripts/plan";
+import { Lab } from "../stacks/lab";
+import { LabArgs, labDocumentConfig } from "../stacks/labDocument";
+import { isSecure, stackFileConfigMap } from "../stacks/load";
+import { homeConfig, homeYaml, repoRoot } from "./helpers/mocks";
 
 interface SchemaProperty {
     description?: string;
@@ -19,7 +26,7 @@ interface SchemaProperty {
 }
 interface Schema {
     name: string;
-    resources: Record<string, { isComponent?: boolean; description?: string; inputProperties?: Record<string, SchemaProperty>; requiredInputs?: string[] }>;
+    resources: Record<string, { isComponent?: boolean; description?: string; inputProperties?: Record<string, SchemaProperty>; requiredInputs?: string[]; properties?: Record<string, SchemaProperty> }>;
     types: Record<string, { properties?: Record<string, SchemaProperty>; enum?: { name: string; value: string }[] }>;
 }
 
@@ -27,12 +34,13 @@ describe("the multi-language component package", function () {
     this.timeout(240_000);
     let served: string[];
     let schema: Schema;
+    let provider: ComponentProvider;
 
     before(async () => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const classes = getPulumiComponents(require("../components/plugin"));
         served = classes.map((c) => c.name).sort();
-        const provider = new ComponentProvider({ name: "homelab", dirname: repoRoot, components: classes });
+        provider = new ComponentProvider({ name: "homelab", dirname: repoRoot, components: classes });
         schema = JSON.parse(await provider.getSchema()) as Schema;
     });
 
@@ -44,11 +52,25 @@ describe("the multi-language component package", function () {
         assert.strictEqual(pkg.exports["."].default, "./dist/components/index.js");
     });
 
-    it("serves every component of the library but Lab (TypeScript only: its argument is the YAML-shaped stack config)", () => {
+    it("serves every component of the library, Lab included", () => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const library = getPulumiComponents(require("../components")).map((c) => c.name);
-        assert.deepStrictEqual(served, library.filter((c) => c !== "Lab").sort());
-        assert.ok(served.length >= 9, served.join(", "));
+        assert.deepStrictEqual(served, library.sort());
+        assert.deepStrictEqual(served, [
+            "App", "BackupJob", "CloudflareAccess", "CloudflareDns", "CloudflareTunnel", "DockerHost", "Firewall",
+            "HighAvailability", "Lab", "LxcContainer", "NasVm", "ProxmoxHost", "ReverseProxy", "ShareServer",
+        ]);
+    });
+
+    it("takes the served Lab's args, a config document and its secrets, not the TypeScript Lab's typed config", () => {
+        const lab = schema.resources["homelab:index:Lab"];
+        assert.deepStrictEqual(Object.keys(lab.inputProperties!).sort(), ["config", "secrets"]);
+        assert.deepStrictEqual(lab.requiredInputs, ["config"]);
+        // The document decides which resources exist: plain. A secret may come from another resource: not plain.
+        assert.strictEqual(lab.inputProperties!.config.plain, true);
+        assert.strictEqual(lab.inputProperties!.secrets.additionalProperties?.type, "string");
+        assert.strictEqual(lab.inputProperties!.secrets.plain, undefined);
+        assert.strictEqual(lab.properties!.routes.items?.$ref, "#/types/homelab:index:LabRoute");
     });
 
     it("has every served component in the schema, each with a description and inputs", () => {
@@ -82,5 +104,139 @@ describe("the multi-language component package", function () {
         assert.strictEqual(app.env.additionalProperties?.plain, undefined);
         assert.strictEqual(app.containerName.plain, true);
         assert.strictEqual(schema.types["homelab:index:AppContainer"].properties!.hostNetwork.type, "boolean");
+    });
+
+    describe("the served Lab, constructed as the plugin host does", () => {
+        /**
+         * Pulumi.home.yaml as a Lab document: the homelab: keys without the prefix, each `secure:`
+         * value a `{ secret: <name> }` and its value (the ciphertext the TypeScript path gets) in secrets.
+         */
+        const homeDocument = (): { document: Record<string, unknown>; secrets: Record<string, string> } => {
+            const secrets: Record<string, string> = {};
+            const walk = (v: unknown): unknown => {
+                if (isSecure(v)) {
+                    const name = v.secure.replace("v1:placeholder-", "");
+                    secrets[name] = v.secure;
+                    return { secret: name };
+                }
+                if (Array.isArray(v)) {
+                    return v.map(walk);
+                }
+                return v !== null && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)])) : v;
+            };
+            const map = stackFileConfigMap(homeYaml());
+            const document = Object.fromEntries(Object.entries(map).filter(([k]) => k.startsWith("homelab:")).map(([k, v]) => [k.slice("homelab:".length), walk(v)]));
+            return { document, secrets };
+        };
+        const typeNames = (rs: { type: string; name: string }[]) => rs.map((r) => `${r.type} ${r.name}`).sort();
+
+        it("registers the same resources as the TypeScript Lab for the home config, secrets given as the engine's secret Outputs", async () => {
+            const { document, secrets } = homeDocument();
+            assert.ok(Object.keys(secrets).length >= 10, Object.keys(secrets).join(", "));
+            // What the provider's construct gets from the engine: the document as a string, each secret an Output marked secret.
+            const inputs = { config: stringify(document), secrets: Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, pulumi.secret(v)])) };
+            let state: Record<string, unknown> = {};
+            const served = await capture(async () => ({ state } = await provider.construct("home", "homelab:index:Lab", inputs as never, {})), { stack: "test", config: {} });
+            const typed = await capture(() => new Lab("home", homeConfig()), { stack: "test", config: {} });
+            assert.ok(typed.resources.length >= 100, `${typed.resources.length}`);
+            assert.deepStrictEqual(typeNames(served.resources), typeNames(typed.resources));
+            // The same parents, by type and name.
+            const parents = (rs: typeof typed.resources) => rs.map((r) => `${r.type} ${r.name} <- ${rs.find((p) => p.urn === r.parent)?.name ?? "stack"}`).sort();
+            assert.deepStrictEqual(parents(served.resources), parents(typed.resources));
+            // Secrets stay secret: the SMB password of the Docker host's mount, from secrets.smb-docker-password.
+            const secretInputs = (rs: typeof typed.resources) => rs.map((r) => `${r.type} ${r.name} ${r.secretPaths.sort().join(",")}`).sort();
+            assert.deepStrictEqual(secretInputs(served.resources), secretInputs(typed.resources));
+            // The outputs the schema lists, as the provider returns them to the engine.
+            assert.deepStrictEqual(Object.keys(state).sort(), ["guestApiToken", "routes"]);
+            assert.ok((state.routes as { url: string }[]).some((r) => r.url === "https://nextcloud.thehomelab.site"), JSON.stringify(state.routes));
+        });
+
+        it("takes the secrets as one secret map too (the engine's form when the map is secret as a whole), and JSON", async () => {
+            const { document, secrets } = homeDocument();
+            const served = await capture(() => provider.construct("home", "homelab:index:Lab", { config: JSON.stringify(document), secrets: pulumi.secret(secrets) } as never, {}), { stack: "test", config: {} });
+            const typed = await capture(() => new Lab("home", homeConfig()), { stack: "test", config: {} });
+            assert.deepStrictEqual(typeNames(served.resources), typeNames(typed.resources));
+        });
+
+        it("refuses a bad document with the stack config's messages before anything is registered", async () => {
+            const { document, secrets } = homeDocument();
+            const bad = { ...document, domain: "not a domain", nodes: [{ ...(document.nodes as object[])[0], address: "999.1.1.1" }] };
+            // The same config as a stack file: what validation says of it there.
+            const stackFile = stringify({ config: Object.fromEntries(Object.entries(stackFileConfigMap(homeYaml())).map(([k, v]) => [k, k === "homelab:domain" ? bad.domain : k === "homelab:nodes" ? [{ ...(v as object[])[0], address: "999.1.1.1" }] : v])) });
+            const expected = (() => {
+                try {
+                    stackFileLab(stackFile);
+                } catch (e) {
+                    return (e as Error).message;
+                }
+                return "no error";
+            })();
+            assert.match(expected, /homelab:domain: .*\n.*homelab:nodes\[0\]\.address/s);
+            let error: Error | undefined;
+            const { resources } = await capture(async () => {
+                try {
+                    await provider.construct("home", "homelab:index:Lab", { config: stringify(bad), secrets } as never, {});
+                } catch (e) {
+                    error = e as Error;
+                }
+            }, { stack: "test", config: {} });
+            assert.strictEqual(error?.message, expected);
+            assert.deepStrictEqual(typeNames(resources), ["pulumi:pulumi:Stack homelab-test"]);
+        });
+
+        it("says how a document names a secret: plain text, ciphertext and unknown names refused with the fix", () => {
+            const { document, secrets } = homeDocument();
+            const proxmox = document.proxmox as Record<string, unknown>;
+            const refused = (args: LabArgs) => {
+                try {
+                    labDocumentConfig(args);
+                } catch (e) {
+                    return (e as Error).message.split("\n").slice(1);
+                }
+                return [];
+            };
+            assert.deepStrictEqual(refused({ config: stringify({ ...document, proxmox: { ...proxmox, apiToken: "root@pam!x=y" } }), secrets }), [
+                "  homelab:proxmox.apiToken: must be a secret: write it as `{ secret: <name> }` with its value in the Lab's secrets",
+            ]);
+            assert.deepStrictEqual(refused({ config: stringify({ ...document, proxmox: { ...proxmox, apiToken: { secure: "v1:abc" } } }), secrets }), [
+                "  homelab:proxmox.apiToken: is ciphertext of a stack file: in a Lab document write the secret as `{ secret: <name> }` with its value in the Lab's secrets",
+            ]);
+            assert.deepStrictEqual(refused({ config: stringify({ ...document, proxmox: { ...proxmox, apiToken: { secret: "tokne" } } }), secrets: { token: "x" } }).slice(0, 1), [
+                "  homelab:proxmox.apiToken: names the secret 'tokne', which the Lab's secrets do not hold: pass it there (they hold token)",
+            ]);
+            assert.deepStrictEqual(refused({ config: stringify({ ...document, proxmox: { ...proxmox, insecure: { secret: "proxmox-api-token" } } }), secrets }), [
+                "  homelab:proxmox.insecure: must be plain text, not a secret: write the value itself, not `{ secret: <name> }`",
+            ]);
+            const syntax = refused({ config: "domain: [", secrets });
+            assert.strictEqual(syntax.length, 1, syntax.join("\n"));
+            assert.match(syntax[0], /^ {2}the Lab document:1:\d+: YAML syntax error, .*: line 1 is `domain: \[`$/);
+            assert.deepStrictEqual(refused({ config: "- a list", secrets }), ["  the Lab document: is not a mapping: it holds the keys of a stack file's homelab: namespace without the prefix (domain, proxmox, nodes, ...)"]);
+        });
+
+        it("checks a secret that comes from another resource by its field's rule once known: a plain one at once", async () => {
+            const { document, secrets } = homeDocument();
+            const cfg = labDocumentConfig({ config: stringify(document), secrets: { ...secrets, "smb-docker-password": pulumi.secret(""), "smb-proxmox-password": pulumi.secret(secrets["smb-proxmox-password"]) } });
+            // The check fails the Output, as an update fails when a value is refused: every promise
+            // of the Output chain rejects, which mocha would count against the test. Recorded here instead.
+            const others = process.listeners("unhandledRejection");
+            const rejected: string[] = [];
+            process.removeAllListeners("unhandledRejection");
+            process.on("unhandledRejection", (e) => rejected.push((e as Error).message));
+            try {
+                const password = cfg.nas!.users.find((u) => u.name === "docker")!.password.output();
+                await assert.rejects((password as unknown as { promise(): Promise<string> }).promise(), /homelab:nas\.users\[1\]\.password: the secret is empty: pass another value in the Lab's secrets/);
+                await new Promise((resolve) => setTimeout(resolve, 100));
+            } finally {
+                process.removeAllListeners("unhandledRejection");
+                others.forEach((l) => process.on("unhandledRejection", l));
+            }
+            assert.ok(rejected.every((m) => m.includes("homelab:nas.users[1].password: the secret is empty")), rejected.join("\n"));
+            // The other secrets pass their rules, and stay secret.
+            const other = cfg.nas!.users[0].password.output();
+            assert.strictEqual(await pulumi.isSecret(other), true);
+            assert.strictEqual(await (other as unknown as { promise(): Promise<string> }).promise(), secrets["smb-proxmox-password"]);
+            // Known when the Lab is made: refused then, with the stack config's message.
+            assert.throws(() => labDocumentConfig({ config: stringify(document), secrets: { ...secrets, "smb-docker-password": "" } }), /homelab:nas\.users\[1\]\.password: the secret is empty: pass another value in the Lab's secrets/);
+        });
     });
 });
