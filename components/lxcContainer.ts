@@ -4,7 +4,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
-import { hasProvisioning, ProvisionArgs, renderProvisionSpec } from "./provision";
+import { hasProvisioning, ProvisionArgs, provisionProblems, renderProvisionSpec } from "./provision";
 import { commandConnection, remoteScript, shellQuote, SshConnection } from "./remoteScript";
 import { StorageInfo, storageProblem } from "./storage";
 import { whenKnown } from "./inputs";
@@ -193,9 +193,15 @@ export class LxcContainer extends pulumi.ComponentResource {
             if (typeof isTemplate !== "boolean") {
                 throw new Error(`LxcContainer ${name}: with provision, isTemplate must be a plain boolean`);
             }
-            spec = whenKnown({ osType: args.osType }, (v) => {
+            // The plain values now, beside Outputs too; all of them rendered (and checked) once
+            // known. A secret file content keeps the spec secret.
+            const problem = provisionProblems(provision, typeof args.osType === "string" ? args.osType : undefined)[0];
+            if (problem !== undefined) {
+                throw new Error(`LxcContainer ${name}: provision.${problem.field}: ${problem.message}`);
+            }
+            spec = whenKnown({ osType: args.osType, provision }, (v) => {
                 try {
-                    return renderProvisionSpec(v.osType, provision);
+                    return renderProvisionSpec(v.osType, v.provision);
                 } catch (e) {
                     throw new Error(`LxcContainer ${name}: ${(e as Error).message}`);
                 }

@@ -221,7 +221,14 @@ export class NasVm extends pulumi.ComponentResource {
         const own = { parent: this };
 
         const provision = hasProvisioning(args.provision) ? args.provision : undefined;
-        const userDataText = whenKnown({ hostname: args.hostname, username: sshUser, sshPublicKeys: args.ssh.publicKeys }, (v) => renderUserData({ ...v, provision }));
+        // Rendered (and the provisioning checked) once every value is known; a secret file content keeps the user data secret.
+        const userDataText = whenKnown({ hostname: args.hostname, username: sshUser, sshPublicKeys: args.ssh.publicKeys, provision }, (v) => {
+            const problem = v.provision && provisionProblems(v.provision, "debian")[0];
+            if (problem) {
+                throw new Error(`NasVm: provision.${problem.field}: ${problem.message}`);
+            }
+            return renderUserData(v);
+        });
         const userData = new proxmoxve.FileLegacy(
             `${name}-user-data`,
             {

@@ -1,29 +1,36 @@
 // What a guest is set up with after it is made (packages, files, commands), and the two ways it
 // reaches a guest: a spec for provision.sh inside an LXC (lxcContainer/provision.sh), and
 // cloud-init user data for a VM. Pure functions: the components and validate.ts call them.
+import * as pulumi from "@pulumi/pulumi";
 import type { LxcOsType } from "./lxcContainer";
 
 /** A file put on the guest. */
 export interface ProvisionFile {
     /** Absolute path of plain names, e.g. /etc/motd. */
-    path: string;
-    /** The whole content. */
-    content: string;
+    path: pulumi.Input<string>;
+    /** The whole content; a secret (`pulumi.secret`) keeps the rendered set-up secret. */
+    content: pulumi.Input<string>;
     /** Octal mode. Defaults to 0644. */
-    mode?: string;
+    mode?: pulumi.Input<string>;
     /** `user` or `user:group`. Defaults to root:root. */
-    owner?: string;
+    owner?: pulumi.Input<string>;
 }
 
-/** How a guest is set up after it is made. Every part defaults to nothing. */
+/**
+ * How a guest is set up after it is made. Every part defaults to nothing. A value from an Output
+ * is checked (provisionProblems) and rendered once known; a plain one is checked at construction.
+ */
 export interface ProvisionArgs {
     /** Distribution packages, installed when missing (never removed). */
-    packages?: string[];
+    packages?: pulumi.Input<pulumi.Input<string>[]>;
     /** Files the guest must hold exactly. */
     files?: ProvisionFile[];
     /** Shell commands, run in order (again whenever the provisioning changes). */
-    run?: string[];
+    run?: pulumi.Input<pulumi.Input<string>[]>;
 }
+
+/** A provisioning with every value known: what the renderers take. */
+export type KnownProvisionArgs = pulumi.UnwrappedObject<ProvisionArgs>;
 
 /**
  * Distributions provision.sh knows the package manager of: apt (debian, ubuntu), apk (alpine), dnf
@@ -49,14 +56,21 @@ const pathPattern = /^(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$/;
 const modePattern = /^0?[0-7]{3,4}$/;
 const ownerPattern = /^[a-z_][a-z0-9_-]*(:[a-z_][a-z0-9_-]*)?$/;
 
+/** The elements of a list given as a plain array, each with its index; none of a list still to come. */
+const listed = <T>(list: pulumi.Input<pulumi.Input<T>[]> | undefined): [pulumi.Input<T>, number][] => (Array.isArray(list) ? list.map((v, i) => [v, i]) : []);
+
 /**
  * Every problem of a provisioning, as `field: message` pairs (field relative to the provisioning).
- * With `os` debian or ubuntu, package names follow Debian's stricter rule.
+ * With `os` debian or ubuntu, package names follow Debian's stricter rule. Values not known yet
+ * (Outputs) are left out: the components check them again once known.
  */
 export function provisionProblems(p: ProvisionArgs, os?: LxcOsType): { field: string; message: string }[] {
     const out: { field: string; message: string }[] = [];
     const debian = os === "debian" || os === "ubuntu";
-    (p.packages ?? []).forEach((name, i) => {
+    listed(p.packages).forEach(([name, i]) => {
+        if (typeof name !== "string") {
+            return;
+        }
         if (debian && packagePattern.test(name) && !debianPackagePattern.test(name)) {
             out.push({ field: `packages[${i}]`, message: `'${name}' is not a Debian package name: lower-case letters, digits, '.', '+' and '-', at least two, such as curl` });
         } else if (!packagePattern.test(name)) {
@@ -65,30 +79,35 @@ export function provisionProblems(p: ProvisionArgs, os?: LxcOsType): { field: st
     });
     const seen = new Set<string>();
     (p.files ?? []).forEach((f, i) => {
-        if (!pathPattern.test(f.path)) {
+        if (typeof f.path !== "string") {
+            // Checked once known.
+        } else if (!pathPattern.test(f.path)) {
             out.push({ field: `files[${i}].path`, message: `must be an absolute path of plain names (letters, digits, '.', '_', '-'), such as /etc/motd` });
         } else if (seen.has(f.path)) {
             out.push({ field: `files[${i}].path`, message: `${f.path} is listed twice: give each file once` });
         }
-        seen.add(f.path);
-        if (f.mode !== undefined && !modePattern.test(f.mode)) {
+        if (typeof f.path === "string") {
+            seen.add(f.path);
+        }
+        if (typeof f.mode === "string" && !modePattern.test(f.mode)) {
             out.push({ field: `files[${i}].mode`, message: `must be an octal mode such as "0644" (quoted), got '${f.mode}'` });
         }
-        if (f.owner !== undefined && !ownerPattern.test(f.owner)) {
+        if (typeof f.owner === "string" && !ownerPattern.test(f.owner)) {
             out.push({ field: `files[${i}].owner`, message: `must be user or user:group (Linux names), such as www-data:www-data` });
         }
     });
-    (p.run ?? []).forEach((cmd, i) => {
-        if (cmd.trim() === "") {
+    listed(p.run).forEach(([cmd, i]) => {
+        if (typeof cmd === "string" && cmd.trim() === "") {
             out.push({ field: `run[${i}]`, message: "is empty: remove it or write the command" });
         }
     });
     return out;
 }
 
-/** Whether there is anything to do. */
+/** Whether there is anything to do: a list still to come (an Output) counts as something. */
 export function hasProvisioning(p: ProvisionArgs | undefined): p is ProvisionArgs {
-    return p !== undefined && ((p.packages?.length ?? 0) > 0 || (p.files?.length ?? 0) > 0 || (p.run?.length ?? 0) > 0);
+    const some = (list: pulumi.Input<unknown[]> | undefined) => list !== undefined && (!Array.isArray(list) || list.length > 0);
+    return p !== undefined && (some(p.packages) || (p.files?.length ?? 0) > 0 || some(p.run));
 }
 
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
@@ -114,7 +133,7 @@ export interface CloudConfigFile {
  * sh). cloud-init runs these once per instance id: see NasVm for how a change reaches the VM.
  * Throws on a provisioning provisionProblems refuses.
  */
-export function provisionCloudConfig(p: ProvisionArgs, os?: LxcOsType): { packages: string[]; write_files: CloudConfigFile[]; runcmd: string[] } {
+export function provisionCloudConfig(p: KnownProvisionArgs, os?: LxcOsType): { packages: string[]; write_files: CloudConfigFile[]; runcmd: string[] } {
     const problems = provisionProblems(p, os);
     if (problems.length > 0) {
         throw new Error(`provision.${problems[0].field}: ${problems[0].message}`);
@@ -133,7 +152,7 @@ export function provisionCloudConfig(p: ProvisionArgs, os?: LxcOsType): { packag
 }
 
 /** The spec provision.sh reads on stdin (its format is documented in the script). */
-export function renderProvisionSpec(os: LxcOsType, p: ProvisionArgs): string {
+export function renderProvisionSpec(os: LxcOsType, p: KnownProvisionArgs): string {
     const problems = provisionProblems(p, os);
     if (problems.length > 0) {
         throw new Error(`provision.${problems[0].field}: ${problems[0].message}`);

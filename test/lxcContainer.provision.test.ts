@@ -6,14 +6,14 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { provisionScriptPath } from "../components/lxcContainer";
-import { renderProvisionSpec, ProvisionArgs } from "../components/provision";
+import { KnownProvisionArgs, renderProvisionSpec } from "../components/provision";
 import { debianRoot, localAptRepo } from "./helpers/debian";
 import { run, runOk } from "./helpers/exec";
 
 const script = fs.readFileSync(provisionScriptPath, "utf8");
 
 /** The spec of the first runs: a package from the repository, one already there, two files, two commands. */
-const provisioning: ProvisionArgs = {
+const provisioning: KnownProvisionArgs = {
     packages: ["homelab-hello", "bash"],
     files: [
         { path: "/etc/homelab/motd", content: "Managed by homelab\n", mode: "0640", owner: "root:adm" },

@@ -3,7 +3,9 @@ import * as assert from "assert";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import { LxcContainer, LxcContainerArgs, lxcOsTypeOfFile } from "../components/lxcContainer";
 import { StorageInfo } from "../components/storage";
-import { CapturedResource, captureProgram, captureRefusal, one, outputOf } from "./helpers/mocks";
+import * as pulumi from "@pulumi/pulumi";
+import { renderProvisionSpec } from "../components/provision";
+import { captureApplyError, CapturedResource, captureProgram, captureRefusal, one, outputOf } from "./helpers/mocks";
 
 const args = (over: Partial<LxcContainerArgs> = {}): LxcContainerArgs => ({
     hostname: "web",
@@ -157,6 +159,37 @@ describe("LxcContainer", () => {
             assert.deepStrictEqual(one(rs, ct, other).options.ignoreChanges, ["operatingSystem.templateFileId"], other);
             assert.ok(!rs.some((r) => r.name === `${other}-keys`), other);
         }
+    });
+
+    it("renders a provisioning from Outputs (packages, a file's path, mode, owner and content, commands) once known; a secret content keeps the spec secret", async () => {
+        const node = { host: "172.16.0.11", privateKey: "key" };
+        const provisioning = (content: pulumi.Input<string>) => ({
+            packages: outputOf("packages", ["nginx", "curl"]),
+            files: [{ path: outputOf("path", "/etc/app.env"), content, mode: outputOf("mode", "0600"), owner: outputOf("owner", "www-data") }],
+            run: [outputOf("run", "systemctl restart nginx")],
+        });
+        const { resources: rs } = await captureProgram(() => {
+            new LxcContainer("web", args({ nodeConnection: node, provision: provisioning(outputOf("content", "MODE=prod\n")) }), pve());
+            new LxcContainer("api", args({ hostname: "api", vmId: 202, nodeConnection: node, provision: provisioning(pulumi.secret(outputOf("secret", "TOKEN=s3cret\n"))) }), pve());
+        });
+        // The same spec as from plain values.
+        const expected = renderProvisionSpec("ubuntu", {
+            packages: ["nginx", "curl"],
+            files: [{ path: "/etc/app.env", content: "MODE=prod\n", mode: "0600", owner: "www-data" }],
+            run: ["systemctl restart nginx"],
+        });
+        const web = one(rs, "command:remote:Command", "web-provision");
+        assert.strictEqual(web.inputs.stdin, expected);
+        assert.deepStrictEqual(web.secretPaths, ["connection"]);
+        assert.deepStrictEqual(one(rs, "command:remote:Command", "api-provision").secretPaths.sort(), ["connection", "stdin"]);
+    });
+
+    it("refuses a bad package name when plain at construction and as an Output inside apply, with one message", async () => {
+        const node = { host: "172.16.0.11", privateKey: "key" };
+        const web = (packages: pulumi.Input<string[]>) => new LxcContainer("web", args({ nodeConnection: node, provision: { packages, run: ["true"] } }), pve());
+        const { error } = await captureRefusal(() => web(["Bad Name!"]));
+        assert.strictEqual(error?.message, "LxcContainer web: provision.packages[0]: 'Bad Name!' is not a package name: letters, digits, '.', '+', '_' and '-', such as curl");
+        assert.strictEqual(await captureApplyError(() => web(outputOf("packages", ["Bad Name!"]))), error.message);
     });
 
     it("refuses provisioning without the node's SSH login, and a distribution it cannot provision", async () => {

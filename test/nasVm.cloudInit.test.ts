@@ -12,13 +12,13 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { nasScriptPaths } from "../components/nasVm";
 import { renderUserData, UserDataArgs } from "../components/nasVm/userData";
-import { provisionCloudConfig, ProvisionArgs } from "../components/provision";
+import { KnownProvisionArgs, provisionCloudConfig } from "../components/provision";
 import { debianRoot, localAptRepo } from "./helpers/debian";
 import { requireTools, run, runOk } from "./helpers/exec";
 
 const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKq8b3JlbmRlclVzZXJEYXRhVGVzdEtleQ homelab@test";
 
-const provisioning: ProvisionArgs = {
+const provisioning: KnownProvisionArgs = {
     packages: ["homelab-hello"],
     files: [
         { path: "/etc/homelab/motd", content: "Managed by homelab\n", mode: "640", owner: "root:adm" },

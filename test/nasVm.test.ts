@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import type * as NasVmModule from "../components/nasVm";
 import { planJson } from "../scripts/plan";
-import { CapturedResource, captureProgram, captureRefusal, captureStack, childrenOf, one, outputOf } from "./helpers/mocks";
+import { captureApplyError, CapturedResource, captureProgram, captureRefusal, captureStack, childrenOf, one, outputOf } from "./helpers/mocks";
 import { have, run } from "./helpers/exec";
 
 const diskA = "/dev/disk/by-id/ata-Samsung_SSD_870_EVO_1TB_S6PTNM0T100001A";
@@ -398,6 +398,32 @@ describe("NasVm under runtime mocks", function () {
             assert.match(apply.inputs.create as string, /bash "\$f" --vmid 100 --snippet [^ ]+ --digest sha256:[0-9a-f]{64}; rc=/);
             assert.deepStrictEqual(apply.secretPaths, ["connection"]);
             assert.deepStrictEqual([...one(resources, T.cmd, "nas-storage").dependsOn].sort(), [apply.urn, vm.urn].sort());
+        });
+
+        it("takes the provisioning from Outputs, rendered into the user data once known; a secret file content keeps the user data secret", async () => {
+            const provisioning = (content: unknown) => ({
+                packages: outputOf("packages", ["smartmontools"]),
+                files: [{ path: outputOf("path", "/etc/motd"), content: content as string, mode: outputOf("mode", "0640"), owner: outputOf("owner", "root:adm") }],
+                run: outputOf("run", ["smartctl --scan"]),
+            });
+            const nodeConnection = { host: "192.168.1.6", privateKey: "NODE-KEY" };
+            const plainData = await build({ provision: provisioning(outputOf("content", "NAS\n")), nodeConnection });
+            const file = one(plainData.resources, T.file, "nas-user-data");
+            const data = (file.inputs.sourceRaw as { data: string }).data;
+            assert.match(data, /^  - smartmontools\n/m);
+            assert.match(data, /^write_files:\n  - path: \/etc\/motd\n    content: \|\n      NAS\n    permissions: "0640"\n    owner: root:adm\n    defer: true\n/m);
+            assert.match(data, /^  - smartctl --scan$/m);
+            assert.deepStrictEqual(file.secretPaths, []);
+            const secret = await build({ provision: provisioning(pulumi.secret(outputOf("content", "TOKEN=s3cret\n"))), nodeConnection });
+            assert.deepStrictEqual(one(secret.resources, T.file, "nas-user-data").secretPaths, ["sourceRaw"]);
+        });
+
+        it("refuses a bad file mode when plain at construction and as an Output inside apply, with one message", async () => {
+            const nodeConnection = { host: "192.168.1.6", privateKey: "NODE-KEY" };
+            const nas = (mode: unknown) => new m.NasVm("nas", args({ provision: { files: [{ path: "/etc/motd", content: "NAS\n", mode: mode as string }] }, nodeConnection }), root());
+            const { error } = await captureRefusal(() => nas("999"));
+            assert.strictEqual(error?.message, "NasVm: provision.files[0].mode: must be an octal mode such as \"0644\" (quoted), got '999'");
+            assert.strictEqual(await captureApplyError(() => nas(outputOf("mode", "999"))), error.message);
         });
 
         it("without provisioning there is no restart step", async () => {

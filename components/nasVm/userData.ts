@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { debianPackagePattern, ProvisionArgs, provisionCloudConfig } from "../provision";
+import { debianPackagePattern, KnownProvisionArgs, provisionCloudConfig } from "../provision";
 
 /** The cloud-config template beside this file; only the fields below are filled in by code. */
 const templatePath = path.join(__dirname, "user-data.yaml");
@@ -21,7 +21,7 @@ export interface UserDataArgs {
      * packages join `packages`, its files become `write_files`, its commands follow the fixed
      * `runcmd`. Defaults to none.
      */
-    provision?: ProvisionArgs;
+    provision?: KnownProvisionArgs;
 }
 
 const hostnamePattern = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;

@@ -84,7 +84,7 @@ export function childrenOf(resources: CapturedResource[], urn: string): string[]
 
 /**
  * Runs `program` under mocks where a check inside `apply` is expected to fail: the first error
- * raised while registering, without the SDK's `error serializing property "<input>": ` prefix
+ * raised while registering, without the SDK's `error serializing property "<input>": ` prefixes
  * (the SDK reports it as an unhandled rejection, and that registration may never complete);
  * undefined when the program ran through.
  */
@@ -95,7 +95,7 @@ export function captureApplyError(program: () => unknown): Promise<string | unde
             if (!settled) {
                 settled = true;
                 process.off("unhandledRejection", listener);
-                resolve(message?.replace(/^error serializing property "[^"]*": /, ""));
+                resolve(message?.replace(/^(error serializing property "[^"]*": )+/, ""));
             }
         };
         const listener = (e: unknown) => done(e instanceof Error ? e.message : String(e));
