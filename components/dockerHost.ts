@@ -6,7 +6,7 @@ import * as command from "@pulumi/command";
 import { whenKnown } from "./inputs";
 import { remoteScript } from "./remoteScript";
 import { authorizedKeys, authorizedKeysScriptPath, guestIpConfig, LxcOsType, provisionScriptPath } from "./lxcContainer";
-import { hasProvisioning, ProvisionArgs, renderProvisionSpec } from "./provision";
+import { hasProvisioning, ProvisionArgs, provisionProblems, renderProvisionSpec } from "./provision";
 import { installDockerArgs, renderDaemonJson } from "./dockerHost/daemonJson";
 import { hostAddressProblem, overlaps, parseCidr, parseIpv4WithPrefix } from "./ip";
 import { imageSeedsOnly } from "./proxmoxHost";
@@ -246,11 +246,17 @@ export class DockerHost extends pulumi.ComponentResource {
             }
             return v.osType;
         });
-        // A VM host runs the Debian cloud image, set up with apt as a `debian` guest is.
+        // A VM host runs the Debian cloud image, set up with apt as a `debian` guest is. The plain
+        // values are checked now, beside Outputs too; all of them rendered (and checked) once known.
+        const provisionOs = kind === DockerHostKind.lxc ? args.osType ?? "debian" : "debian";
+        const provisionProblem = hasProvisioning(args.provision) ? provisionProblems(args.provision, typeof provisionOs === "string" ? provisionOs : undefined)[0] : undefined;
+        if (provisionProblem !== undefined) {
+            throw new Error(`DockerHost ${name}: provision.${provisionProblem.field}: ${provisionProblem.message}`);
+        }
         const provisionSpec = hasProvisioning(args.provision)
-            ? whenKnown({ osType }, (v) => {
+            ? whenKnown({ osType, provision: args.provision }, (v) => {
                   try {
-                      return renderProvisionSpec(kind === DockerHostKind.lxc ? v.osType : "debian", args.provision!);
+                      return renderProvisionSpec(kind === DockerHostKind.lxc ? v.osType : "debian", v.provision);
                   } catch (e) {
                       throw new Error(`DockerHost ${name}: ${(e as Error).message}`);
                   }

@@ -7,14 +7,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DockerHost, DockerHostArgs } from "../components/dockerHost";
-import { ProvisionArgs, renderProvisionSpec } from "../components/provision";
+import { KnownProvisionArgs, renderProvisionSpec } from "../components/provision";
 import { capture } from "../scripts/capture";
 import { debianRoot, localAptRepo } from "./helpers/debian";
 import { run } from "./helpers/exec";
 import { dockerHostArgs, pve } from "./helpers/dockerHostArgs";
 import { CapturedResource, captureRefusal, one, repoRoot } from "./helpers/mocks";
 
-const provisioning: ProvisionArgs = {
+const provisioning: KnownProvisionArgs = {
     packages: ["homelab-hello"],
     files: [{ path: "/etc/homelab/role", content: "docker host\n", mode: "0600" }],
     run: ["echo ran >> /root/ran.log"],
