@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as cloudflare from "@pulumi/cloudflare";
+import { providerIn } from "./inputs";
 
 export interface CloudflareAccessArgs {
     /** The Cloudflare account (32 hex digits). */
@@ -26,7 +27,8 @@ export function accessIssues(access: { emails?: unknown[]; emailDomains?: unknow
  * Cloudflare Access in front of one public name: a reusable policy that allows the listed e-mail
  * addresses and domains, and a self-hosted application on the name that uses it. Cloudflare asks
  * for a login (one-time code by e-mail) before a request reaches the lab at all.
- * The Cloudflare provider comes from `opts.provider` (a token with Access edit on the account).
+ * The Cloudflare provider comes from `opts` (`opts.provider`, `opts.providers` or the parent's):
+ * a token with Access: Apps and Policies edit on the account.
  */
 export class CloudflareAccess extends pulumi.ComponentResource {
     readonly policy: cloudflare.ZeroTrustAccessPolicy;
@@ -37,8 +39,12 @@ export class CloudflareAccess extends pulumi.ComponentResource {
         if (issue) {
             throw new Error(`CloudflareAccess ${name}: ${issue.field} ${issue.message}`);
         }
+        const provider = providerIn(opts, "cloudflare", cloudflare.Provider.isInstance);
+        if (!provider) {
+            throw new Error(`CloudflareAccess ${name}: no Cloudflare provider: pass one in opts, e.g. { providers: [cloudflareProvider] }`);
+        }
         super("homelab:index:CloudflareAccess", name, {}, opts);
-        const own = { parent: this };
+        const own = { parent: this, provider };
         this.policy = new cloudflare.ZeroTrustAccessPolicy(
             name,
             {

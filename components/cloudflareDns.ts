@@ -1,6 +1,8 @@
 import { BlockList, isIP } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import * as cloudflare from "@pulumi/cloudflare";
+import { cloudflareProviderIn, cloudflareProviderOf } from "./cloudflareProvider";
+import { whenKnown } from "./inputs";
 import { ProxyExposure } from "./reverseProxy/caddyfile";
 
 /** An app's name under the domain. */
@@ -112,13 +114,17 @@ export interface DnsProxyArgs {
 
 export interface CloudflareDnsArgs {
     /** The zone's name, e.g. thehomelab.site. */
-    domain: string;
+    domain: pulumi.Input<string>;
     /** The zone's id (32 hex digits). */
     zoneId: pulumi.Input<string>;
-    /** Token with DNS edit on the zone, and API Tokens edit when `acmeToken` is on. Always stored as a secret. */
-    apiToken: pulumi.Input<string>;
-    /** TTL of the records in seconds: 1 (automatic) or 30 to 86400. Defaults to 300. Proxied records always get 1. */
-    ttl?: number;
+    /**
+     * For a Cloudflare provider of the component's own, when `opts` gives none: a token with DNS
+     * edit on the zone, and API Tokens edit when `acmeToken` is on. Always stored as a secret.
+     * Defaults to none: the provider comes from `opts` (giving both is refused).
+     */
+    apiToken?: pulumi.Input<string>;
+    /** TTL of the records in seconds: 1 (automatic) or 30 to 86400; checked when known. Defaults to 300. Proxied records always get 1. */
+    ttl?: pulumi.Input<number>;
     /** Where every app's name points: the reverse proxy's address. Required when `apps` is not empty. */
     proxy?: DnsProxyArgs;
     /** The apps behind the proxy. Defaults to none. */
@@ -164,32 +170,38 @@ export function isNonRoutable(address: string): boolean {
 /**
  * The lab's names in its Cloudflare zone: an A (and, with IPv6, AAAA) record per app pointing at the
  * reverse proxy, one per guest that wants a name, and a token for the proxy's DNS-01 challenge
- * that can touch this one zone's DNS records and nothing else.
+ * that can touch this one zone's DNS records and nothing else. The Cloudflare provider comes from
+ * `opts` (`{ providers: [cloudflareProvider] }`); given none, the component builds one from `apiToken`.
  */
 export class CloudflareDns extends pulumi.ComponentResource {
-    /** The provider with the configured token. */
+    /** The Cloudflare provider of the records and the token: the one from `opts`, else the component's own. */
     readonly provider: cloudflare.Provider;
     /** Every record, by `<name>/<type>` (e.g. `nextcloud/CNAME`, `wildcard/A`). */
     readonly records: Record<string, cloudflare.DnsRecord>;
     /** The proxy's DNS-01 token (secret), when minted. */
     readonly acmeToken?: pulumi.Output<string>;
     /** Fully qualified names with records of their own (public apps, guests), sorted. */
-    readonly names: string[];
+    readonly names: pulumi.Output<string[]>;
 
     constructor(name: string, args: CloudflareDnsArgs, opts?: pulumi.ComponentResourceOptions) {
         const apps = args.apps ?? [];
         const hosts = args.hosts ?? [];
-        const ttl = args.ttl ?? 300;
-        if (ttl !== 1 && !(Number.isInteger(ttl) && ttl >= 30 && ttl <= 86400)) {
-            throw new Error(`CloudflareDns: ttl must be 1 (automatic) or from 30 to 86400 seconds, got ${ttl}`);
-        }
+        const ttl = whenKnown({ ttl: args.ttl ?? 300 }, ({ ttl }) => {
+            if (ttl !== 1 && !(Number.isInteger(ttl) && ttl >= 30 && ttl <= 86400)) {
+                throw new Error(`CloudflareDns: ttl must be 1 (automatic) or from 30 to 86400 seconds, got ${ttl}`);
+            }
+            return ttl;
+        });
+        const domain = args.domain;
+        /** `label` under the domain (a plain string when the domain is). */
+        const under = (label: string) => (typeof domain === "string" ? `${label}.${domain}` : pulumi.interpolate`${label}.${domain}`);
         const seen = new Set<string>();
         for (const l of [...apps.map((a) => a.subdomain), ...hosts.map((h) => h.hostname)]) {
             if (!label.test(l)) {
                 throw new Error(`CloudflareDns: '${l}' is not a DNS label (a-z, 0-9, inner hyphens, at most 63 characters)`);
             }
             if (seen.has(l)) {
-                throw new Error(`CloudflareDns: '${l}.${args.domain}' is given twice`);
+                throw new Error(`CloudflareDns: '${typeof domain === "string" ? `${l}.${domain}` : l}' is given twice`);
             }
             seen.add(l);
         }
@@ -231,15 +243,15 @@ export class CloudflareDns extends pulumi.ComponentResource {
             throw new Error(`CloudflareDns: apps ${tunnelled.map((a) => a.subdomain).join(", ")} are public through the tunnel: give proxy.tunnelTarget`);
         }
 
+        const given = cloudflareProviderIn(`CloudflareDns ${name}`, opts, args.apiToken);
+
         // Registered only now: bad args above leave nothing in the stack.
         super("homelab:index:CloudflareDns", name, {}, opts);
-        // The provider marks the token secret itself; an explicit provider keeps this zone's
-        // token from mixing with any ambient CLOUDFLARE_API_TOKEN.
-        this.provider = new cloudflare.Provider(name, { apiToken: pulumi.secret(args.apiToken) }, { parent: this });
+        this.provider = cloudflareProviderOf(given, name, args.apiToken, this);
         const own = { parent: this, provider: this.provider };
 
         this.records = {};
-        const record = (key: string, fqdn: string, type: "A" | "AAAA" | "CNAME", content: pulumi.Input<string>, proxied: boolean) => {
+        const record = (key: string, fqdn: pulumi.Input<string>, type: "A" | "AAAA" | "CNAME", content: pulumi.Input<string>, proxied: boolean) => {
             this.records[`${key}/${type}`] = new cloudflare.DnsRecord(
                 `${name}-${key}-${type.toLowerCase()}`,
                 {
@@ -260,13 +272,13 @@ export class CloudflareDns extends pulumi.ComponentResource {
         // certificate, no certificate) names a private app. Names with records of their own win
         // over the wildcard.
         if (apps.some((a) => (a.exposure ?? "private") === "private" && a.records === undefined)) {
-            record("wildcard", `*.${args.domain}`, "A", proxy!.address, false);
+            record("wildcard", under("*"), "A", proxy!.address, false);
             if (proxy!.ipv6 !== undefined) {
-                record("wildcard", `*.${args.domain}`, "AAAA", proxy!.ipv6, false);
+                record("wildcard", under("*"), "AAAA", proxy!.ipv6, false);
             }
         }
         for (const a of apps) {
-            const fqdn = `${a.subdomain}.${args.domain}`;
+            const fqdn = under(a.subdomain);
             if (a.exposure === "tunnel") {
                 record(a.subdomain, fqdn, "CNAME", proxy!.tunnelTarget!, true);
                 continue;
@@ -278,7 +290,7 @@ export class CloudflareDns extends pulumi.ComponentResource {
             }
         }
         for (const h of hosts) {
-            const fqdn = `${h.hostname}.${args.domain}`;
+            const fqdn = under(h.hostname);
             // A guest's own name is never proxied: it is for SSH, SMB and the like, not HTTP.
             if (h.address !== undefined) {
                 record(h.hostname, fqdn, "A", h.address, false);
@@ -292,7 +304,7 @@ export class CloudflareDns extends pulumi.ComponentResource {
             const token = new cloudflare.ApiToken(
                 `${name}-acme`,
                 {
-                    name: `homelab ${args.domain} DNS-01 (reverse proxy)`,
+                    name: pulumi.interpolate`homelab ${domain} DNS-01 (reverse proxy)`,
                     policies: [acmeTokenPolicy(args.zoneId)],
                 },
                 own,
@@ -301,7 +313,7 @@ export class CloudflareDns extends pulumi.ComponentResource {
         }
 
         const named = [...apps.filter((a) => (a.exposure ?? "private") !== "private" || a.records !== undefined).map((a) => a.subdomain), ...hosts.map((h) => h.hostname)];
-        this.names = named.sort().map((l) => `${l}.${args.domain}`);
+        this.names = pulumi.output(domain).apply((d) => named.sort().map((l) => `${l}.${d}`));
         this.registerOutputs({ acmeToken: this.acmeToken, names: this.names });
     }
 }

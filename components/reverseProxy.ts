@@ -34,13 +34,13 @@ export interface ReverseProxyArgs {
     /** Cloudflare API token with DNS edit on the zone, for the DNS-01 challenge. Always stored as a secret. */
     cloudflareApiToken: pulumi.Input<string>;
     /** Get certificates from Let's Encrypt's staging CA (untrusted, for trying things out). Defaults to false. */
-    staging?: boolean;
+    staging?: pulumi.Input<boolean>;
     /** Also publish 443/udp, for HTTP/3. Defaults to false: browsers fall back to HTTP/2 over TCP, and a LAN firewall rule for 443/tcp is then all the proxy needs. */
-    http3?: boolean;
-    /** Name of the container (and the prefix of its volumes) on the Docker host. Defaults to `name`. */
-    containerName?: string;
-    /** Where the Caddyfile lives on the Docker host; its directory is mounted into the container. Defaults to /etc/homelab/proxy/Caddyfile. */
-    configPath?: string;
+    http3?: pulumi.Input<boolean>;
+    /** Name of the container (and the prefix of its volumes) on the Docker host; checked when known. Defaults to `name`. */
+    containerName?: pulumi.Input<string>;
+    /** Where the Caddyfile lives on the Docker host (its directory is mounted into the container); checked when known. Defaults to /etc/homelab/proxy/Caddyfile. */
+    configPath?: pulumi.Input<string>;
 }
 
 const containerNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -60,33 +60,44 @@ export class ReverseProxy extends pulumi.ComponentResource {
     /** The Caddyfile as uploaded. */
     readonly caddyfile: pulumi.Output<string>;
     /** Where the Caddyfile lives on the Docker host. */
-    readonly configPath: string;
+    readonly configPath: pulumi.Output<string>;
     /** Name of the proxy container on the Docker host. */
-    readonly containerName: string;
+    readonly containerName: pulumi.Output<string>;
 
     constructor(name: string, args: ReverseProxyArgs, opts?: pulumi.ComponentResourceOptions) {
-        const containerName = args.containerName ?? name;
-        if (!containerNamePattern.test(containerName)) {
-            throw new Error(
-                `ReverseProxy ${name}: containerName must start with a letter or digit and hold only letters, digits, "_", "." and "-", got "${containerName}"`,
-            );
-        }
-        const configPath = args.configPath ?? "/etc/homelab/proxy/Caddyfile";
-        if (!/^\/[A-Za-z0-9_./-]+\/[A-Za-z0-9_.-]+$/.test(configPath) || configPath.split("/").includes("..")) {
-            throw new Error(`ReverseProxy: configPath '${configPath}' must be an absolute file path of [A-Za-z0-9_./-], not directly under /`);
-        }
+        // The container's name and the Caddyfile's path: checked now when plain, else once known.
+        const place = whenKnown({ containerName: args.containerName ?? name, configPath: args.configPath ?? "/etc/homelab/proxy/Caddyfile" }, (p) => {
+            if (!containerNamePattern.test(p.containerName)) {
+                throw new Error(
+                    `ReverseProxy ${name}: containerName must start with a letter or digit and hold only letters, digits, "_", "." and "-", got "${p.containerName}"`,
+                );
+            }
+            if (!/^\/[A-Za-z0-9_./-]+\/[A-Za-z0-9_.-]+$/.test(p.configPath) || p.configPath.split("/").includes("..")) {
+                throw new Error(`ReverseProxy: configPath '${p.configPath}' must be an absolute file path of [A-Za-z0-9_./-], not directly under /`);
+            }
+            return p;
+        });
+        /** `f` of the checked name and path: plain when they are. */
+        const fromPlace = <R>(f: (p: { containerName: string; configPath: string }) => R) => whenKnown({ place }, (v) => f(v.place));
         if (args.networks.length === 0) {
             throw new Error("ReverseProxy: networks must list the app network the upstream containers are on");
         }
-        const settings = { domain: args.domain, email: args.email, labNetworks: args.labNetworks, tunnelSources: args.tunnelSources ?? [] };
+        const settings = {
+            domain: args.domain,
+            email: args.email,
+            labNetworks: args.labNetworks,
+            tunnelSources: args.tunnelSources ?? [],
+            staging: args.staging ?? false,
+            http3: args.http3 ?? false,
+        };
         const render = (s: pulumi.Unwrap<typeof settings>, routes: ProxyRoute[]) =>
             renderCaddyfile({
                 domain: s.domain,
                 routes,
-                tls: { mode: "acme-cloudflare", email: s.email, ca: args.staging ? letsEncryptStagingCa : undefined },
+                tls: { mode: "acme-cloudflare", email: s.email, ca: s.staging ? letsEncryptStagingCa : undefined },
                 labNetworks: s.labNetworks,
                 tunnelSources: s.tunnelSources,
-                http3: args.http3 ?? false,
+                http3: s.http3,
             });
         // Renders once with no routes so that a bad domain, e-mail or network fails here (when
         // they are plain), with the renderer's own message, instead of later inside an apply.
@@ -102,9 +113,9 @@ export class ReverseProxy extends pulumi.ComponentResource {
         const image = new docker.RemoteImage(name, { name: proxyImage, keepLocally: true }, own);
         // Certificates, ACME account and OCSP staples: on volumes, so a re-created container does
         // not order new certificates (Let's Encrypt allows 5 duplicate certificates a week).
-        const data = new docker.Volume(`${name}-data`, { name: `${containerName}-data` }, own);
+        const data = new docker.Volume(`${name}-data`, { name: fromPlace((p) => `${p.containerName}-data`) }, own);
         // Caddy's /config (its autosaved JSON config); named apart from the `-config` command.
-        const caddyConfig = new docker.Volume(`${name}-caddyconfig`, { name: `${containerName}-config` }, own);
+        const caddyConfig = new docker.Volume(`${name}-caddyconfig`, { name: fromPlace((p) => `${p.containerName}-config`) }, own);
 
         this.caddyfile = pulumi
             .all([pulumi.output(args.routes), pulumi.output(settings)])
@@ -114,7 +125,7 @@ export class ReverseProxy extends pulumi.ComponentResource {
             {
                 connection: { ...args.connection, host: args.address },
                 scriptPath: installCaddyfileScriptPath,
-                args: installCaddyfileArgs(configPath, containerName),
+                args: fromPlace((p) => installCaddyfileArgs(p.configPath, p.containerName)),
                 // The Caddyfile holds no secret (the token is an environment variable), but as it
                 // goes on stdin remoteScript logs only the script's stderr.
                 stdin: this.caddyfile,
@@ -127,15 +138,17 @@ export class ReverseProxy extends pulumi.ComponentResource {
         );
 
         const binds = [args.address, ...(args.ipv6Address !== undefined ? [args.ipv6Address] : [])];
-        const ports = binds.flatMap((ip) => [
-            { internal: 80, external: 80, ip, protocol: "tcp" },
-            { internal: 443, external: 443, ip, protocol: "tcp" },
-            ...(args.http3 ? [{ internal: 443, external: 443, ip, protocol: "udp" }] : []),
-        ]);
+        const ports = whenKnown({ binds, http3: settings.http3 }, (v) =>
+            v.binds.flatMap((ip) => [
+                { internal: 80, external: 80, ip, protocol: "tcp" },
+                { internal: 443, external: 443, ip, protocol: "tcp" },
+                ...(v.http3 ? [{ internal: 443, external: 443, ip, protocol: "udp" }] : []),
+            ]),
+        );
         this.container = new docker.Container(
             name,
             {
-                name: containerName,
+                name: fromPlace((p) => p.containerName),
                 image: image.imageId,
                 restart: "unless-stopped",
                 ports,
@@ -146,7 +159,7 @@ export class ReverseProxy extends pulumi.ComponentResource {
                     { volumeName: caddyConfig.name, containerPath: "/config" },
                     // The directory, not the file: the script replaces the file by rename, and a
                     // single-file bind keeps showing the old inode.
-                    { hostPath: path.posix.dirname(configPath), containerPath: path.posix.dirname(caddyfilePath), readOnly: true },
+                    { hostPath: fromPlace((p) => path.posix.dirname(p.configPath)), containerPath: path.posix.dirname(caddyfilePath), readOnly: true },
                 ],
             },
             {
@@ -160,9 +173,9 @@ export class ReverseProxy extends pulumi.ComponentResource {
             },
         );
 
-        this.configPath = configPath;
-        this.containerName = containerName;
-        this.registerOutputs({ caddyfile: this.caddyfile, configPath, containerName });
+        this.configPath = pulumi.output(fromPlace((p) => p.configPath));
+        this.containerName = pulumi.output(fromPlace((p) => p.containerName));
+        this.registerOutputs({ caddyfile: this.caddyfile, configPath: this.configPath, containerName: this.containerName });
     }
 }
 

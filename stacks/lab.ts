@@ -2,6 +2,7 @@
 // `Lab` is a component that delegates each part to a small function below; dependencies are only
 // the real ones, so that independent parts provision in parallel.
 import * as pulumi from "@pulumi/pulumi";
+import * as cloudflare from "@pulumi/cloudflare";
 import { BackupJob } from "../components/backupJob";
 import { CloudflareAccess } from "../components/cloudflareAccess";
 import { AppRecords, CloudflareDns, DnsHostArgs, hostRecordTypes } from "../components/cloudflareDns";
@@ -521,10 +522,11 @@ function createApps({ cfg, name, opts }: Parts, dockerHosts: Record<string, Dock
  * for its token.
  */
 function createProxyAndDns(
-    { cfg, name, opts }: Parts,
+    parts: Parts,
     dockerHosts: Record<string, DockerHost>,
     routes: AppRoute[],
 ): { dns?: CloudflareDns; proxy?: ReverseProxy; routes: LabOutputs["routes"] } {
+    const { cfg, name, opts } = parts;
     const proxyHost = cfg.proxy && cfg.dockerHosts.find((h) => h.hostname === proxyHostnameOf(cfg))!;
     const tlsRoute = routes.find((r) => r.tlsUpstream);
     if (proxyHost && tlsRoute) {
@@ -543,36 +545,35 @@ function createProxyAndDns(
             name("tunnel"),
             {
                 accountId: cfg.cloudflare.accountId,
-                apiToken: secret(cfg.cloudflare.apiToken),
                 hostnames: tunnelled.map((e) => `${e.route.subdomain}.${cfg.domain}`),
                 // The proxy container by name on its app network (the ReverseProxy below).
                 service: `https://${name("proxy")}:443`,
                 networks: [host.appNetwork.name],
             },
-            opts({ providers: [host.provider] }),
+            opts({ providers: [host.provider, cloudflareProvider(parts, "tunnel", "homelab:index:CloudflareTunnel")] }),
         );
     }
     let dns: CloudflareDns | undefined;
     if (cfg.cloudflare) {
+        const provider = cloudflareProvider(parts, "dns", "homelab:index:CloudflareDns");
         dns = new CloudflareDns(
             name("dns"),
             {
                 domain: cfg.domain,
                 zoneId: cfg.cloudflare.zoneId,
-                apiToken: secret(cfg.cloudflare.apiToken),
                 ttl: cfg.cloudflare.ttl,
                 proxy: proxyHost && { address: proxyHost.address, ipv6: proxyHost.ipv6, publicAddress: cfg.proxy?.publicAddress, tunnelTarget: tunnel?.target },
                 apps: proxyHost ? exposed.map((e) => ({ subdomain: e.route.subdomain, exposure: e.exposure, records: appRecordsOf(configOf(e.route)) })) : [],
                 hosts: dnsHosts(cfg),
                 acmeToken: cfg.proxy !== undefined,
             },
-            opts(),
+            opts({ providers: [provider] }),
         );
         for (const e of exposed.filter((x) => x.exposure !== "private" && x.access)) {
             new CloudflareAccess(
                 name(`access-${e.route.subdomain}`),
                 { accountId: cfg.cloudflare.accountId, hostname: `${e.route.subdomain}.${cfg.domain}`, emails: e.access!.emails, emailDomains: e.access!.emailDomains },
-                opts({ provider: dns.provider }),
+                opts({ providers: [provider] }),
             );
         }
     }
@@ -611,6 +612,20 @@ function createProxyAndDns(
               }))
             : [],
     };
+}
+
+/**
+ * The Cloudflare provider of the part `role` (a component of `type`), with the config's token,
+ * passed to the part through opts. Each part built its own inside itself before (homelab 0.1, and
+ * Lab until the providers came through opts): the aliases to those URNs keep a running lab's
+ * provider, and the engine takes an aliased provider as the same one, so nothing using it is
+ * replaced (pulumi/pulumi pkg/resource/deploy/step_generator.go, stepGenerator.providerChanged).
+ * One provider per part, not one shared: the tunnel's resources stay with the provider they have.
+ */
+function cloudflareProvider({ cfg, adopted, name, opts }: Parts, role: "dns" | "tunnel", type: string): cloudflare.Provider {
+    const lab = opts().parent!;
+    const oldParents = [pulumi.createUrn(name(role), type, lab), ...(adopted ? [pulumi.createUrn(role, type)] : [])];
+    return new cloudflare.Provider(name(role), { apiToken: secret(cfg.cloudflare!.apiToken) }, { parent: lab, aliases: oldParents.map((parent) => ({ parent })) });
 }
 
 /** Plain containers, keyed by hostname; templates made from an image first, so that clones can wait for them. */

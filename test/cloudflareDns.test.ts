@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import { parse, stringify } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { appRecordTypes, CloudflareDns, CloudflareDnsArgs, isNonRoutable } from "../components/cloudflareDns";
-import { CapturedResource, captureProgram, captureStack, childrenOf, homeYaml, ofType, one } from "./helpers/mocks";
+import { CapturedResource, captureApplyError, captureProgram, captureStack, childrenOf, homeYaml, ofType, one, outputOf } from "./helpers/mocks";
 
 const T = {
     component: "homelab:index:CloudflareDns",
@@ -138,6 +138,27 @@ describe("CloudflareDns", () => {
         assert.equal(secret, true);
         const without = await dns({ acmeToken: false });
         assert.deepEqual(ofType(without, T.token), []);
+    });
+
+    it("takes Outputs for the domain and the ttl: the same records, token and names", async () => {
+        let names: string[] = [];
+        const made = async (over: () => Partial<CloudflareDnsArgs>) =>
+            (await captureProgram(() => {
+                new CloudflareDns("dns", args(over())).names.apply((n) => (names = n));
+            })).resources;
+        const plain = await made(() => ({ ttl: 120, apps: [{ subdomain: "nextcloud", exposure: "port-forward" }], proxy: { address: "203.0.113.4" } }));
+        const plainNames = names;
+        const fromOutputs = await made(() => ({ domain: outputOf("domain", domain), ttl: outputOf("ttl", 120), apps: [{ subdomain: "nextcloud", exposure: "port-forward" }], proxy: { address: "203.0.113.4" } }));
+        assert.deepEqual(records(fromOutputs), records(plain));
+        assert.deepEqual(records(fromOutputs), ["nas.thehomelab.site A 192.168.1.5 ttl=120", "nextcloud.thehomelab.site A 203.0.113.4 proxied ttl=1"]);
+        assert.equal(one(fromOutputs, T.token, "dns-acme").inputs.name, "homelab thehomelab.site DNS-01 (reverse proxy)");
+        assert.deepEqual(names, plainNames);
+        assert.deepEqual(names, ["nas.thehomelab.site", "nextcloud.thehomelab.site"]);
+    });
+
+    it("refuses a bad ttl from an Output inside apply, with the message of a plain one", async () => {
+        const message = await captureApplyError(() => new CloudflareDns("dns", args({ ttl: outputOf("ttl", 10) })));
+        assert.equal(message?.replace(/^(error serializing property "[^"]*": )+/, ""), "CloudflareDns: ttl must be 1 (automatic) or from 30 to 86400 seconds, got 10");
     });
 
     for (const [what, over, message] of [

@@ -3,13 +3,24 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { capture } from "../scripts/capture";
+import { parse } from "yaml";
+import { capture, providerUrn } from "../scripts/capture";
 import { loadProgram } from "../scripts/plan";
 import { Lab } from "../stacks/lab";
 import { CapturedResource, captureProgram, homeConfig, homeYaml, one, repoRoot, stackFileConfig } from "./helpers/mocks";
 import { engineUrns } from "./helpers/urns";
+import { patchStackFile } from "./invalid/patch";
 
 const labType = "homelab:index:Lab";
+
+/**
+ * A resource's aliases as the engine computes them. The SDK derives an alias whose parent is given
+ * as a URN from that URN; under the mocks a child of the stack (the Lab) has the stack's type in
+ * its URN (see helpers/urns.ts), which the engine leaves out.
+ */
+function engineAliases(r: CapturedResource): string[] {
+    return (r.aliases ?? []).map((a) => a.replace("::pulumi:pulumi:Stack$", "::"));
+}
 
 describe("Lab", function () {
     this.timeout(60_000);
@@ -53,6 +64,75 @@ describe("Lab", function () {
             assert.deepStrictEqual(proxmox.aliases, ["urn:pulumi:home::homelab::homelab:index:ProxmoxHost::proxmox"]);
             const samba = one(resources, "command:remote:Command", "nas-samba");
             assert.deepStrictEqual(samba.aliases, ["urn:pulumi:home::homelab::homelab:index:NasVm$command:remote:Command::nas-samba"]);
+        });
+
+        it("builds the Cloudflare provider in the Lab, aliased to where CloudflareDns built it, and every Cloudflare resource uses it", () => {
+            const providers = resources.filter((r) => r.type === "pulumi:providers:cloudflare");
+            assert.deepStrictEqual(providers.map((p) => urns.get(p.urn)), ["urn:pulumi:home::homelab::homelab:index:Lab$pulumi:providers:cloudflare::dns"]);
+            assert.deepStrictEqual(providers[0].secretPaths, ["apiToken"]);
+            assert.deepStrictEqual(engineAliases(providers[0]).sort(), [
+                // homelab 0.1's buildLab (the fixture's), and Lab's before the providers came through opts.
+                "urn:pulumi:home::homelab::homelab:index:CloudflareDns$pulumi:providers:cloudflare::dns",
+                "urn:pulumi:home::homelab::homelab:index:Lab$homelab:index:CloudflareDns$pulumi:providers:cloudflare::dns",
+            ]);
+            const users = resources.filter((r) => r.type.startsWith("cloudflare:"));
+            assert.ok(users.length >= 3, `${users.length} Cloudflare resources`);
+            for (const r of users) {
+                assert.strictEqual(providerUrn(r), providers[0].urn, `${r.type} ${r.name}`);
+            }
+        });
+    });
+
+    describe("a stack with a tunnel and Access, made before the providers came through opts", () => {
+        // `<urn> <provider urn>` of every resource as main registered them just before (see the file).
+        const old = fs
+            .readFileSync(path.join(repoRoot, "test/fixtures/tunnel-urns-before-providers.txt"), "utf8")
+            .trim()
+            .split("\n")
+            .filter((l) => !l.startsWith("#"))
+            .map((l) => l.split(" ") as [string, string]);
+        let resources: CapturedResource[];
+        let urns: Map<string, string>;
+
+        before(async () => {
+            const c = parse(fs.readFileSync(path.join(repoRoot, "test/valid/good-public-tunnel-access.yaml"), "utf8"));
+            const text = patchStackFile(homeYaml(), { set: Object.entries(c.set ?? {}), delete: c.delete ?? [] });
+            resources = (await capture(loadProgram(), { stack: "home", ...stackFileConfig(text), aliasUrns: true })).resources;
+            urns = engineUrns(resources);
+        });
+
+        it("keeps every URN and every resource's provider: the same one, or one aliased to it, so nothing is replaced", () => {
+            assert.ok(old.length >= 100, `${old.length} URNs in the fixture`);
+            // The engine takes a provider as unchanged when the new one is an alias of the old
+            // (pulumi/pulumi pkg/resource/deploy/step_generator.go, stepGenerator.providerChanged).
+            const claims = new Map<string, CapturedResource[]>();
+            for (const r of resources) {
+                for (const u of new Set([urns.get(r.urn)!, ...engineAliases(r)])) {
+                    claims.set(u, [...(claims.get(u) ?? []), r]);
+                }
+            }
+            const byUrn = new Map(resources.map((r) => [r.urn, r]));
+            const lost: string[] = [];
+            const moved: string[] = [];
+            for (const [urn, provider] of old) {
+                const now = claims.get(urn) ?? [];
+                if (now.length !== 1) {
+                    lost.push(`${urn} (claimed ${now.length} times)`);
+                    continue;
+                }
+                const p = providerUrn(now[0]);
+                const nowProvider = p === undefined ? "-" : urns.get(p)!;
+                const answers = p === undefined ? ["-"] : [nowProvider, ...engineAliases(byUrn.get(p)!)];
+                if (!answers.includes(provider)) {
+                    moved.push(`${urn}: ${provider} -> ${nowProvider}`);
+                }
+            }
+            assert.deepStrictEqual(lost, []);
+            assert.deepStrictEqual(moved, []);
+            // And the tunnel's provider is its own, aliased to where CloudflareTunnel built it.
+            const tunnel = one(resources, "pulumi:providers:cloudflare", "tunnel");
+            assert.strictEqual(urns.get(tunnel.urn), "urn:pulumi:home::homelab::homelab:index:Lab$pulumi:providers:cloudflare::tunnel");
+            assert.ok(engineAliases(tunnel).includes("urn:pulumi:home::homelab::homelab:index:Lab$homelab:index:CloudflareTunnel$pulumi:providers:cloudflare::tunnel"));
         });
     });
 

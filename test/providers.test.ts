@@ -4,8 +4,12 @@
 // registering anything), and names its children from its own name, so two fit in one program.
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
+import * as cloudflare from "@pulumi/cloudflare";
 import * as docker from "@pulumi/docker";
 import { App } from "../components/app";
+import { CloudflareAccess } from "../components/cloudflareAccess";
+import { CloudflareDns, CloudflareDnsArgs } from "../components/cloudflareDns";
+import { CloudflareTunnel, CloudflareTunnelArgs } from "../components/cloudflareTunnel";
 import { ReverseProxy } from "../components/reverseProxy";
 import { providerUrn } from "../scripts/capture";
 import { CapturedResource, captureProgram, captureRefusal, one } from "./helpers/mocks";
@@ -29,6 +33,24 @@ interface Case {
 }
 
 const dockerProvider = (name: string) => new docker.Provider(name, { host: "ssh://root@192.168.1.4" });
+const cloudflareProvider = (name: string) => new cloudflare.Provider(name, { apiToken: pulumi.secret("cf-token") });
+const accountId = "0123456789abcdef0123456789abcdef";
+const dnsArgs = (over: Partial<CloudflareDnsArgs> = {}): CloudflareDnsArgs => ({
+    domain: "thehomelab.site",
+    zoneId: "fedcba9876543210fedcba9876543210",
+    proxy: { address: "192.168.1.4" },
+    apps: [{ subdomain: "nextcloud" }],
+    hosts: [{ hostname: "nas", address: "192.168.1.5" }],
+    ...over,
+});
+const tunnelArgs = (over: Partial<CloudflareTunnelArgs> = {}): CloudflareTunnelArgs => ({
+    accountId,
+    hostnames: ["nextcloud.thehomelab.site"],
+    service: "https://proxy:443",
+    networks: ["apps"],
+    ...over,
+});
+const noCloudflare = (component: string) => `${component}: no Cloudflare provider: pass one in opts, e.g. { providers: [cloudflareProvider] }, or set apiToken`;
 
 const cases: Case[] = [
     {
@@ -83,6 +105,46 @@ const cases: Case[] = [
         children: 4,
         refusal: (name) => `ReverseProxy ${name}: no Docker provider: pass the proxy host's in opts, e.g. { providers: [dockerHost.provider] }`,
     },
+    {
+        type: "homelab:index:CloudflareDns",
+        pkg: "cloudflare",
+        provider: cloudflareProvider,
+        others: () => [],
+        make: (name, opts) => new CloudflareDns(name, dnsArgs(), opts),
+        // The wildcard record, the guest's record, the ACME token.
+        children: 3,
+        refusal: (name) => noCloudflare(`CloudflareDns ${name}`),
+    },
+    {
+        type: "homelab:index:CloudflareTunnel",
+        pkg: "cloudflare",
+        provider: cloudflareProvider,
+        others: () => [dockerProvider("host")],
+        make: (name, opts) => new CloudflareTunnel(name, tunnelArgs(), opts),
+        // The tunnel and its configuration.
+        children: 2,
+        refusal: (name) => noCloudflare(`CloudflareTunnel ${name}`),
+    },
+    {
+        type: "homelab:index:CloudflareTunnel",
+        pkg: "docker",
+        provider: dockerProvider,
+        others: () => [cloudflareProvider("cloudflare")],
+        make: (name, opts) => new CloudflareTunnel(name, tunnelArgs(), opts),
+        // The connector's image and container.
+        children: 2,
+        refusal: (name) => `CloudflareTunnel ${name}: no Docker provider: pass the proxy host's in opts, e.g. { providers: [dockerHost.provider] }`,
+    },
+    {
+        type: "homelab:index:CloudflareAccess",
+        pkg: "cloudflare",
+        provider: cloudflareProvider,
+        others: () => [],
+        make: (name, opts) => new CloudflareAccess(name, { accountId, hostname: "nextcloud.thehomelab.site", emails: ["admin@thehomelab.site"] }, opts),
+        // The policy and the application.
+        children: 2,
+        refusal: (name) => `CloudflareAccess ${name}: no Cloudflare provider: pass one in opts, e.g. { providers: [cloudflareProvider] }`,
+    },
 ];
 
 /** Every resource under `urn`, at any depth. */
@@ -136,6 +198,35 @@ for (const c of cases) {
                 const names = descendants(resources, one(resources, c.type, name).urn).map((r) => r.name);
                 assert.ok(names.length > 0 && names.every((n) => n.startsWith(name)), names.join(", "));
             }
+        });
+    });
+}
+
+// CloudflareDns and CloudflareTunnel build a provider of their own from apiToken, and only when
+// opts gives none: what a program without a provider of its own writes.
+const withToken: [string, string, (opts: pulumi.ComponentResourceOptions, apiToken?: pulumi.Input<string>) => unknown][] = [
+    ["homelab:index:CloudflareDns", "CloudflareDns", (opts, apiToken) => new CloudflareDns("edge", dnsArgs({ apiToken }), opts)],
+    ["homelab:index:CloudflareTunnel", "CloudflareTunnel", (opts, apiToken) => new CloudflareTunnel("edge", tunnelArgs({ apiToken }), { ...opts, providers: [dockerProvider("host"), ...((opts.providers as pulumi.ProviderResource[]) ?? [])] })],
+];
+for (const [type, short, make] of withToken) {
+    describe(`${short}: a Cloudflare provider of its own from apiToken`, () => {
+        it("only when opts gives none: one provider, named from the component, under it, with the token as a secret", async () => {
+            const { resources } = await captureProgram(() => make({}, "cf-admin-token"));
+            const component = one(resources, type, "edge");
+            const own = one(resources, "pulumi:providers:cloudflare", "edge");
+            assert.equal(own.parent, component.urn);
+            assert.deepEqual(own.secretPaths, ["apiToken"]);
+            const children = descendants(resources, component.urn).filter((r) => r.custom && r.type.startsWith("cloudflare:"));
+            assert.ok(children.length >= 2);
+            for (const r of children) {
+                assert.equal(providerUrn(r), own.urn, `${r.type} ${r.name}`);
+            }
+        });
+
+        it("refuses apiToken beside a provider from opts, before registering anything", async () => {
+            const { error, registered } = await captureRefusal(() => make({ providers: [cloudflareProvider("given")] }, "cf-admin-token"));
+            assert.equal(error?.message, `${short} edge: apiToken and a Cloudflare provider from opts are both given: drop apiToken (the provider's token is used)`);
+            assert.ok(registered.every((r) => !r.startsWith(type)), registered.join(", "));
         });
     });
 }

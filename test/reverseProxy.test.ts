@@ -11,7 +11,7 @@ import * as docker from "@pulumi/docker";
 import { ReverseProxy, ReverseProxyArgs, letsEncryptStagingCa } from "../components/reverseProxy";
 import { proxyImage, renderCaddyfile, ProxyRoute } from "../components/reverseProxy/caddyfile";
 import { scriptCommand } from "../components/remoteScript";
-import { CapturedResource, captureProgram, captureStack, childrenOf, homeYaml, ofType, one, stackFileConfig } from "./helpers/mocks";
+import { CapturedResource, captureApplyError, captureProgram, captureRefusal, captureStack, childrenOf, homeYaml, ofType, one, outputOf, stackFileConfig } from "./helpers/mocks";
 import { capture } from "../scripts/capture";
 import { loadProgram } from "../scripts/plan";
 import * as fs from "fs";
@@ -179,6 +179,32 @@ describe("ReverseProxy", () => {
             [`\tacme_ca ${letsEncryptStagingCa}`],
         );
     });
+
+    it("takes Outputs for staging, http3, the container name and the config path: the same resources as plain values", async () => {
+        const plain = { staging: true, http3: true, containerName: "caddy", configPath: "/srv/caddy/Caddyfile" };
+        const fromOutputs = () => ({ staging: outputOf("staging", true), http3: outputOf("http3", true), containerName: outputOf("name", "caddy"), configPath: outputOf("path", "/srv/caddy/Caddyfile") });
+        const inputsOf = (rs: CapturedResource[]) => rs.filter((r) => r.parent !== "" && !r.type.startsWith("random:")).map((r) => [`${r.type} ${r.name}`, r.inputs]).sort(([x], [y]) => String(x).localeCompare(String(y)));
+        const a = (await captureProgram(() => new ReverseProxy("proxy", args(plain), hostOpts()))).resources;
+        const b = (await captureProgram(() => new ReverseProxy("proxy", args(fromOutputs()), hostOpts()))).resources;
+        assert.deepEqual(inputsOf(b), inputsOf(a));
+        assert.equal(one(b, T.container, "proxy").inputs.name, "caddy");
+        assert.match(one(b, T.command, "proxy-config").inputs.stdin as string, /acme_ca https:\/\/acme-staging/);
+        assert.ok(one(b, T.container, "proxy").dependsOn.includes(one(b, "random:index/randomId:RandomId", "dependency-name").urn));
+    });
+
+    for (const [what, over] of [
+        ["a bad container name", { containerName: "-proxy" }],
+        ["a relative config path", { configPath: "etc/Caddyfile" }],
+    ] as [string, { containerName?: string; configPath?: string }][]) {
+        it(`refuses ${what} when plain at construction and as an Output inside apply, with one message`, async () => {
+            const { error, registered } = await captureRefusal(() => new ReverseProxy("proxy", args(over), hostOpts()));
+            assert.deepEqual(registered, ["pulumi:pulumi:Stack homelab-test", "pulumi:providers:docker docker"]);
+            const asOutputs = () => Object.fromEntries(Object.entries(over).map(([k, v]) => [k, outputOf(k, v)]));
+            const inApply = await captureApplyError(() => new ReverseProxy("proxy", args(asOutputs()), hostOpts()));
+            // The SDK names each property the error passed through on its way out (here several).
+            assert.equal(inApply?.replace(/^(error serializing property "[^"]*": )+/, ""), error!.message);
+        });
+    }
 
     for (const [what, over, message] of [
         ["a bad container name", { containerName: "-proxy" }, 'ReverseProxy proxy: containerName must start with a letter or digit and hold only letters, digits, "_", "." and "-", got "-proxy"'],
