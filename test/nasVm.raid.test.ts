@@ -655,6 +655,8 @@ describe("NAS VM storage.sh and samba.sh in a QEMU guest", function () {
                     const unitStart = journal.search(/Starting homelab-raid-data\.service/);
                     const active = journal.search(/md\/raid1:md\d+: active with 1 out of 2 mirrors/);
                     assert.ok(unitStart >= 0 && active > unitStart, `unit started at ${unitStart}, array active at ${active}`);
+                    // It waits for udev by itself, not through the deprecated systemd-udev-settle.service.
+                    assert.doesNotMatch(journal, /udev-settle\.service is deprecated|Starting systemd-udev-settle/);
                 });
 
                 it("the degraded array is mailed to MAILADDR by mdadm, as a failed disk is", function () {

@@ -626,19 +626,21 @@ fi
 # would stay inactive, and unmounted, until the next run. This unit starts whatever udev left
 # partly assembled (mdadm --incremental --run --scan), mounts the array, and has mdadm check the
 # arrays once (--oneshot, as Debian's daily reminder does), which mails MAILADDR about a degraded
-# array as the running monitor does about a failed disk.
+# array as the running monitor does about a failed disk. It waits for udev's queue itself (udevadm
+# settle after the coldplug trigger) rather than through systemd-udev-settle.service, which systemd
+# deprecates and warns about on every boot.
 boot_unit=/etc/systemd/system/homelab-raid-$name.service
 tmp=$(mktemp "$boot_unit.homelab.XXXXXX")
 cat >"$tmp" <<EOF
 # Written by homelab's storage.sh: starts md array '$name' at boot even with a member missing.
 [Unit]
 Description=Start md array $name even with a member missing, and mount it on $mount_dir
-After=systemd-udev-settle.service
-Wants=systemd-udev-settle.service
+After=systemd-udev-trigger.service
 
 [Service]
 Type=oneshot
 RemainAfterExit=yes
+ExecStartPre=/bin/udevadm settle
 ExecStart=/sbin/mdadm --incremental --run --scan
 ExecStart=/bin/udevadm settle
 ExecStart=/bin/sh -c 'mountpoint -q $mount_dir || mount $mount_dir || mountpoint -q $mount_dir'
