@@ -9,12 +9,33 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/experimental/provider";
 import { stringify } from "yaml";
+import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import { capture } from "../scripts/capture";
 import { stackFileLab } from "../scripts/plan";
 import { Lab } from "../stacks/lab";
 import { LabArgs, labDocumentConfig } from "../stacks/labDocument";
 import { isSecure, stackFileConfigMap } from "../stacks/load";
 import { homeConfig, homeYaml, repoRoot } from "./helpers/mocks";
+
+// The provider server's own decoding of a construct request's inputs (internal, exported), and
+// the protobuf Struct the engine sends them in.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { deserializeInputs } = require("@pulumi/pulumi/provider/server") as { deserializeInputs(inputs: unknown, dependencies: Map<string, unknown>): Promise<Record<string, unknown>> };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as { Struct: { fromJavaScript(value: unknown): unknown } };
+
+/**
+ * The inputs a component's constructor gets when the engine asks the plugin for it: the engine's
+ * wire form (each secret an output value marked secret, or the whole map one secret), decoded by
+ * the provider server as in its `construct`.
+ */
+function engineInputs(config: string, secrets: Record<string, string>, wholeMapSecret = false): Promise<Record<string, unknown>> {
+    const sig = rpc.specialSigKey;
+    const wire = wholeMapSecret
+        ? { [sig]: rpc.specialSecretSig, value: secrets }
+        : Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, { [sig]: rpc.specialOutputValueSig, value: v, secret: true }]));
+    return deserializeInputs(Struct.fromJavaScript({ config, secrets: wire }), new Map());
+}
 
 interface SchemaProperty {
     description?: string;
@@ -130,13 +151,18 @@ describe("the multi-language component package", function () {
         };
         const typeNames = (rs: { type: string; name: string }[]) => rs.map((r) => `${r.type} ${r.name}`).sort();
 
-        it("registers the same resources as the TypeScript Lab for the home config, secrets given as the engine's secret Outputs", async () => {
+        it("registers the same resources as the TypeScript Lab for the home config, secrets sent as the engine sends them (each an output value marked secret)", async () => {
             const { document, secrets } = homeDocument();
             assert.ok(Object.keys(secrets).length >= 10, Object.keys(secrets).join(", "));
-            // What the provider's construct gets from the engine: the document as a string, each secret an Output marked secret.
-            const inputs = { config: stringify(document), secrets: Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, pulumi.secret(v)])) };
             let state: Record<string, unknown> = {};
-            const served = await capture(async () => ({ state } = await provider.construct("home", "homelab:index:Lab", inputs as never, {})), { stack: "test", config: {} });
+            const served = await capture(async () => {
+                const inputs = await engineInputs(stringify(document), secrets);
+                // Decoded: the document a string, each secret an Output marked secret.
+                assert.strictEqual(typeof inputs.config, "string");
+                const proxmoxToken = (inputs.secrets as Record<string, pulumi.Output<string>>)["proxmox-api-token"];
+                assert.ok(pulumi.Output.isInstance(proxmoxToken) && (await pulumi.isSecret(proxmoxToken)));
+                ({ state } = await provider.construct("home", "homelab:index:Lab", inputs as never, {}));
+            }, { stack: "test", config: {} });
             const typed = await capture(() => new Lab("home", homeConfig()), { stack: "test", config: {} });
             assert.ok(typed.resources.length >= 100, `${typed.resources.length}`);
             assert.deepStrictEqual(typeNames(served.resources), typeNames(typed.resources));
@@ -146,6 +172,7 @@ describe("the multi-language component package", function () {
             // Secrets stay secret: the SMB password of the Docker host's mount, from secrets.smb-docker-password.
             const secretInputs = (rs: typeof typed.resources) => rs.map((r) => `${r.type} ${r.name} ${r.secretPaths.sort().join(",")}`).sort();
             assert.deepStrictEqual(secretInputs(served.resources), secretInputs(typed.resources));
+            assert.ok(served.resources.filter((r) => r.secretPaths.length > 0).length >= 10);
             // The outputs the schema lists, as the provider returns them to the engine.
             assert.deepStrictEqual(Object.keys(state).sort(), ["guestApiToken", "routes"]);
             assert.ok((state.routes as { url: string }[]).some((r) => r.url === "https://nextcloud.thehomelab.site"), JSON.stringify(state.routes));
@@ -153,7 +180,11 @@ describe("the multi-language component package", function () {
 
         it("takes the secrets as one secret map too (the engine's form when the map is secret as a whole), and JSON", async () => {
             const { document, secrets } = homeDocument();
-            const served = await capture(() => provider.construct("home", "homelab:index:Lab", { config: JSON.stringify(document), secrets: pulumi.secret(secrets) } as never, {}), { stack: "test", config: {} });
+            const served = await capture(async () => {
+                const inputs = await engineInputs(JSON.stringify(document), secrets, true);
+                assert.ok(pulumi.Output.isInstance(inputs.secrets) && (await pulumi.isSecret(inputs.secrets as pulumi.Output<unknown>)));
+                await provider.construct("home", "homelab:index:Lab", inputs as never, {});
+            }, { stack: "test", config: {} });
             const typed = await capture(() => new Lab("home", homeConfig()), { stack: "test", config: {} });
             assert.deepStrictEqual(typeNames(served.resources), typeNames(typed.resources));
         });
@@ -175,7 +206,7 @@ describe("the multi-language component package", function () {
             let error: Error | undefined;
             const { resources } = await capture(async () => {
                 try {
-                    await provider.construct("home", "homelab:index:Lab", { config: stringify(bad), secrets } as never, {});
+                    await provider.construct("home", "homelab:index:Lab", (await engineInputs(stringify(bad), secrets)) as never, {});
                 } catch (e) {
                     error = e as Error;
                 }
