@@ -4,7 +4,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
-import { whenKnown } from "./inputs";
+import { isKnown, whenKnown } from "./inputs";
 import { commandConnection, remoteScript, shellQuote, SshConnection } from "./remoteScript";
 import { hasProvisioning, ProvisionArgs, provisionProblems } from "./provision";
 import { guestIpConfig } from "./lxcContainer";
@@ -70,8 +70,8 @@ export interface NasUserArgs {
 export interface NasShareArgs {
     /** Share name (`//<address>/<name>`). Plain: it keys the `shares` output. */
     name: string;
-    /** Users (from `users`) who may read and write it; nobody else may connect. Plain: checked against `users`. */
-    users: string[];
+    /** Users (from `users`) who may read and write it; nobody else may connect. Checked against `users` (when known). */
+    users: pulumi.Input<pulumi.Input<string>[]>;
     /** Shown to clients that browse the server. Defaults to none. */
     comment?: pulumi.Input<string>;
 }
@@ -349,10 +349,11 @@ export class NasVm extends pulumi.ComponentResource {
             { parent: this, dependsOn: [vm, ...(applied ? [applied] : [])], protect: true },
         );
 
-        const smbConf = whenKnown({ mount, comments: args.shares.map((s) => s.comment) }, (v) =>
-            renderSmbConf({ shares: args.shares.map((s, i) => ({ name: s.name, path: `${v.mount}/${s.name}`, users: s.users, comment: v.comments[i] })) }),
+        const shares = sambaShares(args.users, args.shares, (problem) => new Error(`NasVm: ${problem}`));
+        const smbConf = whenKnown({ mount, comments: args.shares.map((s) => s.comment), shares }, (v) =>
+            renderSmbConf({ shares: v.shares.map((s, i) => ({ name: s.name, path: `${v.mount}/${s.name}`, users: s.users, comment: v.comments[i] })) }),
         );
-        const passwords = pulumi.all(args.users.map((u) => pulumi.output(u.password)));
+        const passwords = pulumi.all([pulumi.all(args.users.map((u) => pulumi.output(u.password))), shares]);
         this.samba = sudoScript(
             `${name}-samba`,
             {
@@ -362,7 +363,7 @@ export class NasVm extends pulumi.ComponentResource {
                 args: ["--mount", mount],
                 config: smbConf,
                 // Passwords only on stdin, and as a secret in state.
-                stdin: pulumi.secret(passwords.apply((pw) => sambaUsersStdin(args.users.map((u, i) => ({ name: u.name, password: pw[i] })), args.shares))),
+                stdin: pulumi.secret(passwords.apply(([pw, known]) => sambaUsersStdin(args.users.map((u, i) => ({ name: u.name, password: pw[i] })), known))),
             },
             { parent: this, dependsOn: [this.storage] },
         );
@@ -434,7 +435,7 @@ function validateNasArgs(args: NasVmArgs): void {
  * (samba.sh takes each user with its shares; a user in no share could never log in). The one rule
  * of every Samba server here: NasVm and ShareServer both call it.
  */
-export function sambaAccountsProblem(users: { name: string }[], shares: { name: string; users: string[] }[]): string | undefined {
+export function sambaAccountsProblem(users: { name: string }[], shares: { name: string; users: pulumi.Input<pulumi.Input<string>[]> }[]): string | undefined {
     if (users.length === 0) {
         return "users must list at least one user";
     }
@@ -454,17 +455,21 @@ export function sambaAccountsProblem(users: { name: string }[], shares: { name: 
             return `shares lists '${s.name}' twice`;
         }
         shareNames.add(s.name);
+        // A list still to come (an Output) is checked once known.
+        if (!Array.isArray(s.users)) {
+            continue;
+        }
         if (s.users.length === 0) {
             return `shares[${i}] ('${s.name}') must list at least one user`;
         }
         for (const [j, u] of s.users.entries()) {
-            if (!names.has(u)) {
+            if (typeof u === "string" && !names.has(u)) {
                 return `shares[${i}].users[${j}] ('${u}' of share '${s.name}') is not in users: add it there or use one of ${[...names].join(", ")}`;
             }
         }
     }
     for (const u of names) {
-        if (!shares.some((s) => s.users.includes(u))) {
+        if (shares.every((s) => isKnown(s.users)) && !shares.some((s) => (s.users as string[]).includes(u))) {
             return `user '${u}' is in no share's users: add it to a share or remove it`;
         }
     }
@@ -568,6 +573,26 @@ export function sambaPasswordProblem(password: string): string | undefined {
         return "holds a tab, line break or other control character";
     }
     return undefined;
+}
+
+/**
+ * The shares with their users, once every list is known (then checked again with the users, by
+ * sambaAccountsProblem, the error made by `refuse`): plain when all are plain (checked at
+ * construction already), else an Output.
+ */
+export function sambaShares(
+    users: { name: string }[],
+    shares: NasShareArgs[],
+    refuse: (problem: string) => Error,
+): { name: string; users: string[] }[] | pulumi.Output<{ name: string; users: string[] }[]> {
+    return whenKnown({ lists: shares.map((s) => s.users) }, (v) => {
+        const known = shares.map((s, i) => ({ name: s.name, users: v.lists[i] }));
+        const problem = sambaAccountsProblem(users, known);
+        if (problem !== undefined) {
+            throw refuse(problem);
+        }
+        return known;
+    });
 }
 
 /**

@@ -1,9 +1,9 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { whenKnown } from "./inputs";
-import { nasScriptPaths, NasShareArgs, NasUserArgs, sambaAccountsProblem, sambaUsersStdin } from "./nasVm";
-import { exportPathProblem, renderExports } from "./shareServer/exports";
+import { isKnown, whenKnown } from "./inputs";
+import { nasScriptPaths, NasShareArgs, NasUserArgs, sambaAccountsProblem, sambaShares, sambaUsersStdin } from "./nasVm";
+import { exportPathProblem, NfsExport, renderExports } from "./shareServer/exports";
 import { renderSmbConf, shareNameProblem } from "./nasVm/smbConf";
 import { remoteScript, SshConnection } from "./remoteScript";
 
@@ -17,15 +17,15 @@ export interface NfsShareArgs {
     /**
      * The only hosts that may mount it: addresses, networks (CIDR) or host names (exports.ts,
      * `nfsClientProblem`). A Docker host in an LXC container mounts through its Proxmox node: list
-     * the node. Plain: checked before anything is registered.
+     * the node. Checked before anything is registered when plain, once known when an Output.
      */
-    clients: string[];
+    clients: pulumi.Input<pulumi.Input<string>[]>;
     /** Export it read-only. Defaults to false. */
-    readOnly?: boolean;
+    readOnly?: pulumi.Input<boolean>;
     /** The user id every client acts as (all_squash), and the directory's owner. Defaults to 1000. */
-    uid?: number;
+    uid?: pulumi.Input<number>;
     /** The group id every client acts as. Defaults to `uid`. */
-    gid?: number;
+    gid?: pulumi.Input<number>;
 }
 
 /** What a guest is: only a VM runs the kernel NFS server. */
@@ -96,16 +96,23 @@ export class ShareServer extends pulumi.ComponentResource {
             throw new Error(`ShareServer ${name}: ${problem}`);
         }
         const exportPaths = Object.fromEntries(nfs.map((s) => [s.name, `${root}/${s.name}`]));
-        // Rendered now: every value is plain, so anything exportfs or Samba would misread throws here.
-        const exportsFile = nfs.length > 0 ? renderExports(nfs.map((s) => ({ ...s, path: exportPaths[s.name] }))) : undefined;
+        // Rendered now when every value is plain, so that anything exportfs would misread throws
+        // here; the shares whose values are all plain are checked now in any case.
+        const exportOf = (s: NfsShareArgs) => ({ path: exportPaths[s.name], clients: s.clients, readOnly: s.readOnly, uid: s.uid, gid: s.gid });
+        const knownExports = nfs.map(exportOf).filter(isKnown);
+        if (knownExports.length > 0) {
+            renderExports(knownExports as NfsExport[]);
+        }
+        const exportsFile = nfs.length > 0 ? whenKnown({ exports: nfs.map(exportOf) }, (v) => renderExports(v.exports)) : undefined;
         super("homelab:index:ShareServer", name, {}, opts);
 
         const ready: Record<string, command.remote.Command> = {};
         if (smb.length > 0) {
-            const smbConf = whenKnown({ comments: smb.map((s) => s.comment) }, (v) =>
-                renderSmbConf({ shares: smb.map((s, i) => ({ name: s.name, path: `${root}/${s.name}`, users: s.users, comment: v.comments[i] })) }),
+            const shares = sambaShares(users, smb, (problem) => new Error(`ShareServer ${name}: ${problem}`));
+            const smbConf = whenKnown({ comments: smb.map((s) => s.comment), shares }, (v) =>
+                renderSmbConf({ shares: v.shares.map((s, i) => ({ name: s.name, path: `${root}/${s.name}`, users: s.users, comment: v.comments[i] })) }),
             );
-            const passwords = pulumi.all(users.map((u) => pulumi.output(u.password)));
+            const passwords = pulumi.all([pulumi.all(users.map((u) => pulumi.output(u.password))), shares]);
             this.samba = remoteScript(
                 `${name}-samba`,
                 {
@@ -114,7 +121,7 @@ export class ShareServer extends pulumi.ComponentResource {
                     scriptPath: nasScriptPaths.samba,
                     config: smbConf,
                     // Passwords only on stdin, and as a secret in state.
-                    stdin: pulumi.secret(passwords.apply((pw) => sambaUsersStdin(users.map((u, i) => ({ name: u.name, password: pw[i] })), smb))),
+                    stdin: pulumi.secret(passwords.apply(([pw, known]) => sambaUsersStdin(users.map((u, i) => ({ name: u.name, password: pw[i] })), known))),
                 },
                 { parent: this, dependsOn: args.after ?? [] },
             );
@@ -128,7 +135,7 @@ export class ShareServer extends pulumi.ComponentResource {
                 {
                     connection: args.connection,
                     scriptPath: nfsScriptPath,
-                    args: nfsScriptArgs(nfs, root),
+                    args: whenKnown({ ids: nfs.map((s) => ({ uid: s.uid, gid: s.gid })) }, (v) => nfsScriptArgs(nfs.map((s, i) => ({ name: s.name, ...v.ids[i] })), root)),
                     config: exportsFile,
                 },
                 { parent: this, dependsOn: args.after ?? [] },
@@ -148,7 +155,7 @@ export class ShareServer extends pulumi.ComponentResource {
 }
 
 /** nfs.sh's `--share DIR:UID:GID` arguments (the exports file goes as `--config`). */
-export function nfsScriptArgs(nfs: NfsShareArgs[], root: string): string[] {
+export function nfsScriptArgs(nfs: { name: string; uid?: number; gid?: number }[], root: string): string[] {
     return nfs.flatMap((s) => ["--share", `${root}/${s.name}:${s.uid ?? 1000}:${s.gid ?? s.uid ?? 1000}`]);
 }
 
@@ -158,7 +165,7 @@ export function nfsScriptArgs(nfs: NfsShareArgs[], root: string): string[] {
  * NFS (they name one directory each), NFS from a VM only, and the NAS's rules for Samba users and
  * shares. The one rule: ShareServer and config validation both call it.
  */
-export function shareServerProblem(a: { kind: ShareServerKind; root: string; users: { name: string }[]; shares: { name: string; users: string[] }[]; nfs: { name: string }[] }): string | undefined {
+export function shareServerProblem(a: { kind: ShareServerKind; root: string; users: { name: string }[]; shares: NasShareArgs[]; nfs: { name: string }[] }): string | undefined {
     const rootProblem = exportPathProblem(a.root);
     if (rootProblem !== undefined) {
         return `root ${rootProblem}`;

@@ -373,6 +373,23 @@ describe("NasVm under runtime mocks", function () {
         });
     });
 
+    it("takes share users from Outputs: the same Samba set-up as from plain values; an unknown user refused inside apply with the construction's message", async () => {
+        const shares = (v: (name: string, x: string[]) => unknown) => [
+            { name: "backups", users: v("backups", ["proxmox"]) as string[], comment: "vzdump" },
+            { name: "documents", users: v("documents", ["docker"]) as string[] },
+            { name: "media", users: ["docker"] },
+        ];
+        const fromOutputs = await build({ shares: shares((name, x) => outputOf(name, x)) });
+        const fromPlain = await build({ shares: shares((_, x) => x) });
+        const [o, p] = [fromOutputs, fromPlain].map((r) => one(r.resources, T.cmd, "nas-samba"));
+        assert.strictEqual(o.inputs.create, p.inputs.create);
+        assert.deepStrictEqual(o.secretPaths.sort(), ["connection", "stdin"]);
+        const bad = (v: (name: string, x: string[]) => unknown) => args({ shares: [{ name: "backups", users: ["proxmox"] }, { name: "media", users: v("media", ["docker", "guest"]) as string[] }] });
+        const { error } = await captureRefusal(() => new m.NasVm("nas", bad((_, x) => x), root()));
+        assert.strictEqual(error?.message, "NasVm: shares[1].users[1] ('guest' of share 'media') is not in users: add it there or use one of proxmox, docker");
+        assert.strictEqual(await captureApplyError(() => new m.NasVm("nas", bad((name, x) => outputOf(name, x)), root())), error.message);
+    });
+
     describe("with provisioning", () => {
         let resources: CapturedResource[] = [];
         before(async () => {

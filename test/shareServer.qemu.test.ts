@@ -90,7 +90,7 @@ describe("ShareServer in a QEMU guest: NFSv4 checked by exportfs and mounted fro
                 "/opt/homelab/samba.cmd": commands.samba,
                 "/opt/homelab/mount.cmd": commands.mount,
                 // What the component sends on stdin (the capture masks secrets): the same function.
-                "/opt/homelab/users.tsv": sambaUsersStdin(users, serverArgs.shares!),
+                "/opt/homelab/users.tsv": sambaUsersStdin(users, serverArgs.shares!.map((s) => ({ name: s.name, users: s.users as string[] }))),
                 // An option exportfs does not know.
                 "/opt/homelab/bad.exports": "/srv/shares/media 10.99.0.2(rw,sync,no_subtree_check,bogus_option)\n",
             },

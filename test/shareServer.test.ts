@@ -1,9 +1,10 @@
 import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import { nfsScriptPath, ShareServer, ShareServerArgs, shareServerProblem } from "../components/shareServer";
 import { exportIdProblem, exportPathProblem, nfsClientProblem, renderExports } from "../components/shareServer/exports";
 import { capture } from "../scripts/capture";
 import { have, runOk } from "./helpers/exec";
-import { childrenOf, one } from "./helpers/mocks";
+import { captureApplyError, childrenOf, one, outputOf } from "./helpers/mocks";
 
 // The exports file and nfs.sh run for real in test/shareServer.qemu.test.ts (exportfs, mounts).
 
@@ -137,5 +138,48 @@ describe("ShareServer", () => {
             "share name 'global' 'global' is a section Samba reserves (global, homes, printers): choose another name, such as global-share",
         );
     });
-});
 
+    it("takes NFS clients, read-only, ids and SMB share users from Outputs: the same commands as from plain values", async () => {
+        const over = (v: <T>(name: string, x: T) => pulumi.Input<T>): Partial<ShareServerArgs> => ({
+            shares: [{ name: "projects", users: v("users", ["alice"]) }],
+            nfs: [
+                { name: "media", clients: v("clients", ["192.168.1.6", "2001:db8::/64"]), readOnly: v("ro", true), uid: v("uid", 1001), gid: v("gid", 1002) },
+                { name: "backups", clients: ["192.168.1.7"], uid: v("uid2", 1003) },
+            ],
+        });
+        const fromOutputs = await plan({ ...base, ...over((name, x) => outputOf(name, x)) });
+        const fromPlain = await plan({ ...base, ...over((_, x) => x) });
+        for (const step of ["files-nfs", "files-samba"]) {
+            const [o, p] = [fromOutputs, fromPlain].map((r) => one(r.resources, "command:remote:Command", step));
+            assert.strictEqual(o.inputs.create, p.inputs.create, step);
+            assert.deepStrictEqual(o.secretPaths, p.secretPaths, step);
+        }
+        const create = String(one(fromPlain.resources, "command:remote:Command", "files-nfs").inputs.create);
+        assert.ok(create.includes("/srv/shares/media 192.168.1.6(ro,sync,no_subtree_check,all_squash,anonuid=1001,anongid=1002) [2001:db8::]/64(ro,"));
+        assert.match(create, /--share \/srv\/shares\/media:1001:1002 --share \/srv\/shares\/backups:1003:1003 --config/);
+    });
+
+    it("keeps the NFS set-up secret when a client list is a secret", async () => {
+        const { resources } = await plan({ ...base, nfs: [{ name: "media", clients: pulumi.secret(outputOf("clients", ["192.168.1.6"])) }] });
+        assert.deepStrictEqual(one(resources, "command:remote:Command", "files-nfs").secretPaths.sort(), ["connection", "create", "update"]);
+    });
+
+    // The same bad value, plain and as an Output: the same message, at construction or inside apply.
+    const bad: [string, (v: <T>(name: string, x: T) => pulumi.Input<T>) => Partial<ShareServerArgs>][] = [
+        ["a wildcard NFS client", (v) => ({ nfs: [{ name: "media", clients: v("clients", ["*"]) }] })],
+        ["an NFS owner out of range", (v) => ({ nfs: [{ name: "media", clients: ["192.168.1.6"], uid: v("uid", -1) }] })],
+        ["an SMB share user not in users", (v) => ({ shares: [{ name: "projects", users: v("users", ["alice", "bob"]) }] })],
+    ];
+    for (const [what, over] of bad) {
+        it(`refuses ${what} when plain at construction and as an Output inside apply, with one message`, async () => {
+            let error: string | undefined;
+            try {
+                new ShareServer("files", { ...base, ...over((_, x) => x) });
+            } catch (e) {
+                error = (e as Error).message;
+            }
+            assert.ok(error);
+            assert.strictEqual(await captureApplyError(() => new ShareServer("files", { ...base, ...over((name, x) => outputOf(name, x)) })), error);
+        });
+    }
+});
