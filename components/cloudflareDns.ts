@@ -188,7 +188,7 @@ export class CloudflareDns extends pulumi.ComponentResource {
         const hosts = args.hosts ?? [];
         const ttl = whenKnown({ ttl: args.ttl ?? 300 }, ({ ttl }) => {
             if (ttl !== 1 && !(Number.isInteger(ttl) && ttl >= 30 && ttl <= 86400)) {
-                throw new Error(`CloudflareDns: ttl must be 1 (automatic) or from 30 to 86400 seconds, got ${ttl}`);
+                throw new Error(`CloudflareDns ${name}: ttl must be 1 (automatic) or from 30 to 86400 seconds, got ${ttl}`);
             }
             return ttl;
         });
@@ -198,36 +198,36 @@ export class CloudflareDns extends pulumi.ComponentResource {
         const seen = new Set<string>();
         for (const l of [...apps.map((a) => a.subdomain), ...hosts.map((h) => h.hostname)]) {
             if (!label.test(l)) {
-                throw new Error(`CloudflareDns: '${l}' is not a DNS label (a-z, 0-9, inner hyphens, at most 63 characters)`);
+                throw new Error(`CloudflareDns ${name}: '${l}' is not a DNS label (a-z, 0-9, inner hyphens, at most 63 characters)`);
             }
             if (seen.has(l)) {
-                throw new Error(`CloudflareDns: '${typeof domain === "string" ? `${l}.${domain}` : l}' is given twice`);
+                throw new Error(`CloudflareDns ${name}: '${typeof domain === "string" ? `${l}.${domain}` : l}' is given twice`);
             }
             seen.add(l);
         }
         const family = (what: string, value: pulumi.Input<string> | undefined, v: 4 | 6) => {
             if (typeof value === "string" && isIP(value) !== v) {
-                throw new Error(`CloudflareDns: ${what} '${value}' is not an IPv${v} address`);
+                throw new Error(`CloudflareDns ${name}: ${what} '${value}' is not an IPv${v} address`);
             }
         };
         family("proxy.address", args.proxy?.address, 4);
         family("proxy.ipv6", args.proxy?.ipv6, 6);
         for (const h of hosts) {
             if (h.address === undefined && h.ipv6 === undefined) {
-                throw new Error(`CloudflareDns: host '${h.hostname}' has no address: give address (an A record), ipv6 (an AAAA record) or both`);
+                throw new Error(`CloudflareDns ${name}: host '${h.hostname}' has no address: give address (an A record), ipv6 (an AAAA record) or both`);
             }
             family(`host '${h.hostname}' address`, h.address, 4);
             family(`host '${h.hostname}' ipv6`, h.ipv6, 6);
         }
         const proxy = args.proxy;
         if (apps.length > 0 && !proxy) {
-            throw new Error(`CloudflareDns: apps ${apps.map((a) => a.subdomain).join(", ")} need proxy.address to point at`);
+            throw new Error(`CloudflareDns ${name}: apps ${apps.map((a) => a.subdomain).join(", ")} need proxy.address to point at`);
         }
         for (const a of apps.filter((x) => x.exposure === "port-forward")) {
             for (const target of [proxy?.publicAddress ?? proxy?.address]) {
                 if (typeof target === "string" && isNonRoutable(target)) {
                     throw new Error(
-                        `CloudflareDns: app '${a.subdomain}' is public through a port forward, but Cloudflare cannot proxy to the private address ${target}: set homelab:proxy.publicAddress (the router's WAN address forwarding 443 to the proxy) or make it public through the tunnel`,
+                        `CloudflareDns ${name}: app '${a.subdomain}' is public through a port forward, but Cloudflare cannot proxy to the private address ${target}: set homelab:proxy.publicAddress (the router's WAN address forwarding 443 to the proxy) or make it public through the tunnel`,
                     );
                 }
             }
@@ -235,12 +235,12 @@ export class CloudflareDns extends pulumi.ComponentResource {
         for (const a of apps) {
             const problem = appRecordTypes(a, proxy ?? {}).problem;
             if (problem !== undefined) {
-                throw new Error(`CloudflareDns: app '${a.subdomain}' records: ${problem}`);
+                throw new Error(`CloudflareDns ${name}: app '${a.subdomain}' records: ${problem}`);
             }
         }
         const tunnelled = apps.filter((x) => x.exposure === "tunnel");
         if (tunnelled.length > 0 && proxy?.tunnelTarget === undefined) {
-            throw new Error(`CloudflareDns: apps ${tunnelled.map((a) => a.subdomain).join(", ")} are public through the tunnel: give proxy.tunnelTarget`);
+            throw new Error(`CloudflareDns ${name}: apps ${tunnelled.map((a) => a.subdomain).join(", ")} are public through the tunnel: give proxy.tunnelTarget`);
         }
 
         const given = cloudflareProviderIn(`CloudflareDns ${name}`, opts, args.apiToken);

@@ -73,14 +73,14 @@ export class ReverseProxy extends pulumi.ComponentResource {
                 );
             }
             if (!/^\/[A-Za-z0-9_./-]+\/[A-Za-z0-9_.-]+$/.test(p.configPath) || p.configPath.split("/").includes("..")) {
-                throw new Error(`ReverseProxy: configPath '${p.configPath}' must be an absolute file path of [A-Za-z0-9_./-], not directly under /`);
+                throw new Error(`ReverseProxy ${name}: configPath '${p.configPath}' must be an absolute file path of [A-Za-z0-9_./-], not directly under /`);
             }
             return p;
         });
         /** `f` of the checked name and path: plain when they are. */
         const fromPlace = <R>(f: (p: { containerName: string; configPath: string }) => R) => whenKnown({ place }, (v) => f(v.place));
         if (args.networks.length === 0) {
-            throw new Error("ReverseProxy: networks must list the app network the upstream containers are on");
+            throw new Error(`ReverseProxy ${name}: networks must list the app network the upstream containers are on`);
         }
         const settings = {
             domain: args.domain,

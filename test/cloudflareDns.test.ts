@@ -158,22 +158,22 @@ describe("CloudflareDns", () => {
 
     it("refuses a bad ttl from an Output inside apply, with the message of a plain one", async () => {
         const message = await captureApplyError(() => new CloudflareDns("dns", args({ ttl: outputOf("ttl", 10) })));
-        assert.equal(message?.replace(/^(error serializing property "[^"]*": )+/, ""), "CloudflareDns: ttl must be 1 (automatic) or from 30 to 86400 seconds, got 10");
+        assert.equal(message?.replace(/^(error serializing property "[^"]*": )+/, ""), "CloudflareDns dns: ttl must be 1 (automatic) or from 30 to 86400 seconds, got 10");
     });
 
     for (const [what, over, message] of [
-        ["a ttl Cloudflare refuses", { ttl: 10 }, "CloudflareDns: ttl must be 1 (automatic) or from 30 to 86400 seconds, got 10"],
-        ["a name given twice", { hosts: [{ hostname: "heimdall", address: "192.168.1.9" }] }, "CloudflareDns: 'heimdall.thehomelab.site' is given twice"],
-        ["a bad label", { apps: [{ subdomain: "Next_Cloud" }] }, "CloudflareDns: 'Next_Cloud' is not a DNS label (a-z, 0-9, inner hyphens, at most 63 characters)"],
-        ["apps without a proxy", { proxy: undefined }, "CloudflareDns: apps nextcloud, heimdall need proxy.address to point at"],
-        ["an IPv6 proxy address as IPv4", { proxy: { address: "2001:db8::4" } }, "CloudflareDns: proxy.address '2001:db8::4' is not an IPv4 address"],
-        ["a host IPv4 address as IPv6", { hosts: [{ hostname: "nas", address: "192.168.1.5", ipv6: "192.168.1.5" }] }, "CloudflareDns: host 'nas' ipv6 '192.168.1.5' is not an IPv6 address"],
+        ["a ttl Cloudflare refuses", { ttl: 10 }, "CloudflareDns dns: ttl must be 1 (automatic) or from 30 to 86400 seconds, got 10"],
+        ["a name given twice", { hosts: [{ hostname: "heimdall", address: "192.168.1.9" }] }, "CloudflareDns dns: 'heimdall.thehomelab.site' is given twice"],
+        ["a bad label", { apps: [{ subdomain: "Next_Cloud" }] }, "CloudflareDns dns: 'Next_Cloud' is not a DNS label (a-z, 0-9, inner hyphens, at most 63 characters)"],
+        ["apps without a proxy", { proxy: undefined }, "CloudflareDns dns: apps nextcloud, heimdall need proxy.address to point at"],
+        ["an IPv6 proxy address as IPv4", { proxy: { address: "2001:db8::4" } }, "CloudflareDns dns: proxy.address '2001:db8::4' is not an IPv4 address"],
+        ["a host IPv4 address as IPv6", { hosts: [{ hostname: "nas", address: "192.168.1.5", ipv6: "192.168.1.5" }] }, "CloudflareDns dns: host 'nas' ipv6 '192.168.1.5' is not an IPv6 address"],
         [
             "a port-forwarded app behind a private address",
             { apps: [{ subdomain: "nextcloud", exposure: "port-forward" }] },
-            "CloudflareDns: app 'nextcloud' is public through a port forward, but Cloudflare cannot proxy to the private address 192.168.1.4: set homelab:proxy.publicAddress (the router's WAN address forwarding 443 to the proxy) or make it public through the tunnel",
+            "CloudflareDns dns: app 'nextcloud' is public through a port forward, but Cloudflare cannot proxy to the private address 192.168.1.4: set homelab:proxy.publicAddress (the router's WAN address forwarding 443 to the proxy) or make it public through the tunnel",
         ],
-        ["a tunnelled app without the tunnel", { apps: [{ subdomain: "nextcloud", exposure: "tunnel" }] }, "CloudflareDns: apps nextcloud are public through the tunnel: give proxy.tunnelTarget"],
+        ["a tunnelled app without the tunnel", { apps: [{ subdomain: "nextcloud", exposure: "tunnel" }] }, "CloudflareDns dns: apps nextcloud are public through the tunnel: give proxy.tunnelTarget"],
     ] as [string, Partial<CloudflareDnsArgs>, string][]) {
         it(`refuses ${what} with an exact message`, async () => {
             await assert.rejects(captureProgram(() => new CloudflareDns("dns", args(over))), { message });

@@ -208,9 +208,9 @@ describe("ReverseProxy", () => {
 
     for (const [what, over, message] of [
         ["a bad container name", { containerName: "-proxy" }, 'ReverseProxy proxy: containerName must start with a letter or digit and hold only letters, digits, "_", "." and "-", got "-proxy"'],
-        ["a relative config path", { configPath: "etc/Caddyfile" }, "ReverseProxy: configPath 'etc/Caddyfile' must be an absolute file path of [A-Za-z0-9_./-], not directly under /"],
-        ["a config path with ..", { configPath: "/etc/../Caddyfile" }, "ReverseProxy: configPath '/etc/../Caddyfile' must be an absolute file path of [A-Za-z0-9_./-], not directly under /"],
-        ["no network", { networks: [] }, "ReverseProxy: networks must list the app network the upstream containers are on"],
+        ["a relative config path", { configPath: "etc/Caddyfile" }, "ReverseProxy proxy: configPath 'etc/Caddyfile' must be an absolute file path of [A-Za-z0-9_./-], not directly under /"],
+        ["a config path with ..", { configPath: "/etc/../Caddyfile" }, "ReverseProxy proxy: configPath '/etc/../Caddyfile' must be an absolute file path of [A-Za-z0-9_./-], not directly under /"],
+        ["no network", { networks: [] }, "ReverseProxy proxy: networks must list the app network the upstream containers are on"],
         ["a bad e-mail", { email: "admin" }, 'renderCaddyfile: tls.email "admin" must be an e-mail address such as admin@example.org: one word, without spaces, quotes, braces or \'#\', and a domain with a top-level domain of letters'],
         ["a bad domain", { domain: "Home.Lab" }, 'renderCaddyfile: domain "Home.Lab" is not a lower-case DNS name'],
     ] as [string, Partial<ReverseProxyArgs>, string][]) {
