@@ -245,7 +245,8 @@ describe("the packed package in a fresh consumer project", function () {
             const install = await runAsync("npm", args, { cwd: consumer, timeoutMs: 400_000 });
             seconds["npm install"] = (Date.now() - start) / 1000;
             tarballRequests = registry.tarballRequests;
-            assert.strictEqual(install.status, 0, `npm ${args.join(" ")} exited ${install.status}\n${install.stdout}\n${install.stderr}`);
+            const uncached = tarballRequests.length === 0 ? "" : `tarballs not in npm's cache (run \`npm ci\` in the checkout first): ${tarballRequests.join(" ")}\n`;
+            assert.strictEqual(install.status, 0, `${uncached}npm ${args.join(" ")} exited ${install.status}\n${install.stdout}\n${install.stderr}`);
             console.log(`      npm install ${tarball}: ${install.stdout.trim()}`);
         } finally {
             await registry.close();
