@@ -4,7 +4,9 @@
 // (@pulumi/pulumi cmd/run-plugin) does: the components exported by package.json `main`, analyzed
 // from the sources in the package's directory. No CLI needed.
 import * as assert from "assert";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/experimental/provider";
@@ -92,6 +94,25 @@ describe("the multi-language component package", function () {
         assert.strictEqual(lab.inputProperties!.secrets.additionalProperties?.type, "string");
         assert.strictEqual(lab.inputProperties!.secrets.plain, undefined);
         assert.strictEqual(lab.properties!.routes.items?.$ref, "#/types/homelab:index:LabRoute");
+    });
+
+    it("is analyzed from the packed files alone: `pulumi package add` on the installed package reads the sources it ships", async () => {
+        // What `npm pack` puts in the tarball (without building: the analyzer reads no dist/ file), in a directory of its own.
+        const listed = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--ignore-scripts", "--json"], { cwd: repoRoot, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })) as { files: { path: string }[] }[];
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-packed-"));
+        try {
+            for (const { path: file } of listed[0].files) {
+                fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+                fs.copyFileSync(path.join(repoRoot, file), path.join(dir, file));
+            }
+            // Its dependencies, as a consumer's node_modules holds them.
+            fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const packed = new ComponentProvider({ name: "homelab", dirname: dir, components: getPulumiComponents(require("../components/plugin")) });
+            assert.deepStrictEqual(JSON.parse(await packed.getSchema()), schema);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("has every served component in the schema, each with a description and inputs", () => {

