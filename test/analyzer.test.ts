@@ -262,6 +262,10 @@ describe("the multi-language component package", function () {
             const syntax = refused({ config: "domain: [", secrets });
             assert.strictEqual(syntax.length, 1, syntax.join("\n"));
             assert.match(syntax[0], /^ {2}the Lab document:1:\d+: YAML syntax error, .*: line 1 is `domain: \[`$/);
+            // The document decides which resources exist: an Output (unknown in a preview) cannot.
+            assert.deepStrictEqual(refused({ config: pulumi.output(stringify(document)) as never, secrets }), [
+                "  the Lab document (config): must be plain text when the Lab is made: it decides which resources exist. Pass a text, and its secrets in secrets",
+            ]);
             assert.deepStrictEqual(refused({ config: "- a list", secrets }), ["  the Lab document: is not a mapping: it holds the keys of a stack file's homelab: namespace without the prefix (domain, proxmox, nodes, ...)"]);
         });
 
@@ -287,6 +291,23 @@ describe("the multi-language component package", function () {
             const other = cfg.nas!.users[0].password.output();
             assert.strictEqual(await pulumi.isSecret(other), true);
             assert.strictEqual(await (other as unknown as { promise(): Promise<string> }).promise(), secrets["smb-proxmox-password"]);
+            // A name the secret map (an Output as a whole) lacks: found once the map is known.
+            const { ["smb-docker-password"]: dropped, ...fewer } = secrets;
+            const lacking = labDocumentConfig({ config: stringify(document), secrets: pulumi.secret(fewer) });
+            assert.strictEqual(dropped, secrets["smb-docker-password"]);
+            const rejectedToo: string[] = [];
+            process.removeAllListeners("unhandledRejection");
+            process.on("unhandledRejection", (e) => rejectedToo.push((e as Error).message));
+            try {
+                await assert.rejects(
+                    (lacking.nas!.users[1].password.output() as unknown as { promise(): Promise<string> }).promise(),
+                    /homelab:nas\.users\[1\]\.password: names the secret 'smb-docker-password', which the Lab's secrets do not hold: pass it there/,
+                );
+                await new Promise((resolve) => setTimeout(resolve, 100));
+            } finally {
+                process.removeAllListeners("unhandledRejection");
+                others.forEach((l) => process.on("unhandledRejection", l));
+            }
             // Known when the Lab is made: refused then, with the stack config's message.
             assert.throws(() => labDocumentConfig({ config: stringify(document), secrets: { ...secrets, "smb-docker-password": "" } }), /homelab:nas\.users\[1\]\.password: the secret is empty: pass another value in the Lab's secrets/);
         });
