@@ -269,7 +269,7 @@ describe("the packed package in a fresh consumer project", function () {
         fs.rmSync(work, { recursive: true, force: true });
     });
 
-    it("installs with npm from the tarball: each declared dependency resolved from npm's cache, one @pulumi/pulumi", async () => {
+    it("installs with npm from the tarball: each declared dependency resolved from npm's cache, one copy of each Pulumi SDK", async () => {
         assert.deepStrictEqual(tarballRequests, [], "tarballs npm did not find in its cache: run `npm ci` in the checkout first");
         const ls = await runAsync("npm", ["ls", "--all", "--json"], { cwd: consumer });
         const tree = JSON.parse(ls.stdout) as { problems?: string[]; dependencies: Record<string, unknown> };
@@ -288,9 +288,12 @@ describe("the packed package in a fresh consumer project", function () {
         assert.deepStrictEqual(faults, []);
         const written = JSON.parse(fs.readFileSync(path.join(consumer, "package.json"), "utf8")) as { dependencies: Record<string, string> };
         assert.match(written.dependencies.homelab, /^file:\.\.\/homelab-[0-9.]+\.tgz$/);
-        // The package's range for @pulumi/pulumi meets the consumer's: one copy, at the top.
+        // The package's ranges for the SDKs the consumer also uses meet the consumer's: one copy
+        // of each, at the top (the consumer's proxmoxve provider is the type the components take).
         const locked = Object.keys((JSON.parse(fs.readFileSync(path.join(consumer, "package-lock.json"), "utf8")) as { packages: object }).packages);
-        assert.deepStrictEqual(locked.filter((k) => k.endsWith("node_modules/@pulumi/pulumi")), ["node_modules/@pulumi/pulumi"]);
+        for (const sdk of ["@pulumi/pulumi", "@muhlba91/pulumi-proxmoxve"]) {
+            assert.deepStrictEqual(locked.filter((k) => k.endsWith(`node_modules/${sdk}`)), [`node_modules/${sdk}`]);
+        }
         assert.ok(locked.includes("node_modules/ajv") && locked.includes("node_modules/zod"), "the package's own dependencies are installed");
         assert.ok(!fs.lstatSync(installed).isSymbolicLink());
     });

@@ -90,8 +90,10 @@ describe("GitHub workflows", function () {
             const fingerprint = runOk("ssh-keygen", ["-l", "-f", `${key}.pub`]).stdout.split(" ")[1];
             assert.ok(listed.includes(`${fingerprint} lab@ci (ED25519)`), listed);
         } finally {
-            if (later.SSH_AGENT_PID) {
-                process.kill(Number(later.SSH_AGENT_PID));
+            // The agent the step started, also when the step failed before writing $GITHUB_ENV.
+            const pid = later.SSH_AGENT_PID ?? /^Agent pid (\d+)$/m.exec(r.stdout)?.[1];
+            if (pid !== undefined) {
+                process.kill(Number(pid));
             }
             fs.rmSync(dir, { recursive: true, force: true });
         }
