@@ -5,7 +5,7 @@ import * as random from "@pulumi/random";
 import * as path from "path";
 import { CatalogDatabase, CatalogEntry, databaseImages } from "./catalog";
 import { ContainerFieldInputs, ContainerFields, ContainerOptions, containerFieldIssues, containerOptionInputs, FieldIssue } from "./app/containerFields";
-import { knownPart, providerIn, whenKnown } from "./inputs";
+import { isKnown, knownPart, providerIn, whenKnown } from "./inputs";
 
 
 const fieldNames = ["command", "entrypoint", "user", "capabilities", "devices", "networkMode", "privileged", "memory", "cpus", "sysctls", "shmSize", "extraHosts", "labels", "init"] as const;
@@ -192,12 +192,12 @@ export type DatabaseEngine = (typeof DatabaseEngine)[keyof typeof DatabaseEngine
 
 /** A port published on the Docker host's LAN address. */
 export interface AppPort {
-    /** Port on the Docker host (never 80 or 443 over TCP, the proxy's; checked when plain). */
+    /** Port on the Docker host (never 80 or 443 over TCP, the proxy's; checked when plain, else once known). */
     host: pulumi.Input<number>;
     /** Port in the container. */
     container: pulumi.Input<number>;
     /** Protocol. Defaults to tcp. */
-    protocol?: PortProtocol;
+    protocol?: pulumi.Input<PortProtocol>;
 }
 
 /**
@@ -242,7 +242,7 @@ export interface AppDatabase {
     /** Environment variable names the app reads the database's host, name, user and password from. */
     env: DatabaseEnvNames;
     /** Suffix appended to the host value, e.g. `:3306` for apps that want host:port. Defaults to none. */
-    hostSuffix?: string;
+    hostSuffix?: pulumi.Input<string>;
 }
 
 /**
@@ -443,9 +443,13 @@ export class App extends pulumi.ComponentResource {
         if (args.route && hostNetwork) {
             throw new Error(`App ${name}: an app on the host's network is not on the apps' network, so the proxy cannot reach it: remove route`);
         }
+        // Plain ports are checked now, the others where the container takes them.
+        const proxyPortProblem = (host: number, protocol: string) =>
+            (host === 80 || host === 443) && protocol === "tcp" ? `App ${name}: port ${host}/tcp belongs to the reverse proxy: route the app through the proxy instead` : undefined;
         for (const p of args.ports ?? []) {
-            if ((p.host === 80 || p.host === 443) && (p.protocol ?? "tcp") === "tcp") {
-                throw new Error(`App ${name}: port ${p.host}/tcp belongs to the reverse proxy: route the app through the proxy instead`);
+            const problem = isKnown(p.host) && isKnown(p.protocol) ? proxyPortProblem(p.host as number, (p.protocol as string | undefined) ?? "tcp") : undefined;
+            if (problem !== undefined) {
+                throw new Error(problem);
             }
         }
         const provider = providerIn(opts, "docker", docker.Provider.isInstance);
@@ -504,7 +508,17 @@ export class App extends pulumi.ComponentResource {
                 ports: hostNetwork
                     ? []
                     : [
-                          ...(args.ports ?? []).map((p) => ({ internal: p.container, external: p.host, protocol: p.protocol ?? "tcp" })),
+                          ...(args.ports ?? []).map((p) => ({
+                              internal: p.container,
+                              external: whenKnown({ host: p.host, protocol: p.protocol ?? "tcp" }, (v) => {
+                                  const problem = proxyPortProblem(v.host, v.protocol);
+                                  if (problem !== undefined) {
+                                      throw new Error(problem);
+                                  }
+                                  return v.host;
+                              }),
+                              protocol: p.protocol ?? "tcp",
+                          })),
                           ...(args.remoteRoute && args.port !== undefined
                               ? [{ internal: args.port, external: args.remoteRoute.hostPort, ip: args.remoteRoute.hostAddress, protocol: "tcp" }]
                               : []),
@@ -614,7 +628,7 @@ export class App extends pulumi.ComponentResource {
             own,
         );
         const env: pulumi.Input<string>[] = [
-            `${db.env.host}=${containerName}-db${db.hostSuffix ?? ""}`,
+            whenKnown({ suffix: db.hostSuffix ?? "" }, (v) => `${db.env.host}=${containerName}-db${v.suffix}`),
             `${db.env.name}=${dbName}`,
             `${db.env.user}=${dbName}`,
             pulumi.secret(pulumi.interpolate`${db.env.password}=${password}`),

@@ -73,7 +73,7 @@ export interface HaRuleArgs {
     /** node-affinity: run its guests on these nodes only. Defaults to false. */
     strict?: pulumi.Input<boolean>;
     /** resource-affinity: `positive` (together) or `negative` (apart). Required for that type. */
-    affinity?: HaAffinity;
+    affinity?: pulumi.Input<HaAffinity>;
     /** resource-affinity: the guests (by `HaGuestArgs.name`, at least two) it keeps together or apart. */
     guests?: string[];
 }

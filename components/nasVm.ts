@@ -55,7 +55,7 @@ export interface NasRaidArgs {
      * its smallest disk; the rest of the larger ones is unused. Only read when the array is
      * created. Defaults to false: storage.sh refuses such disks and says what would be lost.
      */
-    allowSizeMismatch?: boolean;
+    allowSizeMismatch?: pulumi.Input<boolean>;
 }
 
 /** A Samba user. */
@@ -344,7 +344,7 @@ export class NasVm extends pulumi.ComponentResource {
                 connection,
                 instance,
                 script: fs.readFileSync(nasScriptPaths.storage, "utf8"),
-                args: whenKnown({ name: raidName, mount, mailTo }, (v) => storageScriptArgs({ ...v, members: this.members, allowSizeMismatch })),
+                args: whenKnown({ name: raidName, mount, mailTo, allowSizeMismatch }, (v) => storageScriptArgs({ ...v, members: this.members })),
             },
             { parent: this, dependsOn: [vm, ...(applied ? [applied] : [])], protect: true },
         );

@@ -50,8 +50,8 @@ export interface ShareServerArgs {
     inContainer?: pulumi.Input<number>;
     /** The guest's address, as clients mount from it. */
     address: pulumi.Input<string>;
-    /** Directory of the shares: each is `<root>/<name>`. Plain. Defaults to /srv/shares. */
-    root?: string;
+    /** Directory of the shares: each is `<root>/<name>`; checked when plain, else once known. Defaults to /srv/shares. */
+    root?: pulumi.Input<string>;
     /** Samba users (each in at least one SMB share), as the NAS's. Defaults to none. */
     users?: NasUserArgs[];
     /** SMB shares, with the NAS's per-user rules (as NasVmArgs.shares). Defaults to none. */
@@ -78,7 +78,7 @@ export class ShareServer extends pulumi.ComponentResource {
     /** Every share by name: `//<address>/<name>` (SMB) or `<address>:<root>/<name>` (NFS). */
     readonly shares: Record<string, pulumi.Output<string>>;
     /** The directory of each NFS share on the guest, by name. */
-    readonly exportPaths: Record<string, string>;
+    readonly exportPaths: Record<string, pulumi.Input<string>>;
     /** What a mount of each share must wait for, by name: the step that serves it. */
     readonly ready: Record<string, command.remote.Command>;
     /** The Samba set-up, when there are SMB shares. */
@@ -87,15 +87,25 @@ export class ShareServer extends pulumi.ComponentResource {
     readonly nfs?: command.remote.Command;
 
     constructor(name: string, args: ShareServerArgs, opts?: pulumi.ComponentResourceOptions) {
-        const root = args.root ?? "/srv/shares";
+        const rootArg = args.root ?? "/srv/shares";
         const users = args.users ?? [];
         const smb = args.shares ?? [];
         const nfs = args.nfs ?? [];
-        const problem = shareServerProblem({ kind: args.kind, root, users, shares: smb, nfs });
+        const rule = (root: string | undefined) => shareServerProblem({ kind: args.kind, root, users, shares: smb, nfs });
+        const problem = rule(isKnown(rootArg) ? (rootArg as string) : undefined);
         if (problem !== undefined) {
             throw new Error(`ShareServer ${name}: ${problem}`);
         }
-        const exportPaths = Object.fromEntries(nfs.map((s) => [s.name, `${root}/${s.name}`]));
+        // A root from an Output: the whole rule again once it is known, where the paths are made.
+        const root = whenKnown({ root: rootArg }, (v) => {
+            const p = rule(v.root);
+            if (p !== undefined) {
+                throw new Error(`ShareServer ${name}: ${p}`);
+            }
+            return v.root;
+        });
+        const pathOf = (share: string) => whenKnown({ root }, (v) => `${v.root}/${share}`);
+        const exportPaths = Object.fromEntries(nfs.map((s) => [s.name, pathOf(s.name)]));
         // Rendered now when every value is plain, so that anything exportfs would misread throws
         // here; the shares whose values are all plain are checked now in any case.
         const exportOf = (s: NfsShareArgs) => ({ path: exportPaths[s.name], clients: s.clients, readOnly: s.readOnly, uid: s.uid, gid: s.gid });
@@ -109,8 +119,8 @@ export class ShareServer extends pulumi.ComponentResource {
         const ready: Record<string, command.remote.Command> = {};
         if (smb.length > 0) {
             const shares = sambaShares(users, smb, (problem) => new Error(`ShareServer ${name}: ${problem}`));
-            const smbConf = whenKnown({ comments: smb.map((s) => s.comment), shares }, (v) =>
-                renderSmbConf({ shares: v.shares.map((s, i) => ({ name: s.name, path: `${root}/${s.name}`, users: s.users, comment: v.comments[i] })) }),
+            const smbConf = whenKnown({ comments: smb.map((s) => s.comment), shares, root }, (v) =>
+                renderSmbConf({ shares: v.shares.map((s, i) => ({ name: s.name, path: `${v.root}/${s.name}`, users: s.users, comment: v.comments[i] })) }),
             );
             const passwords = pulumi.all([pulumi.all(users.map((u) => pulumi.output(u.password))), shares]);
             this.samba = remoteScript(
@@ -135,7 +145,7 @@ export class ShareServer extends pulumi.ComponentResource {
                 {
                     connection: args.connection,
                     scriptPath: nfsScriptPath,
-                    args: whenKnown({ ids: nfs.map((s) => ({ uid: s.uid, gid: s.gid })) }, (v) => nfsScriptArgs(nfs.map((s, i) => ({ name: s.name, ...v.ids[i] })), root)),
+                    args: whenKnown({ ids: nfs.map((s) => ({ uid: s.uid, gid: s.gid })), root }, (v) => nfsScriptArgs(nfs.map((s, i) => ({ name: s.name, ...v.ids[i] })), v.root)),
                     config: exportsFile,
                 },
                 { parent: this, dependsOn: args.after ?? [] },
@@ -165,8 +175,9 @@ export function nfsScriptArgs(nfs: { name: string; uid?: number; gid?: number }[
  * NFS (they name one directory each), NFS from a VM only, and the NAS's rules for Samba users and
  * shares. The one rule: ShareServer and config validation both call it.
  */
-export function shareServerProblem(a: { kind: ShareServerKind; root: string; users: { name: string }[]; shares: NasShareArgs[]; nfs: { name: string }[] }): string | undefined {
-    const rootProblem = exportPathProblem(a.root);
+export function shareServerProblem(a: { kind: ShareServerKind; root: string | undefined; users: { name: string }[]; shares: NasShareArgs[]; nfs: { name: string }[] }): string | undefined {
+    // An undefined root is not known yet (an Output): the component checks it again once it is.
+    const rootProblem = a.root === undefined ? undefined : exportPathProblem(a.root);
     if (rootProblem !== undefined) {
         return `root ${rootProblem}`;
     }
@@ -180,7 +191,7 @@ export function shareServerProblem(a: { kind: ShareServerKind; root: string; use
             return `share name '${s.name}' ${p}`;
         }
         if (seen.has(s.name)) {
-            return `share '${s.name}' is listed twice: each share (SMB or NFS) is a directory of its own, ${a.root}/${s.name}; give each its own name`;
+            return `share '${s.name}' is listed twice: each share (SMB or NFS) is a directory of its own, ${a.root ?? "<root>"}/${s.name}; give each its own name`;
         }
         seen.add(s.name);
     }

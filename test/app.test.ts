@@ -550,4 +550,37 @@ describe("App args from other resources (a consumer's program)", () => {
             assert.strictEqual(await captureApplyError(() => app(container((name, x) => outputOf(name, x)))), error!.message);
         });
     }
+
+    it("takes a port's protocol and the database host suffix from Outputs; a proxy port from an Output is refused inside apply with the construction's message", async () => {
+        let raw = new Map<string, Raw>();
+        const { resources } = await capture(
+            () => {
+                raw = recordRawInputs();
+                const host = standInAppHost();
+                new App(
+                    "api",
+                    {
+                        containerName: "api",
+                        image: "x:1",
+                        ports: [{ host: 443, container: 443, protocol: outputOf("protocol", "udp" as const) }],
+                        database: { engine: "postgres", env: { host: "DB_HOST", name: "DB_NAME", user: "DB_USER", password: "DB_PASSWORD" }, hostSuffix: outputOf("suffix", ":5432") },
+                        host,
+                    },
+                    { provider: host.provider },
+                );
+            },
+            { stack: "test", config: {}, preview: false },
+        );
+        const container = one(resources, "docker:index/container:Container", "api");
+        assert.deepStrictEqual(container.inputs.ports, [{ internal: 443, external: 443, protocol: "udp" }]);
+        assert.ok((raw.get("docker:index/container:Container api")!.envs as unknown[]).includes("DB_HOST=api-db:5432"));
+        const app = (protocol: pulumi.Input<"tcp">, port: pulumi.Input<number>) => {
+            const host = standInAppHost();
+            return new App("api", { containerName: "api", image: "x:1", ports: [{ host: port, container: 8443, protocol }], host }, { provider: host.provider });
+        };
+        const { error } = await captureRefusal(() => app("tcp", 443));
+        assert.strictEqual(error?.message, "App api: port 443/tcp belongs to the reverse proxy: route the app through the proxy instead");
+        assert.strictEqual(await captureApplyError(() => app(outputOf("protocol", "tcp" as const), 443)), error.message);
+        assert.strictEqual(await captureApplyError(() => app("tcp", outputOf("port", 443))), error.message);
+    });
 });

@@ -132,6 +132,20 @@ describe("HighAvailability args from other resources", () => {
         assert.ok(web.dependsOn.includes(one(resources, "random:index/randomId:RandomId", "dependency-maxRestart").urn));
     });
 
+    it("takes a resource-affinity rule's affinity from an Output", async () => {
+        const { resources } = await captureProgram(() => {
+            new HighAvailability("ha", {
+                nodes: ["pve1", "pve2"],
+                rules: [{ name: "apart", type: "resource-affinity", affinity: outputOf("affinity", "negative" as const), guests: ["web", "db"] }],
+                guests: [
+                    { name: "web", kind: "lxc", vmId: 201 },
+                    { name: "db", kind: "vm", vmId: 300 },
+                ],
+            });
+        });
+        assert.strictEqual(one(resources, "proxmoxve:index/harule:Harule", "ha-apart").inputs.affinity, "negative");
+    });
+
     it("takes a node-affinity rule's nodes and strictness from Outputs, and sorts ids from Outputs", async () => {
         const { resources } = await captureProgram(() => {
             new HighAvailability("ha", {

@@ -390,6 +390,11 @@ describe("NasVm under runtime mocks", function () {
         assert.strictEqual(await captureApplyError(() => new m.NasVm("nas", bad((name, x) => outputOf(name, x)), root())), error.message);
     });
 
+    it("takes allowSizeMismatch from an Output, into storage.sh's arguments", async () => {
+        const { resources } = await build({ raid: { allowSizeMismatch: outputOf("mismatch", true) } });
+        assert.match(String(one(resources, T.cmd, "nas-storage").inputs.create), / --allow-size-mismatch; rc=\$\?;/);
+    });
+
     describe("with provisioning", () => {
         let resources: CapturedResource[] = [];
         before(async () => {

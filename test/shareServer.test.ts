@@ -139,8 +139,9 @@ describe("ShareServer", () => {
         );
     });
 
-    it("takes NFS clients, read-only, ids and SMB share users from Outputs: the same commands as from plain values", async () => {
+    it("takes the root, NFS clients, read-only, ids and SMB share users from Outputs: the same commands as from plain values", async () => {
         const over = (v: <T>(name: string, x: T) => pulumi.Input<T>): Partial<ShareServerArgs> => ({
+            root: v("root", "/srv/files"),
             shares: [{ name: "projects", users: v("users", ["alice"]) }],
             nfs: [
                 { name: "media", clients: v("clients", ["192.168.1.6", "2001:db8::/64"]), readOnly: v("ro", true), uid: v("uid", 1001), gid: v("gid", 1002) },
@@ -155,8 +156,8 @@ describe("ShareServer", () => {
             assert.deepStrictEqual(o.secretPaths, p.secretPaths, step);
         }
         const create = String(one(fromPlain.resources, "command:remote:Command", "files-nfs").inputs.create);
-        assert.ok(create.includes("/srv/shares/media 192.168.1.6(ro,sync,no_subtree_check,all_squash,anonuid=1001,anongid=1002) [2001:db8::]/64(ro,"));
-        assert.match(create, /--share \/srv\/shares\/media:1001:1002 --share \/srv\/shares\/backups:1003:1003 --config/);
+        assert.ok(create.includes("/srv/files/media 192.168.1.6(ro,sync,no_subtree_check,all_squash,anonuid=1001,anongid=1002) [2001:db8::]/64(ro,"));
+        assert.match(create, /--share \/srv\/files\/media:1001:1002 --share \/srv\/files\/backups:1003:1003 --config/);
     });
 
     it("keeps the NFS set-up secret when a client list is a secret", async () => {
@@ -169,6 +170,7 @@ describe("ShareServer", () => {
         ["a wildcard NFS client", (v) => ({ nfs: [{ name: "media", clients: v("clients", ["*"]) }] })],
         ["an NFS owner out of range", (v) => ({ nfs: [{ name: "media", clients: ["192.168.1.6"], uid: v("uid", -1) }] })],
         ["an SMB share user not in users", (v) => ({ shares: [{ name: "projects", users: v("users", ["alice", "bob"]) }] })],
+        ["a root inside the system", (v) => ({ root: v("root", "/var/shares") })],
     ];
     for (const [what, over] of bad) {
         it(`refuses ${what} when plain at construction and as an Output inside apply, with one message`, async () => {
