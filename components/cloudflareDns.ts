@@ -151,6 +151,12 @@ export const permissionGroups = {
 
 const label = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
+/** A zone name (`thehomelab.site`), as CloudflareDns and `homelab:domain` take it (a pattern, so that the JSON Schema carries it). */
+export const domainRule = {
+    pattern: /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    message: "must be a lower-case DNS zone name such as thehomelab.site",
+};
+
 // Addresses Cloudflare refuses as the target of a proxied record (API error 9003,
 // "Target <ip> is not allowed for a proxied record").
 const nonRoutable = new BlockList();
@@ -192,7 +198,12 @@ export class CloudflareDns extends pulumi.ComponentResource {
             }
             return ttl;
         });
-        const domain = args.domain;
+        const domain = whenKnown({ domain: args.domain }, (v) => {
+            if (!domainRule.pattern.test(v.domain)) {
+                throw new Error(`CloudflareDns ${name}: domain '${v.domain}' ${domainRule.message}`);
+            }
+            return v.domain;
+        });
         /** `label` under the domain (a plain string when the domain is). */
         const under = (label: string) => (typeof domain === "string" ? `${label}.${domain}` : pulumi.interpolate`${label}.${domain}`);
         const seen = new Set<string>();

@@ -268,15 +268,18 @@ async function main(): Promise<void> {
 
     // Per added app: the slope from the home lab.
     const base = figures.get(0)!;
-    const perApp = [["added apps", "registrations/app", "ms/app"]] as (string | number)[][];
-    for (const n of sizes.filter((x) => x > 0)) {
-        const f = figures.get(n)!;
-        perApp.push([n, f1((f.regs - base.regs) / n), ((f.ms - base.ms) / n).toFixed(2)]);
+    // Only when apps were added (`--home` measures the home lab alone).
+    if (sizes.some((x) => x > 0)) {
+        const perApp = [["added apps", "registrations/app", "ms/app"]] as (string | number)[][];
+        for (const n of sizes.filter((x) => x > 0)) {
+            const f = figures.get(n)!;
+            perApp.push([n, f1((f.regs - base.regs) / n), ((f.ms - base.ms) / n).toFixed(2)]);
+        }
+        process.stdout.write(`${table(perApp)}\n`);
+        const biggest = figures.get(sizes[sizes.length - 1])!.result.resources;
+        const one = biggest.filter((r) => /(^|-)gen0(-|$)/.test(r.name));
+        process.stdout.write(`  one generated app (gen0) registers: ${one.map((r) => `${r.type} ${r.name}`).join(", ") || "(nothing named gen0)"}\n\n`);
     }
-    process.stdout.write(`${table(perApp)}\n`);
-    const biggest = figures.get(sizes[sizes.length - 1])!.result.resources;
-    const one = biggest.filter((r) => /(^|-)gen0(-|$)/.test(r.name));
-    process.stdout.write(`  one generated app (gen0) registers: ${one.map((r) => `${r.type} ${r.name}`).join(", ") || "(nothing named gen0)"}\n\n`);
 
     // Critical path
     const crit = [["lab", "resources", "provider resources", "critical path"]] as (string | number)[][];

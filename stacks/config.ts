@@ -14,6 +14,7 @@ import { linuxUserNameProblem, shareCommentProblem, shareNameProblem } from "../
 import { exportIdProblem, exportPathProblem, nfsClientProblem } from "../components/shareServer/exports";
 import { sshPublicKeyProblem } from "../components/nasVm/userData";
 import { emailProblem } from "../components/reverseProxy/caddyfile";
+import { domainRule } from "../components/cloudflareDns";
 import { LabConfig } from "./labConfig";
 import { SecretValue } from "./secretValue";
 
@@ -74,12 +75,7 @@ const cidr4 = () => z.cidrv4({ message: "must be an IPv4 network such as 192.168
 const cidr6 = () => z.cidrv6({ message: "must be an IPv6 network such as 2001:db8::/64" });
 
 /** `homelab:domain`: the DNS zone the lab's names live under (a Cloudflare zone). */
-export const domainSchema = z
-    .string()
-    .regex(
-        /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
-        "must be a lower-case DNS zone name such as thehomelab.site",
-    );
+export const domainSchema = z.string().regex(domainRule.pattern, domainRule.message);
 
 /** `homelab:proxmox`: how Pulumi reaches the Proxmox VE API (and the node shells, for what the API cannot do). */
 export const proxmoxSchema = z.strictObject({

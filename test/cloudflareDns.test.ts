@@ -156,6 +156,11 @@ describe("CloudflareDns", () => {
         assert.deepEqual(names, ["nas.thehomelab.site", "nextcloud.thehomelab.site"]);
     });
 
+    it("refuses a bad domain from an Output inside apply, with the message of a plain one", async () => {
+        const message = await captureApplyError(() => new CloudflareDns("dns", args({ domain: outputOf("domain", "lab") })));
+        assert.equal(message?.replace(/^(error serializing property "[^"]*": )+/, ""), "CloudflareDns dns: domain 'lab' must be a lower-case DNS zone name such as thehomelab.site");
+    });
+
     it("refuses a bad ttl from an Output inside apply, with the message of a plain one", async () => {
         const message = await captureApplyError(() => new CloudflareDns("dns", args({ ttl: outputOf("ttl", 10) })));
         assert.equal(message?.replace(/^(error serializing property "[^"]*": )+/, ""), "CloudflareDns dns: ttl must be 1 (automatic) or from 30 to 86400 seconds, got 10");
@@ -163,6 +168,7 @@ describe("CloudflareDns", () => {
 
     for (const [what, over, message] of [
         ["a ttl Cloudflare refuses", { ttl: 10 }, "CloudflareDns dns: ttl must be 1 (automatic) or from 30 to 86400 seconds, got 10"],
+        ["a domain that is no zone name", { domain: "TheHomeLab.site" }, "CloudflareDns dns: domain 'TheHomeLab.site' must be a lower-case DNS zone name such as thehomelab.site"],
         ["a name given twice", { hosts: [{ hostname: "heimdall", address: "192.168.1.9" }] }, "CloudflareDns dns: 'heimdall.thehomelab.site' is given twice"],
         ["a bad label", { apps: [{ subdomain: "Next_Cloud" }] }, "CloudflareDns dns: 'Next_Cloud' is not a DNS label (a-z, 0-9, inner hyphens, at most 63 characters)"],
         ["apps without a proxy", { proxy: undefined }, "CloudflareDns dns: apps nextcloud, heimdall need proxy.address to point at"],
