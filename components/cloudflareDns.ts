@@ -151,6 +151,11 @@ export const permissionGroups = {
 
 const label = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
+/** What Cloudflare refuses in a record's TTL, or undefined: 1 (automatic) or 30 to 86400 seconds. The rule of CloudflareDns and of `homelab:cloudflare.ttl`. */
+export function ttlProblem(ttl: number): string | undefined {
+    return ttl === 1 || (Number.isInteger(ttl) && ttl >= 30 && ttl <= 86400) ? undefined : `must be 1 (automatic) or from 30 to 86400 seconds, got ${ttl}`;
+}
+
 /** A zone name (`thehomelab.site`), as CloudflareDns and `homelab:domain` take it (a pattern, so that the JSON Schema carries it). */
 export const domainRule = {
     pattern: /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
@@ -193,8 +198,9 @@ export class CloudflareDns extends pulumi.ComponentResource {
         const apps = args.apps ?? [];
         const hosts = args.hosts ?? [];
         const ttl = whenKnown({ ttl: args.ttl ?? 300 }, ({ ttl }) => {
-            if (ttl !== 1 && !(Number.isInteger(ttl) && ttl >= 30 && ttl <= 86400)) {
-                throw new Error(`CloudflareDns ${name}: ttl must be 1 (automatic) or from 30 to 86400 seconds, got ${ttl}`);
+            const problem = ttlProblem(ttl);
+            if (problem !== undefined) {
+                throw new Error(`CloudflareDns ${name}: ttl ${problem}`);
             }
             return ttl;
         });

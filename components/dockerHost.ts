@@ -248,15 +248,15 @@ export class DockerHost extends pulumi.ComponentResource {
         });
         // A VM host runs the Debian cloud image, set up with apt as a `debian` guest is. The plain
         // values are checked now, beside Outputs too; all of them rendered (and checked) once known.
-        const provisionOs = kind === DockerHostKind.lxc ? args.osType ?? "debian" : "debian";
+        const provisionOs = kind === DockerHostKind.lxc ? osType : "debian";
         const provisionProblem = hasProvisioning(args.provision) ? provisionProblems(args.provision, typeof provisionOs === "string" ? provisionOs : undefined)[0] : undefined;
         if (provisionProblem !== undefined) {
             throw new Error(`DockerHost ${name}: provision.${provisionProblem.field}: ${provisionProblem.message}`);
         }
         const provisionSpec = hasProvisioning(args.provision)
-            ? whenKnown({ osType, provision: args.provision }, (v) => {
+            ? whenKnown({ os: provisionOs, provision: args.provision }, (v) => {
                   try {
-                      return renderProvisionSpec(kind === DockerHostKind.lxc ? v.osType : "debian", v.provision);
+                      return renderProvisionSpec(v.os, v.provision);
                   } catch (e) {
                       throw new Error(`DockerHost ${name}: ${(e as Error).message}`);
                   }

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { appContainerFields, appFieldIssues, appOrder, databaseEngineIssue, envProblem } from "../components/app";
 import { catalog } from "../components/catalog";
 import { accessIssues } from "../components/cloudflareAccess";
-import { appRecordTypes, hostRecordTypes, HostRecords, isNonRoutable } from "../components/cloudflareDns";
+import { appRecordTypes, hostRecordTypes, HostRecords, isNonRoutable, ttlProblem } from "../components/cloudflareDns";
 import { defaultInternalPool, dockerHostOsRule } from "../components/dockerHost";
 import { defaultBridgeIp } from "../components/dockerHost/daemonJson";
 import { diskSerial } from "../components/nasVm";
@@ -996,10 +996,10 @@ function crossCheck(cfg: LabConfig, broken: Set<string>, raw: Record<string, unk
     }
 
     if (cfg.cloudflare && ok("cloudflare")) {
-        // CloudflareDns's own rule: Cloudflare takes 1 (automatic) or 30 to 86400 seconds.
-        const ttl = cfg.cloudflare.ttl;
-        if (ttl !== 1 && !(ttl >= 30 && ttl <= 86400)) {
-            add("homelab:cloudflare.ttl", `must be 1 (automatic) or from 30 to 86400 seconds, got ${ttl}: use 1, or a value such as 300`);
+        // CloudflareDns's own rule.
+        const problem = ttlProblem(cfg.cloudflare.ttl);
+        if (problem !== undefined) {
+            add("homelab:cloudflare.ttl", `${problem}: use 1, or a value such as 300`);
         }
     }
 
